@@ -1,0 +1,15 @@
+// Each CLI sub-command lives in its own file and registers itself here. Commands are thin:
+// parse arguments, call the library, print results; all logic lives in libskycover.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "skycover/core/status.hpp"
+
+namespace skycover::cli {
+
+// Print a failed Status to stderr ("skycover: error: ...") and return its exit code.
+int report(const Status& status);
+
+void add_terrain_commands(CLI::App& app, int& exit_code);
+
+}  // namespace skycover::cli

@@ -1,0 +1,47 @@
+// skycover command-line front end.
+// Exit codes: 0 success, 1 usage error (CLI11), 2 invalid input, 3 I/O error, 4 internal error.
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "skycover/version.hpp"
+
+namespace skycover::cli {
+
+int report(const Status& status) {
+  if (status.ok()) return 0;
+  fmt::print(stderr, "skycover: error: {}\n", status.message());
+  return status.exit_code();
+}
+
+}  // namespace skycover::cli
+
+int main(int argc, char** argv) {
+  // Log lines (warnings, info) go to stderr; stdout carries only results.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("skycover"));
+  spdlog::set_pattern("skycover: %l: %v");
+
+  CLI::App app{"skycover: air-defence coverage and exposure analysis over real terrain"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("skycover ") + skycover::kVersion);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Log more detail to stderr");
+  app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
+
+  int exit_code = 0;
+  skycover::cli::add_terrain_commands(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "skycover: internal error: {} (please report this with the command you ran)\n", e.what());
+    return 4;
+  }
+  return exit_code;
+}

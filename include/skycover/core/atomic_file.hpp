@@ -1,0 +1,44 @@
+// Atomic output: every product is written to a temporary sibling and renamed into place,
+// so a crash or an error never leaves a half-written file under the final name.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "skycover/core/status.hpp"
+
+namespace skycover {
+
+// A temporary path beside `final_path`; commit() renames it over `final_path`.
+// If the object is destroyed without commit(), the temporary file is removed.
+class AtomicOutput {
+ public:
+  explicit AtomicOutput(std::filesystem::path final_path);
+  ~AtomicOutput();
+  AtomicOutput(const AtomicOutput&) = delete;
+  AtomicOutput& operator=(const AtomicOutput&) = delete;
+  AtomicOutput(AtomicOutput&&) noexcept;
+  AtomicOutput& operator=(AtomicOutput&&) = delete;
+
+  // Where to write (same directory and extension as the final path, so GDAL picks the driver).
+  const std::filesystem::path& temp_path() const { return temp_path_; }
+  const std::filesystem::path& final_path() const { return final_path_; }
+  Status commit();
+
+ private:
+  std::filesystem::path final_path_;
+  std::filesystem::path temp_path_;
+  bool committed_ = false;
+};
+
+// Write `content` to `path` atomically (creating parent directories).
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+// Read a whole file; error names the path.
+Result<std::string> read_file(const std::filesystem::path& path);
+
+// Hex SHA-256 of bytes / of a file (used in manifests to trace results to inputs).
+std::string sha256_hex(std::string_view bytes);
+Result<std::string> sha256_file(const std::filesystem::path& path);
+
+}  // namespace skycover

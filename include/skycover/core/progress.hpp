@@ -1,0 +1,33 @@
+// Progress reporting: a bar on stderr when stderr is a terminal, silent otherwise
+// (CI logs and pipes stay clean). Thread-safe: advance() may be called from TBB workers.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace skycover {
+
+class Progress {
+ public:
+  // enabled=false forces silence; otherwise the bar shows only if stderr is a TTY.
+  Progress(std::string label, std::int64_t total, bool enabled = true);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void advance(std::int64_t n = 1);
+  void finish();
+
+ private:
+  void draw(std::int64_t done);
+  std::string label_;
+  std::int64_t total_;
+  bool active_;
+  std::atomic<std::int64_t> done_{0};
+  std::atomic<int> last_permille_{-1};
+  std::mutex draw_mutex_;
+  bool finished_ = false;
+};
+
+}  // namespace skycover

@@ -1,0 +1,76 @@
+// Scenario files (TOML): everything an analysis depends on, so a result is reproducible from
+// scenario + seed. See docs/scenario.md for the format; examples/ for complete files.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "skycover/core/status.hpp"
+#include "skycover/sites/site.hpp"
+#include "skycover/systems/system.hpp"
+#include "skycover/terrain/synthetic.hpp"
+#include "skycover/terrain/terrain.hpp"
+
+namespace skycover {
+
+struct TerrainSpec {
+  std::optional<std::filesystem::path> dem;       // resolved relative to the scenario file
+  std::optional<SyntheticTerrainParams> synthetic;
+  TerrainLoadOptions load;                         // unit ("m" | "ft"), cell_size_m, crs
+};
+
+struct AnalysisSpec {
+  std::vector<double> bands_agl_m = {50, 150, 500, 1500, 3000};
+  std::vector<double> bands_msl_m;
+  // Refraction coefficient k: line-of-sight curvature uses an effective Earth radius R/(1-k).
+  // 0.13 is the standard-atmosphere value used in radio/optical visibility work.
+  double refraction_k = 0.13;
+  int threads = 0;  // 0 = all cores; results are identical for any value
+  std::uint64_t seed = 1;
+};
+
+struct Scenario {
+  std::filesystem::path path;   // the file it was read from (empty for built-in)
+  std::string sha256;           // of the file's bytes, for manifests
+  TerrainSpec terrain;
+  std::optional<std::filesystem::path> area_polygon;
+  std::vector<SystemSpec> systems;
+  std::vector<DeploymentSpec> deployments;
+  AnalysisSpec analysis;
+  std::filesystem::path output_dir = "skycover-out";
+};
+
+// One problem found in a scenario file.
+struct Diagnostic {
+  std::string file;
+  int line = 0;      // 1-based; 0 when unknown
+  int column = 0;
+  std::string field; // e.g. "systems[1].max_range_m"
+  std::string message;  // what is wrong and what was expected
+  std::string hint;     // how to fix it
+  std::string to_string() const;  // "file:line:column: field: message (hint: ...)"
+};
+
+// Parse and check a scenario, collecting *every* problem (unknown keys included).
+// On success the Scenario is returned and diagnostics is empty.
+struct ScenarioParse {
+  std::optional<Scenario> scenario;
+  std::vector<Diagnostic> diagnostics;
+};
+ScenarioParse parse_scenario_text(std::string_view toml_text, const std::filesystem::path& path);
+ScenarioParse parse_scenario_file(const std::filesystem::path& path);
+// Convenience: first diagnostics joined into an InvalidInput status.
+Result<Scenario> load_scenario(const std::filesystem::path& path);
+
+// A scenario made concrete: terrain loaded, area rasterised, sites placed.
+struct PreparedScenario {
+  Scenario scenario;
+  Terrain terrain;
+  AreaMask area;
+  std::vector<Site> sites;
+};
+Result<PreparedScenario> prepare_scenario(const Scenario& scenario);
+
+}  // namespace skycover

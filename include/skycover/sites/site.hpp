@@ -1,0 +1,69 @@
+// Sites (launcher positions) and the deployment hypotheses that generate them.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "skycover/core/status.hpp"
+#include "skycover/terrain/terrain.hpp"
+
+namespace skycover {
+
+struct Site {
+  std::string id;
+  double x_m = 0;            // in the terrain's projected CRS
+  double y_m = 0;
+  double ground_msl_m = 0;   // terrain elevation at the site (cell value)
+  double height_agl_m = 2;   // launcher/eye height above ground
+  int system_index = 0;      // index into Scenario::systems
+  int missiles = 1;          // ready missiles at this site
+  double eye_msl_m() const { return ground_msl_m + height_agl_m; }
+};
+
+// The analysis area rasterised on the terrain grid: 1 = inside the area polygon and not nodata.
+struct AreaMask {
+  GridGeometry geometry;
+  std::vector<std::uint8_t> inside;
+  std::int64_t inside_count() const;
+  bool contains(int col, int row) const {
+    return geometry.contains_cell(col, row) && inside[static_cast<std::size_t>(row) * geometry.width + col] != 0;
+  }
+  double area_km2() const { return static_cast<double>(inside_count()) * geometry.cell_area_km2(); }
+};
+
+// Whole DEM (all valid cells) when `polygon_path` is empty; else cells whose centres fall in the
+// GeoJSON (or any OGR vector) polygons, reprojected to the terrain CRS, rasterised with GDAL.
+Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std::filesystem::path>& polygon_path);
+
+enum class Hypothesis { kUniform, kClustered, kHighGround, kGrid, kFile };
+
+struct ClusterCentre {
+  double x = 0, y = 0;  // in `centres_crs` (default: the terrain CRS)
+  double weight = 1;
+};
+
+struct DeploymentSpec {
+  std::string system;  // name of an entry in the scenario's [[systems]]
+  int system_index = 0;
+  Hypothesis hypothesis = Hypothesis::kUniform;
+  std::optional<std::filesystem::path> file;  // CSV/GeoJSON points for kFile
+  std::optional<std::string> crs;             // CRS of file points / centres; default terrain CRS (files: their own)
+  int count = 0;
+  double spacing_m = 0;                        // grid
+  std::vector<ClusterCentre> centres;          // clustered
+  double sigma_m = 0;                          // clustered: Gaussian spread around each centre
+  double height_agl_m = 2;
+  std::optional<int> missiles;                 // default: system's missiles_per_site
+  std::uint64_t seed = 1;
+  bool drop_invalid_sites = false;             // drop (with a warning) sites off the DEM / on nodata
+  std::string source;                          // "scenario.toml:[[deployments]][2]" for messages
+};
+
+// Generate or read the sites of one deployment. Reproducible from spec.seed; respects the area
+// mask and nodata. Off-DEM / nodata sites are an error listing their ids unless drop_invalid_sites.
+Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
+                                     int default_missiles);
+
+}  // namespace skycover

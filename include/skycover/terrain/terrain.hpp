@@ -1,0 +1,95 @@
+// Terrain: a north-up elevation grid in a *metric* projected CRS with square cells.
+//
+// Every later stage (visibility, coverage, tracks) works in metres on this grid. Geographic
+// (lat/lon) DEMs are reprojected on load to the local UTM zone of their centre, so a cell
+// is cell_size_m x cell_size_m on the ground to within UTM's scale error (< 0.1 % inside a zone).
+// Elevations are metres above the DEM's vertical datum; nodata cells hold NaN.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "skycover/core/status.hpp"
+
+namespace skycover {
+
+// Geometry of a north-up grid. (x, y) are projected metres; row 0 is the northern edge.
+struct GridGeometry {
+  int width = 0;
+  int height = 0;
+  double origin_x_m = 0;   // x of the western edge of column 0
+  double origin_y_m = 0;   // y of the northern edge of row 0
+  double cell_size_m = 1;  // square cells
+  std::string crs_wkt;     // projected CRS (WKT2); empty = local engineering CRS in metres
+
+  // Centre of cell (col, row).
+  double cell_center_x_m(int col) const { return origin_x_m + (col + 0.5) * cell_size_m; }
+  double cell_center_y_m(int row) const { return origin_y_m - (row + 0.5) * cell_size_m; }
+  // Continuous grid coordinates: col = 0.5 at the centre of column 0.
+  double col_of(double x_m) const { return (x_m - origin_x_m) / cell_size_m; }
+  double row_of(double y_m) const { return (origin_y_m - y_m) / cell_size_m; }
+  bool contains_cell(int col, int row) const { return col >= 0 && row >= 0 && col < width && row < height; }
+  std::int64_t cell_count() const { return std::int64_t{width} * height; }
+  double cell_area_km2() const { return cell_size_m * cell_size_m * 1e-6; }
+  // GDAL geotransform {origin_x, cell, 0, origin_y, 0, -cell}.
+  std::vector<double> geotransform() const { return {origin_x_m, cell_size_m, 0.0, origin_y_m, 0.0, -cell_size_m}; }
+};
+
+class Terrain {
+ public:
+  Terrain() = default;
+  Terrain(GridGeometry geometry, std::vector<float> elevation_m);
+
+  const GridGeometry& geometry() const { return geometry_; }
+  int width() const { return geometry_.width; }
+  int height() const { return geometry_.height; }
+  double cell_size_m() const { return geometry_.cell_size_m; }
+
+  // Elevation (m) of cell (col, row); NaN for nodata. Caller guarantees the cell is on the grid.
+  float elevation_m(int col, int row) const { return elevation_m_[index(col, row)]; }
+  bool is_valid(int col, int row) const {
+    return geometry_.contains_cell(col, row) && !std::isnan(elevation_m(col, row));
+  }
+  // Cell containing projected point (x, y), if on the grid.
+  std::optional<std::pair<int, int>> cell_of(double x_m, double y_m) const;
+  // Bilinear elevation between cell centres; NaN if any of the four neighbours is nodata or off-grid.
+  double elevation_bilinear_m(double x_m, double y_m) const;
+
+  const std::vector<float>& elevations_m() const { return elevation_m_; }
+  std::size_t index(int col, int row) const { return static_cast<std::size_t>(row) * geometry_.width + col; }
+  std::int64_t valid_cell_count() const;
+
+ private:
+  GridGeometry geometry_;
+  std::vector<float> elevation_m_;
+};
+
+enum class ElevationUnit { kMetres, kFeet };
+constexpr double kMetresPerFoot = 0.3048;  // international foot (exact by definition)
+
+struct TerrainLoadOptions {
+  ElevationUnit unit = ElevationUnit::kMetres;
+  // Target cell size after reprojection/resampling; unset = the DEM's own (smallest metric side).
+  std::optional<double> cell_size_m;
+  // Target CRS (any GDAL/PROJ definition, e.g. "EPSG:32619"); unset = keep a projected DEM's CRS,
+  // local UTM for a geographic one.
+  std::optional<std::string> target_crs;
+};
+
+// Load band 1 of any GDAL raster (GeoTIFF, SRTM .hgt, AAIGrid, netCDF, ...). Nodata -> NaN.
+Result<Terrain> load_terrain(const std::filesystem::path& path, const TerrainLoadOptions& options = {});
+
+// EPSG code of the UTM zone (WGS 84) containing lon/lat.
+int utm_epsg_for(double lon_deg, double lat_deg);
+
+// Write a float32 raster on `geometry` (NaN as nodata) as a tiled, deflate-compressed GeoTIFF,
+// atomically. `cog=true` writes a Cloud-Optimised GeoTIFF via GDAL's COG driver.
+Status write_float_raster(const std::filesystem::path& path, const GridGeometry& geometry,
+                          const std::vector<float>& values, bool cog = false,
+                          const std::string& description = {});
+Status write_terrain(const std::filesystem::path& path, const Terrain& terrain);
+
+}  // namespace skycover

@@ -1,0 +1,46 @@
+// Union over many sites: per terrain cell, the lowest height at which *some* site can engage a
+// target there (line of sight + full envelope), and per altitude band the number of sites that
+// can engage. Multi-threaded with TBB; results are bitwise identical for any thread count
+// (per-cell minima and integer counts do not depend on summation order).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "skycover/core/status.hpp"
+#include "skycover/sites/site.hpp"
+#include "skycover/systems/system.hpp"
+#include "skycover/terrain/terrain.hpp"
+#include "skycover/visibility/viewshed.hpp"
+
+namespace skycover {
+
+enum class HeightReference { kAgl, kMsl };
+
+struct AltitudeBand {
+  HeightReference reference = HeightReference::kAgl;
+  double altitude_m = 0;  // above the target's ground (AGL) or above the vertical datum (MSL)
+};
+
+struct UnionOptions {
+  int threads = 0;                  // 0 = TBB default (all cores)
+  bool terrain_masking = true;      // false: line of sight assumed clear (envelope and ground still apply)
+  bool use_reference_kernel = false;  // tests: the exact slow viewshed
+  std::function<void(std::int64_t sites_done)> on_progress;  // called from worker threads
+};
+
+struct EngagementUnion {
+  GridGeometry geometry;  // the terrain's
+  // Lowest engageable height above ground (m) per cell; NaN where no site can engage at any height.
+  std::vector<float> lowest_engageable_agl_m;
+  std::vector<AltitudeBand> bands;
+  // site_count[b][cell]: how many sites can engage a target at band b over that cell.
+  std::vector<std::vector<std::uint16_t>> site_count;
+};
+
+Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vector<Site>& sites,
+                                         const std::vector<SystemSpec>& systems,
+                                         const std::vector<AltitudeBand>& bands, const VisibilityModel& model,
+                                         const UnionOptions& options = {});
+
+}  // namespace skycover

@@ -1,0 +1,94 @@
+#include "skycover/core/atomic_file.hpp"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <system_error>
+
+#include <fmt/format.h>
+
+namespace skycover {
+namespace fs = std::filesystem;
+
+namespace {
+// Unique per process and per call, so concurrent writers in one directory never collide.
+fs::path make_temp_sibling(const fs::path& final_path) {
+  static std::atomic<unsigned> counter{0};
+  const auto n = counter.fetch_add(1);
+  auto name = fmt::format(".{}.tmp{}-{}{}", final_path.stem().string(), static_cast<long>(::getpid()), n,
+                          final_path.extension().string());
+  return final_path.parent_path() / name;
+}
+}  // namespace
+
+AtomicOutput::AtomicOutput(fs::path final_path)
+    : final_path_(std::move(final_path)), temp_path_(make_temp_sibling(final_path_)) {
+  std::error_code ec;
+  if (!final_path_.parent_path().empty()) fs::create_directories(final_path_.parent_path(), ec);
+}
+
+AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
+    : final_path_(std::move(other.final_path_)), temp_path_(std::move(other.temp_path_)),
+      committed_(other.committed_) {
+  other.committed_ = true;  // the moved-from object must not delete our temp file
+}
+
+AtomicOutput::~AtomicOutput() {
+  if (!committed_) {
+    std::error_code ec;
+    fs::remove(temp_path_, ec);
+  }
+}
+
+Status AtomicOutput::commit() {
+  std::error_code ec;
+  fs::rename(temp_path_, final_path_, ec);
+  if (ec) {
+    return Status::IoError(fmt::format("cannot move {} into place as {}: {}", temp_path_.string(),
+                                       final_path_.string(), ec.message()));
+  }
+  committed_ = true;
+  return Status::Ok();
+}
+
+Status write_file_atomic(const fs::path& path, std::string_view content) {
+  AtomicOutput out(path);
+  {
+    std::ofstream f(out.temp_path(), std::ios::binary);
+    if (!f) return Status::IoError(fmt::format("cannot write {}: check the directory exists and is writable", path.string()));
+    f.write(content.data(), static_cast<std::streamsize>(content.size()));
+    f.flush();
+    if (!f) return Status::IoError(fmt::format("write to {} failed (disk full?)", path.string()));
+  }
+  return out.commit();
+}
+
+Result<std::string> read_file(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::IoError(fmt::format("{}: cannot open for reading (does it exist?)", path.string()));
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &len, EVP_sha256(), nullptr);
+  std::string hex;
+  hex.reserve(2 * len);
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+Result<std::string> sha256_file(const fs::path& path) {
+  SKYCOVER_ASSIGN_OR_RETURN(auto bytes, read_file(path));
+  return sha256_hex(bytes);
+}
+
+}  // namespace skycover

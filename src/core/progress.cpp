@@ -1,0 +1,46 @@
+#include "skycover/core/progress.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace skycover {
+
+Progress::Progress(std::string label, std::int64_t total, bool enabled)
+    : label_(std::move(label)), total_(total > 0 ? total : 1),
+      active_(enabled && ::isatty(STDERR_FILENO) == 1) {}
+
+Progress::~Progress() { finish(); }
+
+void Progress::advance(std::int64_t n) {
+  const auto done = done_.fetch_add(n) + n;
+  if (!active_) return;
+  const int permille = static_cast<int>(1000 * done / total_);
+  int last = last_permille_.load();
+  // Redraw at most every 0.5 % so terminals are not flooded from many threads.
+  if (permille >= last + 5 && last_permille_.compare_exchange_strong(last, permille)) draw(done);
+}
+
+void Progress::draw(std::int64_t done) {
+  std::lock_guard lock(draw_mutex_);
+  if (finished_) return;
+  constexpr int kWidth = 30;
+  const double frac = static_cast<double>(done) / static_cast<double>(total_);
+  const int filled = static_cast<int>(frac * kWidth);
+  std::fprintf(stderr, "\r%-24s [", label_.c_str());
+  for (int i = 0; i < kWidth; ++i) std::fputc(i < filled ? '#' : '.', stderr);
+  std::fprintf(stderr, "] %5.1f%%", 100.0 * frac);
+  std::fflush(stderr);
+}
+
+void Progress::finish() {
+  if (!active_) return;
+  draw(total_);
+  std::lock_guard lock(draw_mutex_);
+  if (!finished_) {
+    std::fputc('\n', stderr);
+    finished_ = true;
+  }
+}
+
+}  // namespace skycover

@@ -1,0 +1,37 @@
+#include "skycover/terrain/gdal_support.hpp"
+
+#include <mutex>
+
+#include <cpl_error.h>
+#include <fmt/format.h>
+#include <gdal.h>
+#include <ogrsf_frmts.h>
+
+namespace skycover {
+
+void ensure_gdal() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    GDALAllRegister();
+    CPLSetConfigOption("GDAL_PAM_ENABLED", "NO");  // no .aux.xml sidecars next to products
+    CPLSetErrorHandler(CPLQuietErrorHandler);
+  });
+}
+
+std::string last_gdal_error() {
+  const char* msg = CPLGetLastErrorMsg();
+  return (msg && *msg) ? std::string(msg) : std::string("(GDAL gave no detail)");
+}
+
+Result<OGRSpatialReference> parse_crs(const std::string& definition, const std::string& context) {
+  ensure_gdal();
+  OGRSpatialReference srs;
+  if (srs.SetFromUserInput(definition.c_str()) != OGRERR_NONE) {
+    return Status::Invalid(fmt::format("{}: '{}' is not a CRS that PROJ knows; use e.g. EPSG:4326 or EPSG:32619",
+                                       context, definition));
+  }
+  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  return srs;
+}
+
+}  // namespace skycover

@@ -1,0 +1,303 @@
+#include "skycover/terrain/terrain.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include <cpl_string.h>
+#include <fmt/format.h>
+#include <gdal_alg.h>
+#include <gdal_priv.h>
+#include <gdal_utils.h>
+#include <ogr_spatialref.h>
+#include <spdlog/spdlog.h>
+
+#include "skycover/core/atomic_file.hpp"
+#include "skycover/terrain/gdal_support.hpp"
+
+namespace skycover {
+namespace fs = std::filesystem;
+
+Terrain::Terrain(GridGeometry geometry, std::vector<float> elevation_m)
+    : geometry_(std::move(geometry)), elevation_m_(std::move(elevation_m)) {
+  assert(static_cast<std::int64_t>(elevation_m_.size()) == geometry_.cell_count());
+}
+
+std::optional<std::pair<int, int>> Terrain::cell_of(double x_m, double y_m) const {
+  const double c = std::floor(geometry_.col_of(x_m));
+  const double r = std::floor(geometry_.row_of(y_m));
+  if (c < 0 || r < 0 || c >= geometry_.width || r >= geometry_.height) return std::nullopt;
+  return std::make_pair(static_cast<int>(c), static_cast<int>(r));
+}
+
+double Terrain::elevation_bilinear_m(double x_m, double y_m) const {
+  const double fc = geometry_.col_of(x_m) - 0.5;
+  const double fr = geometry_.row_of(y_m) - 0.5;
+  const int c0 = static_cast<int>(std::floor(fc));
+  const int r0 = static_cast<int>(std::floor(fr));
+  const double tc = fc - c0;
+  const double tr = fr - r0;
+  // Points within half a cell of the edge use the edge cells (clamped), not NaN.
+  auto at = [&](int c, int r) -> double {
+    c = std::clamp(c, 0, geometry_.width - 1);
+    r = std::clamp(r, 0, geometry_.height - 1);
+    return elevation_m(c, r);
+  };
+  if (fc < -0.5 || fr < -0.5 || fc > geometry_.width - 0.5 || fr > geometry_.height - 0.5)
+    return std::numeric_limits<double>::quiet_NaN();
+  const double top = at(c0, r0) * (1 - tc) + at(c0 + 1, r0) * tc;
+  const double bottom = at(c0, r0 + 1) * (1 - tc) + at(c0 + 1, r0 + 1) * tc;
+  return top * (1 - tr) + bottom * tr;  // NaN propagates from any nodata neighbour
+}
+
+std::int64_t Terrain::valid_cell_count() const {
+  return std::count_if(elevation_m_.begin(), elevation_m_.end(), [](float v) { return !std::isnan(v); });
+}
+
+int utm_epsg_for(double lon_deg, double lat_deg) {
+  int zone = static_cast<int>(std::floor((lon_deg + 180.0) / 6.0)) + 1;
+  zone = std::clamp(zone, 1, 60);
+  return (lat_deg >= 0 ? 32600 : 32700) + zone;
+}
+
+namespace {
+
+struct GdalCloser {
+  void operator()(GDALDatasetH ds) const {
+    if (ds) GDALClose(ds);
+  }
+};
+using DatasetPtr = std::unique_ptr<std::remove_pointer_t<GDALDatasetH>, GdalCloser>;
+
+// Is this CRS projected with metre units (so cells can be used as they are)?
+bool is_metric_projected(const OGRSpatialReference& srs) {
+  return srs.IsProjected() && std::abs(srs.GetLinearUnits() - 1.0) < 1e-9;
+}
+
+Result<Terrain> read_band1(GDALDataset& ds, const fs::path& path, ElevationUnit unit) {
+  GDALRasterBand* band = ds.GetRasterBand(1);
+  const int w = ds.GetRasterXSize();
+  const int h = ds.GetRasterYSize();
+  std::array<double, 6> gt{};
+  if (ds.GetGeoTransform(gt.data()) != CE_None) {
+    return Status::Invalid(fmt::format("{}: raster has no georeferencing (geotransform); "
+                                       "give it one, e.g. with gdal_translate -a_ullr -a_srs", path.string()));
+  }
+  if (gt[2] != 0.0 || gt[4] != 0.0) {
+    return Status::Internal(fmt::format("{}: rotated grid reached read_band1; it should have been warped", path.string()));
+  }
+  std::vector<float> z(static_cast<std::size_t>(w) * h);
+  if (band->RasterIO(GF_Read, 0, 0, w, h, z.data(), w, h, GDT_Float32, 0, 0) != CE_None) {
+    return Status::IoError(fmt::format("{}: reading band 1 failed: {}", path.string(), last_gdal_error()));
+  }
+  int has_nodata = 0;
+  const double nodata = band->GetNoDataValue(&has_nodata);
+  const double scale = (unit == ElevationUnit::kFeet) ? kMetresPerFoot : 1.0;
+  for (float& v : z) {
+    if (has_nodata && (v == static_cast<float>(nodata) || (std::isnan(nodata) && std::isnan(v)))) {
+      v = std::numeric_limits<float>::quiet_NaN();
+    } else if (!std::isfinite(v)) {
+      v = std::numeric_limits<float>::quiet_NaN();  // NaN/Inf in data are nodata too, explicitly
+    } else {
+      v = static_cast<float>(v * scale);
+    }
+  }
+  GridGeometry g;
+  g.width = w;
+  g.height = h;
+  g.cell_size_m = gt[1];
+  g.origin_x_m = gt[0];
+  g.origin_y_m = gt[3];
+  if (const OGRSpatialReference* srs = ds.GetSpatialRef()) {
+    char* wkt = nullptr;
+    const char* opts[] = {"FORMAT=WKT2_2019", nullptr};
+    srs->exportToWkt(&wkt, opts);
+    g.crs_wkt = wkt ? wkt : "";
+    CPLFree(wkt);
+  }
+  return Terrain(std::move(g), std::move(z));
+}
+
+Result<double> suggested_square_cell_m(GDALDatasetH src, const std::string& source_override, const std::string& target,
+                                       const fs::path& path) {
+  std::string wkt;
+  if (!target.empty()) {
+    SKYCOVER_ASSIGN_OR_RETURN(auto srs, parse_crs(target, path.string() + ": target CRS"));
+    char* w = nullptr;
+    srs.exportToWkt(&w);
+    wkt = w ? w : "";
+    CPLFree(w);
+  }
+  CPLStringList topts;
+  if (!wkt.empty()) topts.SetNameValue("DST_SRS", wkt.c_str());
+  if (!source_override.empty()) topts.SetNameValue("SRC_SRS", source_override.c_str());
+  void* transformer = GDALCreateGenImgProjTransformer2(src, nullptr, topts.List());
+  if (!transformer) return Status::Invalid(fmt::format("{}: cannot transform to {}: {}", path.string(), target, last_gdal_error()));
+  std::array<double, 6> gt{};
+  int px = 0, ln = 0;
+  const CPLErr err = GDALSuggestedWarpOutput(src, GDALGenImgProjTransform, transformer, gt.data(), &px, &ln);
+  GDALDestroyGenImgProjTransformer(transformer);
+  if (err != CE_None) return Status::Invalid(fmt::format("{}: cannot plan the reprojection: {}", path.string(), last_gdal_error()));
+  // gt[1] is x step; for the suggested output gdal uses the same step on both axes, but be safe.
+  return std::sqrt(std::abs(gt[1]) * std::abs(gt[5]));
+}
+
+}  // namespace
+
+Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& options) {
+  ensure_gdal();
+  DatasetPtr src(GDALOpen(path.string().c_str(), GA_ReadOnly));
+  if (!src) {
+    return Status::IoError(fmt::format("{}: cannot open as a raster DEM: {}", path.string(), last_gdal_error()));
+  }
+  auto* ds = GDALDataset::FromHandle(src.get());
+  if (ds->GetRasterCount() < 1) {
+    return Status::Invalid(fmt::format("{}: has no raster band; a DEM needs elevations in band 1", path.string()));
+  }
+  std::array<double, 6> gt{};
+  const bool has_gt = ds->GetGeoTransform(gt.data()) == CE_None;
+  const OGRSpatialReference* srs = ds->GetSpatialRef();
+  if (!has_gt) {
+    return Status::Invalid(fmt::format("{}: raster has no georeferencing; add it with gdal_translate -a_ullr ... -a_srs EPSG:N",
+                                       path.string()));
+  }
+
+  // A DEM with no CRS (common for netCDF and bare AAIGrid) whose extent and steps only make
+  // sense as degrees is taken as WGS 84 lon/lat; anything else as a local metric grid.
+  OGRSpatialReference assumed_wgs84;
+  std::string source_override;
+  if (!srs) {
+    const double x0 = gt[0], y0 = gt[3];
+    const double x1 = gt[0] + gt[1] * ds->GetRasterXSize(), y1 = gt[3] + gt[5] * ds->GetRasterYSize();
+    const bool looks_geographic = std::abs(gt[1]) < 1.0 && std::abs(gt[5]) < 1.0 && std::min(x0, x1) >= -180.0 &&
+                                  std::max(x0, x1) <= 360.0 && std::min(y0, y1) >= -90.0 && std::max(y0, y1) <= 90.0;
+    if (looks_geographic) {
+      spdlog::warn("{}: no CRS recorded; its extent is in degrees, so it is read as WGS 84 lon/lat "
+                   "(set one with gdal_translate -a_srs if that is wrong)", path.string());
+      assumed_wgs84.SetWellKnownGeogCS("WGS84");
+      srs = &assumed_wgs84;
+      source_override = "EPSG:4326";
+    } else {
+      spdlog::warn("{}: no CRS recorded; assuming a local metric grid (x, y in metres)", path.string());
+    }
+  }
+
+  // Decide the target CRS: the user's, else keep metric projected, else local UTM.
+  std::string target;
+  if (options.target_crs) {
+    target = *options.target_crs;
+  } else if (srs && !is_metric_projected(*srs)) {
+    // Centre of the raster in lon/lat picks the UTM zone.
+    const double cx = gt[0] + gt[1] * ds->GetRasterXSize() / 2 + gt[2] * ds->GetRasterYSize() / 2;
+    const double cy = gt[3] + gt[4] * ds->GetRasterXSize() / 2 + gt[5] * ds->GetRasterYSize() / 2;
+    OGRSpatialReference wgs84;
+    wgs84.SetWellKnownGeogCS("WGS84");
+    wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    OGRSpatialReference src_srs(*srs);
+    src_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&src_srs, &wgs84));
+    double lon = cx, lat = cy;
+    if (!ct || !ct->Transform(1, &lon, &lat)) {
+      return Status::Invalid(fmt::format("{}: cannot find the raster centre in lon/lat: {}", path.string(), last_gdal_error()));
+    }
+    target = fmt::format("EPSG:{}", utm_epsg_for(lon, lat));
+  }
+
+  const bool square_north_up = gt[2] == 0 && gt[4] == 0 && std::abs(std::abs(gt[5]) - gt[1]) < 1e-9 * gt[1] && gt[5] < 0;
+  const bool resample = options.cell_size_m && std::abs(*options.cell_size_m - gt[1]) > 1e-9;
+  if (target.empty() && square_north_up && !resample) {
+    return read_band1(*ds, path, options.unit);
+  }
+
+  // Warp (reproject and/or resample to square cells) in memory with bilinear interpolation,
+  // propagating nodata as NaN: gdalwarp's own algorithm, not ours.
+  CPLStringList args;
+  args.AddString("-of");
+  args.AddString("MEM");
+  args.AddString("-r");
+  args.AddString("bilinear");
+  args.AddString("-ot");
+  args.AddString("Float32");
+  args.AddString("-dstnodata");
+  args.AddString("nan");
+  if (!source_override.empty()) {
+    args.AddString("-s_srs");
+    args.AddString(source_override.c_str());
+  }
+  if (!target.empty()) {
+    args.AddString("-t_srs");
+    args.AddString(target.c_str());
+  }
+  if (options.cell_size_m) {
+    args.AddString("-tr");
+    args.AddString(fmt::format("{}", *options.cell_size_m).c_str());
+    args.AddString(fmt::format("{}", *options.cell_size_m).c_str());
+  } else {
+    // Square cells: ask GDAL for the resolution it would pick, then use the geometric mean of its
+    // x and y steps (keeps the cell count; gdalwarp 3.6 has no -square).
+    SKYCOVER_ASSIGN_OR_RETURN(const double cell, suggested_square_cell_m(src.get(), source_override, target, path));
+    args.AddString("-tr");
+    args.AddString(fmt::format("{}", cell).c_str());
+    args.AddString(fmt::format("{}", cell).c_str());
+  }
+  std::unique_ptr<GDALWarpAppOptions, decltype(&GDALWarpAppOptionsFree)> wopts(
+      GDALWarpAppOptionsNew(args.List(), nullptr), &GDALWarpAppOptionsFree);
+  if (!wopts) return Status::Internal(fmt::format("gdalwarp options rejected: {}", last_gdal_error()));
+  GDALDatasetH in = src.get();
+  int usage_error = 0;
+  DatasetPtr warped(GDALWarp("", nullptr, 1, &in, wopts.get(), &usage_error));
+  if (!warped) {
+    return Status::Invalid(fmt::format("{}: reprojecting to {} failed: {}", path.string(),
+                                       target.empty() ? "square cells" : target, last_gdal_error()));
+  }
+  // GDAL already converted nodata to NaN; read_band1 applies the unit factor.
+  auto terrain = read_band1(*GDALDataset::FromHandle(warped.get()), path, options.unit);
+  if (terrain.ok() && terrain->geometry().crs_wkt.empty() && !target.empty()) {
+    return Status::Internal("warped DEM lost its CRS");
+  }
+  return terrain;
+}
+
+Status write_float_raster(const fs::path& path, const GridGeometry& geometry, const std::vector<float>& values,
+                          bool cog, const std::string& description) {
+  ensure_gdal();
+  if (static_cast<std::int64_t>(values.size()) != geometry.cell_count()) {
+    return Status::Internal(fmt::format("write_float_raster {}: {} values for a {}x{} grid", path.string(),
+                                        values.size(), geometry.width, geometry.height));
+  }
+  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
+  std::unique_ptr<GDALDataset> tmp(mem->Create("", geometry.width, geometry.height, 1, GDT_Float32, nullptr));
+  auto gt = geometry.geotransform();
+  tmp->SetGeoTransform(gt.data());
+  if (!geometry.crs_wkt.empty()) {
+    OGRSpatialReference srs;
+    srs.importFromWkt(geometry.crs_wkt.c_str());
+    tmp->SetSpatialRef(&srs);
+  }
+  GDALRasterBand* band = tmp->GetRasterBand(1);
+  band->SetNoDataValue(std::numeric_limits<double>::quiet_NaN());
+  if (!description.empty()) band->SetDescription(description.c_str());
+  if (band->RasterIO(GF_Write, 0, 0, geometry.width, geometry.height, const_cast<float*>(values.data()),
+                     geometry.width, geometry.height, GDT_Float32, 0, 0) != CE_None) {
+    return Status::Internal(fmt::format("in-memory raster write failed: {}", last_gdal_error()));
+  }
+  AtomicOutput out(path);
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(cog ? "COG" : "GTiff");
+  CPLStringList co;
+  co.AddString("COMPRESS=DEFLATE");
+  co.AddString("PREDICTOR=3");
+  if (!cog) co.AddString("TILED=YES");
+  std::unique_ptr<GDALDataset> written(drv->CreateCopy(out.temp_path().c_str(), tmp.get(), FALSE, co.List(), nullptr, nullptr));
+  if (!written) {
+    return Status::IoError(fmt::format("{}: cannot write GeoTIFF: {}", path.string(), last_gdal_error()));
+  }
+  written.reset();  // flush and close before the rename
+  return out.commit();
+}
+
+Status write_terrain(const fs::path& path, const Terrain& terrain) {
+  return write_float_raster(path, terrain.geometry(), terrain.elevations_m(), false, "elevation_m");
+}
+
+}  // namespace skycover

@@ -1,0 +1,166 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <gdal_priv.h>
+#include <gdal_utils.h>
+
+#include "skycover/terrain/gdal_support.hpp"
+#include "skycover/terrain/synthetic.hpp"
+#include "skycover/terrain/terrain.hpp"
+#include "test_support.hpp"
+
+namespace skycover {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(SyntheticTerrain, SameSeedSameBytesDifferentSeedDifferent) {
+  SyntheticTerrainParams p;
+  p.width = 64;
+  p.height = 48;
+  p.seed = 42;
+  const auto a = make_synthetic_terrain(p);
+  const auto b = make_synthetic_terrain(p);
+  EXPECT_EQ(a.elevations_m(), b.elevations_m());
+  p.seed = 43;
+  EXPECT_NE(a.elevations_m(), make_synthetic_terrain(p).elevations_m());
+}
+
+TEST(SyntheticTerrain, ReliefSpansRequestedRange) {
+  SyntheticTerrainParams p;
+  p.width = 128;
+  p.height = 128;
+  p.relief_m = 700;
+  p.base_elevation_m = 100;
+  const auto t = make_synthetic_terrain(p);
+  const auto [lo, hi] = std::minmax_element(t.elevations_m().begin(), t.elevations_m().end());
+  EXPECT_NEAR(*lo, 100.0, 1e-3);
+  EXPECT_NEAR(*hi, 800.0, 1e-3);
+}
+
+TEST(Terrain, GeoTiffRoundTripKeepsGeometryAndValues) {
+  test::TempDir dir;
+  SyntheticTerrainParams p;
+  p.width = 40;
+  p.height = 30;
+  p.cell_size_m = 25;
+  const auto t = make_synthetic_terrain(p);
+  ASSERT_TRUE(write_terrain(dir.path() / "dem.tif", t).ok());
+  auto loaded = load_terrain(dir.path() / "dem.tif");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->width(), 40);
+  EXPECT_EQ(loaded->height(), 30);
+  EXPECT_DOUBLE_EQ(loaded->cell_size_m(), 25);
+  EXPECT_EQ(loaded->elevations_m(), t.elevations_m());
+}
+
+TEST(Terrain, NodataBecomesNaN) {
+  test::TempDir dir;
+  const auto path = dir.path() / "nodata.asc";
+  // AAIGrid with an explicit NODATA_value; a projected .prj is not needed for a local grid.
+  std::ofstream(path) << "ncols 3\nnrows 2\nxllcorner 1000\nyllcorner 2000\ncellsize 10\nNODATA_value -9999\n"
+                         "1 2 -9999\n4 5 6\n";
+  auto t = load_terrain(path);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_TRUE(std::isnan(t->elevation_m(2, 0)));
+  EXPECT_FLOAT_EQ(t->elevation_m(0, 0), 1.0f);
+  EXPECT_FLOAT_EQ(t->elevation_m(2, 1), 6.0f);
+  EXPECT_EQ(t->valid_cell_count(), 5);
+  EXPECT_FALSE(t->is_valid(2, 0));
+}
+
+TEST(Terrain, FeetAreConvertedToMetres) {
+  test::TempDir dir;
+  const auto path = dir.path() / "feet.asc";
+  std::ofstream(path) << "ncols 2\nnrows 1\nxllcorner 0\nyllcorner 0\ncellsize 10\nNODATA_value -9999\n1000 -9999\n";
+  TerrainLoadOptions o;
+  o.unit = ElevationUnit::kFeet;
+  auto t = load_terrain(path, o);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_NEAR(t->elevation_m(0, 0), 304.8, 1e-3);
+  EXPECT_TRUE(std::isnan(t->elevation_m(1, 0)));  // nodata is not scaled
+}
+
+TEST(Terrain, MissingFileIsAClearIoError) {
+  auto t = load_terrain("/nonexistent/dem.tif");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), StatusCode::kIoError);
+  EXPECT_NE(t.status().message().find("/nonexistent/dem.tif"), std::string::npos);
+}
+
+TEST(Terrain, UtmZoneForLonLat) {
+  EXPECT_EQ(utm_epsg_for(-66.9, 10.5), 32619);  // Caracas
+  EXPECT_EQ(utm_epsg_for(-105.0, 37.5), 32613);  // Trinidad, Colorado
+  EXPECT_EQ(utm_epsg_for(151.2, -33.9), 32756);  // Sydney
+}
+
+// The same surface delivered in UTM and in lon/lat must give the same metric terrain:
+// warp a UTM DEM to EPSG:4326 with GDAL, load it back (reprojected to the local UTM zone),
+// and compare elevations at the same projected points.
+TEST(Terrain, GeographicDemLoadsToSameMetricTerrainAsUtm) {
+  test::TempDir dir;
+  SyntheticTerrainParams p;
+  p.width = 200;
+  p.height = 200;
+  p.cell_size_m = 90;
+  p.relief_m = 600;
+  p.roughness = 0.35;  // smooth enough that two bilinear resamplings stay within a few metres
+  p.epsg = 32619;
+  p.origin_x_m = 400000;
+  p.origin_y_m = 1150000;
+  const auto utm = make_synthetic_terrain(p);
+  const auto utm_path = dir.path() / "utm.tif";
+  ASSERT_TRUE(write_terrain(utm_path, utm).ok());
+
+  ensure_gdal();
+  const auto geo_path = dir.path() / "geo.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open(utm_path.c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(src);
+    const char* argv[] = {"-t_srs", "EPSG:4326", "-r", "bilinear", "-dstnodata", "nan", nullptr};
+    auto* opts = GDALWarpAppOptionsNew(const_cast<char**>(argv), nullptr);
+    GDALDatasetH h = src.get();
+    GDALDatasetH out = GDALWarp(geo_path.c_str(), nullptr, 1, &h, opts, nullptr);
+    GDALWarpAppOptionsFree(opts);
+    ASSERT_NE(out, nullptr);
+    GDALClose(out);
+  }
+  auto geo = load_terrain(geo_path);
+  ASSERT_TRUE(geo.ok()) << geo.status().message();
+  EXPECT_NE(geo->geometry().crs_wkt.find("UTM zone 19N"), std::string::npos);
+  EXPECT_NEAR(geo->cell_size_m(), 90.0, 5.0);
+
+  // Compare at interior points (away from the warped edges).
+  int compared = 0;
+  double max_err = 0;
+  for (int row = 20; row < 180; row += 7) {
+    for (int col = 20; col < 180; col += 7) {
+      const double x = utm.geometry().cell_center_x_m(col), y = utm.geometry().cell_center_y_m(row);
+      const double z_geo = geo->elevation_bilinear_m(x, y);
+      if (std::isnan(z_geo)) continue;
+      max_err = std::max(max_err, std::abs(z_geo - utm.elevation_bilinear_m(x, y)));
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 400);
+  EXPECT_LT(max_err, 25.0) << "relief 600 m; two bilinear resamplings of a 90 m grid";
+}
+
+TEST(Terrain, BundledUsgsSampleLoadsInFeet) {
+  const fs::path sample = fs::path(SKYCOVER_SOURCE_DIR) / "data" / "trinidad_sample.tif";
+  TerrainLoadOptions o;
+  o.unit = ElevationUnit::kFeet;
+  auto t = load_terrain(sample, o);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  // Trinidad, Colorado area: the Raton basin to the Spanish Peaks, ~1,800-4,200 m.
+  const auto [lo, hi] = std::minmax_element(t->elevations_m().begin(), t->elevations_m().end(),
+                                            [](float a, float b) { return (std::isnan(a) ? 1e9f : a) < (std::isnan(b) ? 1e9f : b); });
+  EXPECT_GT(*lo, 1000.0f);
+  EXPECT_LT(*lo, 4500.0f);
+  EXPECT_NE(t->geometry().crs_wkt.find("UTM zone 13N"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace skycover
