@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "skycover/core/status.hpp"
+#include "skycover/exposure/track_spec.hpp"
 #include "skycover/sites/site.hpp"
 #include "skycover/systems/system.hpp"
 #include "skycover/terrain/synthetic.hpp"
@@ -39,6 +40,8 @@ struct Scenario {
   std::vector<SystemSpec> systems;
   std::vector<DeploymentSpec> deployments;
   AnalysisSpec analysis;
+  std::vector<TrackSpec> tracks;  // [[tracks]]
+  RaidSpec raid;                  // [raid]
   std::filesystem::path output_dir = "skycover-out";
 };
 
