@@ -164,3 +164,61 @@ TEST(Terrain, BundledUsgsSampleLoadsInFeet) {
 
 }  // namespace
 }  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// SRTM .hgt tiles (1201 x 1201, 3 arc-seconds, big-endian Int16, -32768 void) are a GDAL
+// driver of their own; the tile name carries the georeferencing.
+TEST(Terrain, SrtmHgtTileLoadsWithVoidsAsNaN) {
+  test::TempDir dir;
+  ensure_gdal();
+  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
+  std::unique_ptr<GDALDataset> src(mem->Create("", 1201, 1201, 1, GDT_Int16, nullptr));
+  const double gt[6] = {-105.0 - 1.0 / 2400, 1.0 / 1200, 0, 38.0 + 1.0 / 2400, 0, -1.0 / 1200};
+  src->SetGeoTransform(const_cast<double*>(gt));
+  OGRSpatialReference wgs84;
+  wgs84.importFromEPSG(4326);
+  src->SetSpatialRef(&wgs84);
+  std::vector<std::int16_t> z(1201 * 1201);
+  for (int r = 0; r < 1201; ++r)
+    for (int c = 0; c < 1201; ++c) z[r * 1201 + c] = static_cast<std::int16_t>(1500 + c);  // rises eastward
+  z[600 * 1201 + 600] = -32768;  // a void
+  ASSERT_EQ(src->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, 1201, 1201, z.data(), 1201, 1201, GDT_Int16, 0, 0), CE_None);
+  src->GetRasterBand(1)->SetNoDataValue(-32768);
+  const auto hgt = dir.path() / "N37W105.hgt";
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("SRTMHGT");
+  ASSERT_NE(drv, nullptr);
+  GDALDatasetUniquePtr out(drv->CreateCopy(hgt.c_str(), src.get(), FALSE, nullptr, nullptr, nullptr));
+  ASSERT_TRUE(out);
+  out.reset();
+
+  auto t = load_terrain(hgt);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_NE(t->geometry().crs_wkt.find("UTM zone 13N"), std::string::npos);
+  // One degree of latitude (~111 km) by ~88 km of longitude at 37.5 N, in ~80-90 m cells.
+  EXPECT_NEAR(t->height() * t->cell_size_m(), 111e3, 3e3);
+  EXPECT_NEAR(t->width() * t->cell_size_m(), 88.5e3, 3e3);
+  // Elevation rises eastward by ~1 m per 3" column: check mid-row values increase.
+  const int row = t->height() / 2;
+  float west = NAN, east = NAN;
+  for (int c = 0; c < t->width() && std::isnan(west); ++c) west = t->elevation_m(c, row);
+  for (int c = t->width() - 1; c >= 0 && std::isnan(east); --c) east = t->elevation_m(c, row);
+  EXPECT_GT(east - west, 1000.0f);
+  EXPECT_LT(east - west, 1300.0f);
+  // The void (at 104.5 W, 37.5 N) propagates as NaN through the bilinear warp.
+  OGRSpatialReference utm13;
+  utm13.importFromEPSG(32613);
+  utm13.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&wgs84, &utm13));
+  double x = -104.5, y = 37.5;
+  ASSERT_TRUE(ct->Transform(1, &x, &y));
+  const auto cell = t->cell_of(x, y);
+  ASSERT_TRUE(cell.has_value());
+  EXPECT_TRUE(std::isnan(t->elevation_m(cell->first, cell->second)));
+  EXPECT_FALSE(std::isnan(t->elevation_m(cell->first + 3, cell->second)));
+}
+
+}  // namespace
+}  // namespace skycover
