@@ -3,13 +3,19 @@
 // (gdal_viewshed's GROUND mode), with Earth curvature and atmospheric refraction.
 //
 // Model (see docs/visibility.md):
-//  * Eye at the site's (x, y), at ground_msl + height_agl. Targets at cell centres.
+//  * Eye at the centre of the cell containing the site's (x, y) (like gdal_viewshed, which also
+//    snaps the observer to a cell), at that cell's elevation + height_agl. Targets at cell centres.
 //  * Curvature: a point at horizontal distance d appears lowered by d^2 (1 - k) / (2 R),
 //    R = 6,371,000 m, k = refraction coefficient (0.13 by default).
-//  * Terrain along the ray is sampled where the ray crosses grid lines (column lines and row
-//    lines), linearly interpolating between the two cell centres the crossing lies between —
-//    the classic "R3" model of Franklin & Ray (1994) used by GRASS r.viewshed.
-//  * The target's own cell and the eye's own cell do not block.
+//  * Terrain along the ray is sampled once per column (or row) the ray advances: where it
+//    crosses the grid lines through cell centres perpendicular to its major axis (column lines
+//    when |dx| >= |dy|, else row lines), linearly interpolating between the two cell centres the
+//    crossing lies between: the "R3" model of Franklin & Ray (1994) with major-axis crossings.
+//  * The target's own cell and the eye's own cell do not block. The eye's cell reads 0.
+//  * Nodata cells: NaN in the output, and they do not block (a sample interpolated from a nodata
+//    cell is skipped).
+//  * Output: minimum visible height above the target's ground = max(0, eye + S d + drop(d) - z),
+//    S the largest apparent slope (z_s - drop(d_s) - eye) / d_s over the samples.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -51,12 +57,13 @@ struct ViewshedWindow {
   }
 };
 
-// Exact, slow reference: walks every grid-line crossing of every ray. O(R^3). For tests.
+// Exact, slow reference: walks every sample of every ray in double precision. O(R^3). For tests.
 Result<ViewshedWindow> viewshed_reference(const Terrain& terrain, const Observer& observer,
                                           const VisibilityModel& model);
 
-// Fast kernel used in production, O(R^2). Agrees with the reference to within max(1 m, 0.5 %)
-// on >= 99.5 % of in-range cells (tests/visibility).
+// Fast kernel used in production, O(R^2) (horizon-pointer propagation; see src/visibility/
+// viewshed_kernel.hpp). Agrees with the reference to within max(1 m, 0.5 %) on >= 99.5 % of
+// in-range cells (tests/visibility); where it errs it errs low (a missed obstacle).
 Result<ViewshedWindow> viewshed(const Terrain& terrain, const Observer& observer, const VisibilityModel& model);
 
 }  // namespace skycover

@@ -1,0 +1,295 @@
+// Line of sight from one site: exact R3 reference and the fast horizon-propagation kernel.
+// Model and algorithm: docs/visibility.md and viewshed_kernel.hpp.
+#include "skycover/visibility/viewshed.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "viewshed_kernel.hpp"
+
+namespace skycover {
+namespace detail {
+
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+// "No horizon yet": a slope far below any real one but small enough that slope * distance
+// stays finite in float (|slope * d| < 1e30 * 1e6 would overflow; 1e20 * 1e7 does not).
+constexpr float kNoHorizon = -1e20f;
+// Columns either side of a neighbouring ray's horizon that the fast kernel re-samples exactly.
+constexpr int kSpread = 2;
+
+// Copy the (2R+1)^2 neighbourhood of the eye cell, NaN off the grid, and its transpose.
+void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, ViewshedScratch& s) {
+  const int n = 2 * radius + 1;
+  const std::size_t cells = static_cast<std::size_t>(n) * n;
+  if (s.local.size() != cells) {
+    s.local.assign(cells, kNaN);
+    s.local_t.assign(cells, kNaN);
+    s.out.assign(cells, kNaN);
+    s.out_t.assign(cells, kNaN);
+  }
+  const std::vector<float>& z = terrain.elevations_m();
+  const int w = terrain.width();
+  for (int r = 0; r < n; ++r) {
+    float* dst = s.local.data() + static_cast<std::size_t>(r) * n;
+    const int row = eye_row - radius + r;
+    if (row < 0 || row >= terrain.height()) {
+      std::fill(dst, dst + n, kNaN);
+      continue;
+    }
+    const int c_lo = std::max(0, radius - eye_col);
+    const int c_hi = std::min(n, w - eye_col + radius);  // exclusive
+    std::fill(dst, dst + c_lo, kNaN);
+    const float* src = z.data() + static_cast<std::size_t>(row) * w + (eye_col - radius);
+    std::copy(src + c_lo, src + c_hi, dst + c_lo);
+    std::fill(dst + c_hi, dst + n, kNaN);
+  }
+  // Blocked transpose: the octants whose major axis is x then also walk contiguous memory.
+  constexpr int kB = 32;
+  for (int r0 = 0; r0 < n; r0 += kB)
+    for (int c0 = 0; c0 < n; c0 += kB)
+      for (int r = r0; r < std::min(n, r0 + kB); ++r)
+        for (int c = c0; c < std::min(n, c0 + kB); ++c)
+          s.local_t[static_cast<std::size_t>(c) * n + r] = s.local[static_cast<std::size_t>(r) * n + c];
+}
+
+}  // namespace
+
+ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, const VisibilityModel& model) {
+  ViewshedGeometry g;
+  g.cell_size_m = cell_size_m;
+  g.max_range_m = max_range_m;
+  g.radius_cells = static_cast<int>(std::floor(max_range_m / cell_size_m));
+  const int radius = g.radius_cells;
+  const std::size_t count = ViewshedGeometry::tri_index(radius + 1);
+  g.last_j.assign(radius + 1, -1);
+  g.curv.assign(count, 0.f);
+  g.drop_t.assign(count, 0.f);
+  g.inv_k.assign(radius + 1, 0.f);
+  for (int k = 1; k <= radius; ++k) g.inv_k[k] = 1.0f / static_cast<float>(k);
+  const double c = model.curvature_drop_m(1.0);  // drop = c d^2
+  for (int i = 0; i <= radius; ++i) {
+    for (int j = 0; j <= i; ++j) {
+      if (!offset_in_range(i, j, cell_size_m, max_range_m)) break;
+      g.last_j[i] = j;
+      const std::size_t k = ViewshedGeometry::tri_index(i) + j;
+      const double dt = cell_size_m * std::sqrt(static_cast<double>(i) * i + static_cast<double>(j) * j);
+      g.drop_t[k] = static_cast<float>(model.curvature_drop_m(dt));
+      if (i >= 1) g.curv[k] = static_cast<float>(c * cell_size_m * cell_size_m * (1.0 + (static_cast<double>(j) * j) / (static_cast<double>(i) * i)));
+    }
+  }
+  return g;
+}
+
+void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_msl_m, const ViewshedGeometry& g,
+                    ViewshedScratch& s) {
+  const int radius = g.radius_cells;
+  const int n = g.side();
+  load_local(terrain, eye_col, eye_row, radius, s);
+  std::fill(s.out.begin(), s.out.end(), kNaN);
+  std::fill(s.out_t.begin(), s.out_t.end(), kNaN);
+  const std::size_t row_len = static_cast<std::size_t>(radius) + 3;
+  if (s.row.size() != row_len) {
+    s.k0.assign(row_len, 0);
+    s.k1.assign(row_len, 0);
+    s.row.assign(row_len, 0.f);
+  }
+  const float eye = eye_msl_m;
+  s.out[static_cast<std::size_t>(radius) * n + radius] = 0.f;  // the eye's own cell
+
+  for (int oct = 0; oct < 8; ++oct) {
+    // Octant cell (i, j), 0 <= j <= i, maps to local (col, row):
+    //   x-major (swap=false): col = R + sx*i, row = R + sy*j -> read local_t, write out_t
+    //   y-major (swap=true):  col = R + sx*j, row = R + sy*i -> read local,   write out
+    // so in both cases "column" i of the octant is one contiguous row of the buffer.
+    const bool y_major = (oct & 4) != 0;
+    const int sx = (oct & 1) ? -1 : 1;
+    const int sy = (oct & 2) ? -1 : 1;
+    const int a = y_major ? sy : sx;  // direction of i
+    const int b = y_major ? sx : sy;  // direction of j
+    const float* src = y_major ? s.local.data() : s.local_t.data();
+    float* dst = y_major ? s.out.data() : s.out_t.data();
+    // Per octant column: the column k where each target's ray found its horizon (0 = none);
+    // previous and current column, offset by one so index -1 exists (pads set after each column).
+    int* kp = s.k0.data();
+    int* kc = s.k1.data();
+    float* h = s.row.data();
+    const float* col0 = src + static_cast<std::size_t>(radius) * n + radius;  // octant column 0
+    const std::ptrdiff_t col_step = static_cast<std::ptrdiff_t>(a) * n;
+
+    for (int i = 1; i <= radius; ++i) {
+      const int nj = g.last_j[i];
+      if (nj < 0) break;
+      const float* line = col0 + col_step * i;
+      const float inv_i = 1.0f / static_cast<float>(i);
+      const float* a_j = g.curv.data() + ViewshedGeometry::tri_index(i);  // c cs^2 (1 + (j/i)^2)
+      for (int j = 0; j <= nj; ++j) {
+        const float zt = line[b * j];
+        // Exact R3 sample of this target's own ray at column k (1 <= k < i), as a scaled slope
+        // sigma = (z_s - eye)/k - k A_j = S * cs * sqrt(1 + (j/i)^2), S the true slope with drop.
+        const float jr = static_cast<float>(j) * inv_i;
+        const float aj = a_j[j];
+        auto sample = [&](int k) -> float {
+          const float pos = static_cast<float>(k) * jr;
+          const int y0 = static_cast<int>(pos);
+          const float f = pos - static_cast<float>(y0);
+          const float* lk = col0 + col_step * k + b * y0;
+          const float z0 = lk[0];
+          const float zs = f == 0.f ? z0 : z0 + f * (lk[b] - z0);
+          return (zs - eye) * g.inv_k[k] - static_cast<float>(k) * aj;  // NaN sample never wins
+        };
+        float best = kNoHorizon;
+        int best_k = 0;
+        auto consider = [&](int k) {
+          if (k < 1 || k >= i) return;
+          const float v = sample(k);
+          if (v > best) best = v, best_k = k;
+        };
+        if (i >= 2) {
+          // Candidates: the crossing just before the target, and the columns (±1) where the two
+          // neighbouring rays the target's ray runs between found their horizons.
+          consider(i - 1);
+          const int ka = kp[j], kb = kp[1 + j];  // rays to (i-1, j-1) and (i-1, j)
+          for (int dk = -kSpread; dk <= kSpread; ++dk) consider(ka + dk);
+          if (kb != ka)
+            for (int dk = -kSpread; dk <= kSpread; ++dk) consider(kb + dk);
+        }
+        kc[1 + j] = best_k;
+        const float v = eye + best * static_cast<float>(i) + g.drop_t[ViewshedGeometry::tri_index(i) + j] - zt;
+        h[j] = v < 0.f ? 0.f : v;  // NaN (nodata target) stays NaN
+      }
+      kc[0] = kc[1];
+      kc[nj + 2] = kc[nj + 1];
+      float* out_line = dst + static_cast<std::size_t>(radius + a * i) * n + radius;
+      for (int j = 0; j <= nj; ++j) out_line[b * j] = h[j];
+      std::swap(kp, kc);
+    }
+  }
+  // Cells with |dx| > |dy| were computed in the transposed buffer; the diagonals and the y axis
+  // by the y-major octants (identical arithmetic on the diagonal, so either copy is fine).
+  constexpr int kB = 32;
+  for (int r0 = 0; r0 < n; r0 += kB)
+    for (int c0 = 0; c0 < n; c0 += kB)
+      for (int r = r0; r < std::min(n, r0 + kB); ++r)
+        for (int c = c0; c < std::min(n, c0 + kB); ++c)
+          if (std::abs(c - radius) > std::abs(r - radius))
+            s.out[static_cast<std::size_t>(r) * n + c] = s.out_t[static_cast<std::size_t>(c) * n + r];
+}
+
+void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, double eye_msl_m,
+                              const ViewshedGeometry& g, const VisibilityModel& model, ViewshedScratch& s) {
+  const int radius = g.radius_cells;
+  const int n = g.side();
+  load_local(terrain, eye_col, eye_row, radius, s);
+  std::fill(s.out.begin(), s.out.end(), kNaN);
+  const float* z = s.local.data();
+  auto elev = [&](int dx, int dy) { return static_cast<double>(z[static_cast<std::size_t>(radius + dy) * n + radius + dx]); };
+  const double cs = g.cell_size_m;
+  for (int dy = -radius; dy <= radius; ++dy) {
+    for (int dx = -radius; dx <= radius; ++dx) {
+      if (!offset_in_range(dx, dy, cs, g.max_range_m)) continue;
+      const double zt = elev(dx, dy);
+      if (std::isnan(zt)) continue;
+      float& out = s.out[static_cast<std::size_t>(radius + dy) * n + radius + dx];
+      if (dx == 0 && dy == 0) {
+        out = 0.f;
+        continue;
+      }
+      const double dt = cs * std::sqrt(static_cast<double>(dx) * dx + static_cast<double>(dy) * dy);
+      const int adx = std::abs(dx), ady = std::abs(dy);
+      const int sx = dx < 0 ? -1 : 1, sy = dy < 0 ? -1 : 1;
+      double horizon = -std::numeric_limits<double>::infinity();
+      auto sample = [&](double zs, double frac_of_ray) {
+        const double d = dt * frac_of_ray;
+        const double slope = (zs - model.curvature_drop_m(d) - eye_msl_m) / d;
+        if (slope > horizon) horizon = slope;  // NaN (nodata) never blocks
+      };
+      // Major-axis grid lines strictly between the eye and the target: column lines x = k when
+      // |dx| >= |dy|, else row lines y = m (one sample per column/row the ray advances).
+      if (adx >= ady) for (int k = 1; k < adx; ++k) {
+        const double y = static_cast<double>(ady) * k / adx;
+        const int y0 = static_cast<int>(std::floor(y));
+        const double f = y - y0;
+        const double z0 = elev(sx * k, sy * y0);
+        sample(f == 0.0 ? z0 : z0 + f * (elev(sx * k, sy * (y0 + 1)) - z0), static_cast<double>(k) / adx);
+      }
+      else for (int m = 1; m < ady; ++m) {
+        const double x = static_cast<double>(adx) * m / ady;
+        const int x0 = static_cast<int>(std::floor(x));
+        const double f = x - x0;
+        const double z0 = elev(sx * x0, sy * m);
+        sample(f == 0.0 ? z0 : z0 + f * (elev(sx * (x0 + 1), sy * m) - z0), static_cast<double>(m) / ady);
+      }
+      const double need = eye_msl_m + horizon * dt + model.curvature_drop_m(dt) - zt;
+      out = static_cast<float>(std::max(0.0, need));  // -inf horizon -> 0
+    }
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+Result<ViewshedWindow> run_viewshed(const Terrain& terrain, const Observer& observer, const VisibilityModel& model,
+                                    bool reference) {
+  if (!(observer.max_range_m > 0) || !std::isfinite(observer.max_range_m))
+    return Status::Invalid(fmt::format("viewshed: max_range_m must be a positive number of metres (got {})",
+                                       observer.max_range_m));
+  if (!std::isfinite(observer.height_agl_m))
+    return Status::Invalid("viewshed: height_agl_m must be a finite number of metres");
+  if (!(model.earth_radius_m > 0) || !std::isfinite(model.refraction_k))
+    return Status::Invalid("viewshed: earth_radius_m must be > 0 and refraction_k finite");
+  const auto cell = terrain.cell_of(observer.x_m, observer.y_m);
+  if (!cell)
+    return Status::OutOfRange(fmt::format("viewshed: site ({:.1f}, {:.1f}) lies outside the DEM; give coordinates "
+                                          "in the DEM's CRS (or pass --site-crs)",
+                                          observer.x_m, observer.y_m));
+  const auto [ec, er] = *cell;
+  const float ground = terrain.elevation_m(ec, er);
+  if (std::isnan(ground))
+    return Status::Invalid(fmt::format("viewshed: site ({:.1f}, {:.1f}) stands on a nodata cell ({}, {}) of the DEM; "
+                                       "move it onto valid terrain",
+                                       observer.x_m, observer.y_m, ec, er));
+  const double cs = terrain.cell_size_m();
+  const detail::ViewshedGeometry g = detail::make_viewshed_geometry(cs, observer.max_range_m, model);
+  detail::ViewshedScratch scratch;
+  const double eye = static_cast<double>(ground) + observer.height_agl_m;
+  if (reference)
+    detail::viewshed_local_reference(terrain, ec, er, eye, g, model, scratch);
+  else
+    detail::viewshed_local(terrain, ec, er, static_cast<float>(eye), g, scratch);
+
+  const int radius = g.radius_cells;
+  const int n = g.side();
+  ViewshedWindow w;
+  w.col0 = std::max(0, ec - radius);
+  w.row0 = std::max(0, er - radius);
+  w.width = std::min(terrain.width(), ec + radius + 1) - w.col0;
+  w.height = std::min(terrain.height(), er + radius + 1) - w.row0;
+  w.eye_msl_m = eye;
+  w.min_visible_agl_m.resize(static_cast<std::size_t>(w.width) * w.height);
+  for (int r = 0; r < w.height; ++r) {
+    const int lr = w.row0 + r - (er - radius);
+    const int lc = w.col0 - (ec - radius);
+    const float* src = scratch.out.data() + static_cast<std::size_t>(lr) * n + lc;
+    std::copy(src, src + w.width, w.min_visible_agl_m.data() + static_cast<std::size_t>(r) * w.width);
+  }
+  return w;
+}
+
+}  // namespace
+
+Result<ViewshedWindow> viewshed_reference(const Terrain& terrain, const Observer& observer,
+                                          const VisibilityModel& model) {
+  return run_viewshed(terrain, observer, model, true);
+}
+
+Result<ViewshedWindow> viewshed(const Terrain& terrain, const Observer& observer, const VisibilityModel& model) {
+  return run_viewshed(terrain, observer, model, false);
+}
+
+}  // namespace skycover

@@ -1,0 +1,61 @@
+// Internal: the fast O(R^2) viewshed kernel with reusable per-window geometry and per-thread
+// scratch buffers, shared by viewshed() and engagement_union(). Not a public header.
+//
+// Algorithm (docs/visibility.md): "horizon-pointer propagation", an XDraw-style sweep
+// (Franklin & Ray 1994; Wang et al. 2000; Izraelevitz 2003) that propagates *where* the horizon
+// is rather than how high. In the octant where |dx| >= |dy| (major axis x), the ray from the
+// eye to cell (i, j) passes between the cells (i-1, j-1) and (i-1, j) of the previous column.
+// Their rays found their horizon (maximum-slope sample) at columns ka and kb. The target's own
+// ray is then sampled *exactly* (same R3 sample as the reference) at column i-1 and at columns
+// ka-2..ka+2, kb-2..kb+2; the best of those is its horizon. Samples are exact, so the result can
+// only err low (a missed obstacle), and only when the target's true horizon lies on a ridge its
+// neighbours' rays did not find. O(1) per cell (at most 11 samples), no division or square root:
+// distance factors come from tables built once per (cell size, range, model).
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "skycover/terrain/terrain.hpp"
+#include "skycover/visibility/viewshed.hpp"
+
+namespace skycover::detail {
+
+// Geometry of the first octant (0 <= j <= i <= radius_cells) for one (cell size, range, model);
+// shared by every site with that range. Index of (i, j) is tri_index(i) + j.
+struct ViewshedGeometry {
+  int radius_cells = 0;       // R: window is (2R+1)^2 local cells, eye at (R, R)
+  double cell_size_m = 0;
+  double max_range_m = 0;
+  std::vector<int> last_j;    // per i: largest j <= i with (i, j) within range; -1 if none
+  std::vector<float> curv;    // c cs^2 (1 + (j/i)^2), drop = c d^2: curvature term of scaled slopes
+  std::vector<float> drop_t;  // drop at the target centre
+  std::vector<float> inv_k;   // 1/k, k = 0..R
+  static std::size_t tri_index(int i) { return static_cast<std::size_t>(i) * (i + 1) / 2; }
+  int side() const { return 2 * radius_cells + 1; }
+};
+
+ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, const VisibilityModel& model);
+
+// Whether offset (dx, dy) cells from the eye is within max_range (same expression everywhere).
+inline bool offset_in_range(int dx, int dy, double cell_size_m, double max_range_m) {
+  return cell_size_m * std::sqrt(static_cast<double>(dx) * dx + static_cast<double>(dy) * dy) <= max_range_m;
+}
+
+// Per-thread buffers; sized on first use, then reused without allocation.
+struct ViewshedScratch {
+  std::vector<float> local, local_t, out, out_t;  // (2R+1)^2 each
+  std::vector<float> row;    // R+3: one output column
+  std::vector<int> k0, k1;   // R+3 each: where the rays of two columns found their horizons
+};
+
+// Fast kernel: fills scratch.out ((2R+1)^2, row-major, eye at (R, R)) with the minimum visible
+// height above ground; NaN off-grid, nodata or out of range. (eye_col, eye_row) must be a valid cell.
+void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_msl_m, const ViewshedGeometry& g,
+                    ViewshedScratch& scratch);
+
+// Exact R3 ray walk into the same local layout (scratch.out). O(R^3).
+void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, double eye_msl_m,
+                              const ViewshedGeometry& g, const VisibilityModel& model, ViewshedScratch& scratch);
+
+}  // namespace skycover::detail
