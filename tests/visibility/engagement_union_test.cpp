@@ -1,0 +1,270 @@
+// Engagement union: closed-form envelope geometry on flat ground, masking, MSL bands,
+// composition over sites and thread-count determinism.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "skycover/systems/envelope.hpp"
+#include "skycover/terrain/synthetic.hpp"
+#include "skycover/visibility/engagement_union.hpp"
+
+namespace skycover {
+namespace {
+
+Terrain make_terrain(int w, int h, double cell, const std::function<double(double, double)>& f) {
+  GridGeometry g;
+  g.width = w;
+  g.height = h;
+  g.cell_size_m = cell;
+  g.origin_x_m = 0;
+  g.origin_y_m = h * cell;
+  std::vector<float> z(static_cast<std::size_t>(w) * h);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c)
+      z[static_cast<std::size_t>(r) * w + c] = static_cast<float>(f(g.cell_center_x_m(c), g.cell_center_y_m(r)));
+  return Terrain(g, std::move(z));
+}
+
+SystemSpec manpads(double max_range = 6000, double ceiling = 3500, double min_range = 0, double min_alt = 10) {
+  SystemSpec s;
+  s.name = "test";
+  s.max_range_m = max_range;
+  s.max_altitude_m = ceiling;
+  s.min_range_m = min_range;
+  s.min_altitude_m = min_alt;
+  return s;
+}
+
+Site site_at(const Terrain& t, int col, int row, double h_agl = 2, int system = 0) {
+  Site s;
+  s.id = fmt::format("s{}_{}", col, row);
+  s.x_m = t.geometry().cell_center_x_m(col);
+  s.y_m = t.geometry().cell_center_y_m(row);
+  s.ground_msl_m = t.elevation_m(col, row);
+  s.height_agl_m = h_agl;
+  s.system_index = system;
+  return s;
+}
+
+double dist_cells(int c0, int r0, int c1, int r1, double cell) { return cell * std::hypot(c1 - c0, r1 - r0); }
+
+TEST(EngagementUnion, FlatGroundDiskRadiusPerBandIsSqrtOfRSquaredMinusDzSquared) {
+  // 1,000 m range at 10 m cells; flat ground at 50 m; eye 2 m. Bands well above the curvature
+  // shadow (at 1 km it is < 0.1 m) so the disk is purely the slant-range sphere.
+  const Terrain t = make_terrain(221, 221, 10, [](double, double) { return 50.0; });
+  const std::vector<AltitudeBand> bands = {{HeightReference::kAgl, 100}, {HeightReference::kAgl, 600},
+                                           {HeightReference::kAgl, 950}, {HeightReference::kAgl, 1200}};
+  auto u = engagement_union(t, {site_at(t, 110, 110)}, {manpads(1000)}, bands, VisibilityModel{});
+  ASSERT_TRUE(u.ok()) << u.status().message();
+  for (std::size_t b = 0; b < bands.size(); ++b) {
+    const double dz = bands[b].altitude_m - 2.0;
+    const double radius = dz < 1000 ? std::sqrt(1000.0 * 1000.0 - dz * dz) : -1;
+    int mismatches = 0, covered = 0;
+    double max_d = 0;
+    for (int r = 0; r < 221; ++r)
+      for (int c = 0; c < 221; ++c) {
+        const double d = dist_cells(110, 110, c, r, 10);
+        const bool got = u->site_count[b][t.index(c, r)] == 1;
+        if (got) ++covered, max_d = std::max(max_d, d);
+        if (got != (d <= radius)) ++mismatches;
+      }
+    EXPECT_EQ(mismatches, 0) << "band " << bands[b].altitude_m;
+    if (radius > 0) {
+      EXPECT_NEAR(max_d, radius, 10.0) << "band " << bands[b].altitude_m;
+    }
+    // Covered area ~ pi r^2 (cells of 100 m^2).
+    if (radius > 100) {
+      EXPECT_NEAR(covered * 100.0 / (M_PI * radius * radius), 1.0, 0.03);
+    }
+    if (radius < 0) {
+      EXPECT_EQ(covered, 0);
+    }
+  }
+}
+
+TEST(EngagementUnion, CeilingMinRangeAndMinAltitude) {
+  const Terrain t = make_terrain(121, 121, 10, [](double, double) { return 0.0; });
+  // Ceiling 300 m above the site's ground, min range 200 m slant, min altitude 20 m AGL.
+  const std::vector<AltitudeBand> bands = {{HeightReference::kAgl, 299}, {HeightReference::kAgl, 301},
+                                           {HeightReference::kAgl, 19}, {HeightReference::kAgl, 100}};
+  auto u = engagement_union(t, {site_at(t, 60, 60, 2)}, {manpads(500, 300, 200, 20)}, bands, VisibilityModel{});
+  ASSERT_TRUE(u.ok());
+  std::int64_t c299 = 0, c301 = 0, c19 = 0;
+  for (int r = 0; r < 121; ++r)
+    for (int c = 0; c < 121; ++c) {
+      const std::size_t i = t.index(c, r);
+      c299 += u->site_count[0][i], c301 += u->site_count[1][i], c19 += u->site_count[2][i];
+      const double d = dist_cells(60, 60, c, r, 10);
+      // 100 m band: slant^2 = d^2 + 98^2 must be in [200^2, 500^2].
+      const double slant = std::hypot(d, 98.0);
+      EXPECT_EQ(u->site_count[3][i], (slant >= 200 && slant <= 500) ? 1 : 0) << c << "," << r;
+      // Lowest engageable height: inside the min-range sphere the target must climb over it.
+      const float lowest = u->lowest_engageable_agl_m[i];
+      if (d > 500 || 2.0 + std::sqrt(std::max(0.0, 500.0 * 500 - d * d)) < 20.0) {
+        EXPECT_TRUE(std::isnan(lowest)) << d;  // beyond range, or the sphere's top is below the floor
+      } else if (d >= 200) {
+        EXPECT_NEAR(lowest, 20.0, 1e-4);  // the floor (min altitude)
+      } else {
+        const double over = 2.0 + std::sqrt(200.0 * 200 - d * d);
+        EXPECT_NEAR(lowest, std::max(20.0, over), 1e-3) << d;
+      }
+    }
+  EXPECT_GT(c299, 1000);
+  EXPECT_EQ(c301, 0);
+  EXPECT_EQ(c19, 0);
+}
+
+TEST(EngagementUnion, TerrainMaskingBehindAWall) {
+  // A 60 m wall 200 m east of the eye (flat ground at 0, no curvature).
+  const Terrain t = make_terrain(121, 41, 10, [](double x, double) { return static_cast<int>(x / 10) == 40 ? 60.0 : 0.0; });
+  VisibilityModel m;
+  m.refraction_k = 1.0;
+  const std::vector<AltitudeBand> bands = {{HeightReference::kAgl, 50}};
+  const std::vector<Site> sites = {site_at(t, 20, 20, 2)};
+  UnionOptions on, off;
+  off.terrain_masking = false;
+  auto masked = engagement_union(t, sites, {manpads(1000, 3000, 0, 0)}, bands, m, on);
+  auto clear = engagement_union(t, sites, {manpads(1000, 3000, 0, 0)}, bands, m, off);
+  ASSERT_TRUE(masked.ok() && clear.ok());
+  for (int i = 21; i <= 80; ++i) {  // within slant range of every shadow height
+    const std::size_t cell = t.index(20 + i, 20);
+    // Shadow height behind the wall at i cells: 2 + 58 i / 20 (similar triangles).
+    const double shadow = i > 20 ? 2.0 + 58.0 * i / 20.0 : 0.0;
+    if (i == 20) continue;  // the wall cell itself
+    EXPECT_NEAR(masked->lowest_engageable_agl_m[cell], shadow, 1e-3) << i;
+    EXPECT_FLOAT_EQ(clear->lowest_engageable_agl_m[cell], 0.f) << i;
+    EXPECT_EQ(masked->site_count[0][cell], shadow <= 50 ? 1 : 0) << i;
+    EXPECT_EQ(clear->site_count[0][cell], 1) << i;
+  }
+}
+
+TEST(EngagementUnion, MslBandIsAltitudeMinusGround) {
+  // Ground rises 0.1 m/m eastwards from 100 m; an MSL band at 400 m sits 400 - z above it.
+  const Terrain t = make_terrain(101, 21, 10, [](double x, double) { return 100.0 + 0.1 * x; });
+  const std::vector<AltitudeBand> bands = {{HeightReference::kMsl, 400}, {HeightReference::kMsl, 150}};
+  const Site s = site_at(t, 50, 10, 2);
+  auto u = engagement_union(t, {s}, {manpads(600, 3500, 0, 10)}, bands, VisibilityModel{});
+  ASSERT_TRUE(u.ok());
+  LauncherGeometry lg{s.ground_msl_m, s.ground_msl_m + 2};
+  for (int c = 0; c < 101; ++c) {
+    const double zt = t.elevation_m(c, 10);
+    const double d = dist_cells(50, 10, c, 10, 10);
+    for (int b = 0; b < 2; ++b) {
+      // Line of sight is clear on a plane, so the envelope alone decides.
+      const bool expect = bands[b].altitude_m - zt >= 0 && in_envelope(manpads(600, 3500, 0, 10), lg, zt, d, bands[b].altitude_m);
+      EXPECT_EQ(u->site_count[b][t.index(c, 10)], expect ? 1 : 0) << "col " << c << " band " << b;
+    }
+  }
+}
+
+struct UnionCase {
+  Terrain terrain;
+  std::vector<Site> sites;
+  std::vector<SystemSpec> systems;
+  std::vector<AltitudeBand> bands;
+};
+
+UnionCase rugged_case(int n_sites) {
+  SyntheticTerrainParams p;
+  p.width = 160;
+  p.height = 140;
+  p.cell_size_m = 30;
+  p.relief_m = 800;
+  p.roughness = 0.6;
+  p.seed = 11;
+  UnionCase uc{make_synthetic_terrain(p), {}, {manpads(900, 600, 100, 10), manpads(1500, 3000, 0, 30)}, {}};
+  uc.bands = {{HeightReference::kAgl, 30}, {HeightReference::kAgl, 300}, {HeightReference::kMsl, 700}};
+  for (int i = 0; i < n_sites; ++i) {
+    // A fixed scatter (no RNG needed): a Weyl sequence over the grid.
+    const int c = static_cast<int>(std::fmod(i * 0.618033988749 * 160 + 3, 160.0));
+    const int r = static_cast<int>(std::fmod(i * 0.754877666247 * 140 + 5, 140.0));
+    uc.sites.push_back(site_at(uc.terrain, c, r, 2 + i % 3, i % 2));
+  }
+  return uc;
+}
+
+TEST(EngagementUnion, BitwiseIdenticalForAnyThreadCount) {
+  const UnionCase uc = rugged_case(80);
+  std::vector<EngagementUnion> runs;
+  for (int threads : {1, 2, 4}) {
+    UnionOptions o;
+    o.threads = threads;
+    std::atomic<std::int64_t> calls{0};
+    o.on_progress = [&](std::int64_t) { ++calls; };
+    auto u = engagement_union(uc.terrain, uc.sites, uc.systems, uc.bands, VisibilityModel{}, o);
+    ASSERT_TRUE(u.ok()) << u.status().message();
+    EXPECT_EQ(calls.load(), 80);
+    runs.push_back(std::move(*u));
+  }
+  for (std::size_t k = 1; k < runs.size(); ++k) {
+    const auto& a = runs[0].lowest_engageable_agl_m;
+    const auto& b = runs[k].lowest_engageable_agl_m;
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << "threads run " << k;
+    EXPECT_EQ(runs[0].site_count, runs[k].site_count);
+  }
+  // Sanity: something is covered, something is not.
+  std::int64_t covered_low = 0, covered_high = 0;
+  for (auto c : runs[0].site_count[0]) covered_low += c > 0;
+  for (auto c : runs[0].site_count[1]) covered_high += c > 0;
+  EXPECT_GT(covered_low, 1000);
+  EXPECT_LT(covered_low, covered_high);
+}
+
+TEST(EngagementUnion, UnionIsMinAndSumOfSingleSites) {
+  const UnionCase uc = rugged_case(5);
+  auto all = engagement_union(uc.terrain, uc.sites, uc.systems, uc.bands, VisibilityModel{});
+  ASSERT_TRUE(all.ok());
+  std::vector<float> lowest(all->lowest_engageable_agl_m.size(), std::numeric_limits<float>::infinity());
+  std::vector<std::vector<int>> sum(uc.bands.size(), std::vector<int>(lowest.size(), 0));
+  for (const Site& s : uc.sites) {
+    auto one = engagement_union(uc.terrain, {s}, uc.systems, uc.bands, VisibilityModel{});
+    ASSERT_TRUE(one.ok());
+    for (std::size_t i = 0; i < lowest.size(); ++i) {
+      if (!std::isnan(one->lowest_engageable_agl_m[i])) lowest[i] = std::min(lowest[i], one->lowest_engageable_agl_m[i]);
+      for (std::size_t b = 0; b < uc.bands.size(); ++b) sum[b][i] += one->site_count[b][i];
+    }
+  }
+  for (std::size_t i = 0; i < lowest.size(); ++i) {
+    const float got = all->lowest_engageable_agl_m[i];
+    if (std::isinf(lowest[i])) {
+      EXPECT_TRUE(std::isnan(got));
+    } else {
+      EXPECT_EQ(got, lowest[i]);
+    }
+    for (std::size_t b = 0; b < uc.bands.size(); ++b) ASSERT_EQ(all->site_count[b][i], sum[b][i]);
+  }
+}
+
+TEST(EngagementUnion, ReferenceKernelAgreesWithFastKernel) {
+  const UnionCase uc = rugged_case(6);
+  UnionOptions ref;
+  ref.use_reference_kernel = true;
+  auto f = engagement_union(uc.terrain, uc.sites, uc.systems, uc.bands, VisibilityModel{});
+  auto r = engagement_union(uc.terrain, uc.sites, uc.systems, uc.bands, VisibilityModel{}, ref);
+  ASSERT_TRUE(f.ok() && r.ok());
+  std::int64_t n = 0, same = 0;
+  for (std::size_t b = 0; b < uc.bands.size(); ++b)
+    for (std::size_t i = 0; i < f->site_count[b].size(); ++i) n++, same += f->site_count[b][i] == r->site_count[b][i];
+  EXPECT_GT(static_cast<double>(same) / n, 0.995);
+}
+
+TEST(EngagementUnion, RejectsBadSitesWithTheirIds) {
+  const Terrain t = make_terrain(20, 20, 10, [](double, double) { return 0.0; });
+  Site off = site_at(t, 5, 5);
+  off.id = "far-away";
+  off.x_m = -1000;
+  Site bad_sys = site_at(t, 5, 5, 2, 3);
+  bad_sys.id = "wrong-system";
+  auto u = engagement_union(t, {off, bad_sys}, {manpads(100)}, {}, VisibilityModel{});
+  ASSERT_FALSE(u.ok());
+  EXPECT_NE(u.status().message().find("far-away"), std::string::npos);
+  EXPECT_NE(u.status().message().find("wrong-system"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace skycover
