@@ -11,5 +11,6 @@ namespace skycover::cli {
 int report(const Status& status);
 
 void add_terrain_commands(CLI::App& app, int& exit_code);
+void add_visibility_commands(CLI::App& app, int& exit_code);
 
 }  // namespace skycover::cli

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   skycover::cli::add_terrain_commands(app, exit_code);
+  skycover::cli::add_visibility_commands(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,98 @@
+// `skycover viewshed`: the line-of-sight primitive for one site, as a float32 GeoTIFF.
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+#include <ogr_spatialref.h>
+
+#include "commands.hpp"
+#include "skycover/terrain/gdal_support.hpp"
+#include "skycover/terrain/terrain.hpp"
+#include "skycover/visibility/viewshed.hpp"
+
+namespace skycover::cli {
+namespace {
+
+struct ViewshedArgs {
+  std::string dem, out, site, site_crs;
+  double height_agl_m = 2, max_range_m = 6000, refraction_k = 0.13;
+  bool feet = false, reference = false;
+};
+
+// "X,Y" in `crs` (empty = the terrain's CRS) -> terrain CRS metres.
+Result<std::pair<double, double>> site_in_terrain_crs(const std::string& text, const std::string& crs,
+                                                      const Terrain& terrain) {
+  double x = 0, y = 0;
+  char comma = 0, extra = 0;
+  if (std::sscanf(text.c_str(), "%lf %c %lf %c", &x, &comma, &y, &extra) != 3 || comma != ',' || !std::isfinite(x) ||
+      !std::isfinite(y))
+    return Status::Invalid(fmt::format("--site '{}': expected X,Y (two numbers separated by a comma)", text));
+  if (crs.empty()) return std::make_pair(x, y);
+  auto src = parse_crs(crs, "--site-crs");
+  if (!src.ok()) return src.status();
+  OGRSpatialReference dst;
+  if (terrain.geometry().crs_wkt.empty() || dst.importFromWkt(terrain.geometry().crs_wkt.c_str()) != OGRERR_NONE)
+    return Status::Invalid("--site-crs: the DEM has no usable CRS to transform the site into; give --site in grid metres");
+  dst.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&src.value(), &dst));
+  if (!ct || !ct->Transform(1, &x, &y))
+    return Status::Invalid(fmt::format("--site '{}': cannot transform from {} to the DEM's CRS: {}", text, crs,
+                                       last_gdal_error()));
+  return std::make_pair(x, y);
+}
+
+int run_viewshed(const ViewshedArgs& a) {
+  TerrainLoadOptions opts;
+  opts.unit = a.feet ? ElevationUnit::kFeet : ElevationUnit::kMetres;
+  auto terrain = load_terrain(a.dem, opts);
+  if (!terrain.ok()) return report(terrain.status());
+  auto xy = site_in_terrain_crs(a.site, a.site_crs, *terrain);
+  if (!xy.ok()) return report(xy.status());
+  Observer o;
+  o.x_m = xy->first;
+  o.y_m = xy->second;
+  o.height_agl_m = a.height_agl_m;
+  o.max_range_m = a.max_range_m;
+  VisibilityModel m;
+  m.refraction_k = a.refraction_k;
+  auto w = a.reference ? viewshed_reference(*terrain, o, m) : viewshed(*terrain, o, m);
+  if (!w.ok()) return report(w.status());
+  const GridGeometry& tg = terrain->geometry();
+  GridGeometry g = tg;
+  g.width = w->width;
+  g.height = w->height;
+  g.origin_x_m = tg.origin_x_m + w->col0 * tg.cell_size_m;
+  g.origin_y_m = tg.origin_y_m - w->row0 * tg.cell_size_m;
+  const Status st = write_float_raster(a.out, g, w->min_visible_agl_m, false,
+                                       "minimum visible height above ground (m); nodata = out of range or no DEM");
+  if (!st.ok()) return report(st);
+  std::int64_t in_range = 0, visible = 0;
+  for (float v : w->min_visible_agl_m)
+    if (!std::isnan(v)) ++in_range, visible += v <= 0.f;
+  fmt::print("wrote {} ({}x{} cells; eye {:.1f} m; {:.1f} % of {} in-range cells visible at ground level)\n", a.out,
+             w->width, w->height, w->eye_msl_m, in_range ? 100.0 * visible / in_range : 0.0, in_range);
+  return 0;
+}
+
+}  // namespace
+
+void add_visibility_commands(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<ViewshedArgs>();
+  auto* v = app.add_subcommand("viewshed",
+                               "Minimum visible height above ground around one site (gdal_viewshed GROUND mode "
+                               "semantics, with Earth curvature and refraction), as a float32 GeoTIFF");
+  v->add_option("--dem", a->dem, "Any GDAL raster")->required();
+  v->add_option("--site", a->site, "Site position X,Y (default: in the DEM's CRS as loaded; lat/lon DEMs load as local UTM)")
+      ->required();
+  v->add_option("--site-crs", a->site_crs, "CRS of --site, e.g. EPSG:4326 (x = longitude, y = latitude)");
+  v->add_option("--height-agl-m", a->height_agl_m, "Eye height above the site's ground (m)")->check(CLI::NonNegativeNumber);
+  v->add_option("--max-range-m", a->max_range_m, "Horizontal radius to compute (m)")->check(CLI::PositiveNumber);
+  v->add_option("--refraction-k", a->refraction_k, "Refraction coefficient k (drop = d^2 (1-k) / 2R)")
+      ->check(CLI::Range(-1.0, 1.0));
+  v->add_flag("--feet", a->feet, "DEM elevations are in feet");
+  v->add_flag("--reference", a->reference, "Use the exact (slow, O(R^3)) reference kernel");
+  v->add_option("--out", a->out, "Output GeoTIFF (written atomically)")->required();
+  v->callback([a, &exit_code] { exit_code = run_viewshed(*a); });
+}
+
+}  // namespace skycover::cli
