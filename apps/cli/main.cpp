@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   skycover::cli::add_terrain_commands(app, exit_code);
   skycover::cli::add_visibility_commands(app, exit_code);
+  skycover::cli::add_scenario_commands(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -42,11 +42,28 @@ struct Scenario {
   AnalysisSpec analysis;
   std::vector<TrackSpec> tracks;  // [[tracks]]
   RaidSpec raid;                  // [raid]
-  std::filesystem::path output_dir = "skycover-out";
+  std::filesystem::path output_dir = "skycover-out";  // as written: relative to the working directory
 };
+
+// Each class of problem a scenario can have; tests and front ends can tell them apart.
+enum class DiagnosticKind {
+  kSyntax,         // the file is not valid TOML
+  kUnknownKey,     // a key the format does not define (the hint names the closest known key)
+  kType,           // wrong TOML type (e.g. a string where a number is expected)
+  kRange,          // a value outside its allowed range, or inconsistent with another (min > max)
+  kMissing,        // a required key is absent
+  kConflict,       // keys that exclude each other are both present (dem and synthetic, ...)
+  kDuplicate,      // two systems / tracks with the same name
+  kUnknownPreset,  // [[systems]] preset not in the catalog (the hint lists the known ones)
+  kUnknownSystem,  // [[deployments]] system names no [[systems]] entry
+  kMissingFile,    // a referenced file does not exist (paths are relative to the scenario file)
+  kUnknownValue,   // a string outside its allowed set (hypothesis, unit, target_class, ...)
+};
+std::string_view to_string(DiagnosticKind kind);
 
 // One problem found in a scenario file.
 struct Diagnostic {
+  DiagnosticKind kind = DiagnosticKind::kRange;
   std::string file;
   int line = 0;      // 1-based; 0 when unknown
   int column = 0;
@@ -64,7 +81,7 @@ struct ScenarioParse {
 };
 ScenarioParse parse_scenario_text(std::string_view toml_text, const std::filesystem::path& path);
 ScenarioParse parse_scenario_file(const std::filesystem::path& path);
-// Convenience: first diagnostics joined into an InvalidInput status.
+// Convenience: all diagnostics joined (one per line) into an InvalidInput status.
 Result<Scenario> load_scenario(const std::filesystem::path& path);
 
 // A scenario made concrete: terrain loaded, area rasterised, sites placed.
@@ -74,6 +91,8 @@ struct PreparedScenario {
   AreaMask area;
   std::vector<Site> sites;
 };
+// Loads or synthesises the terrain, rasterises [area], places every deployment's sites
+// (Site::system_index set). Errors (bad DEM, sites on nodata, ...) name the scenario and field.
 Result<PreparedScenario> prepare_scenario(const Scenario& scenario);
 
 }  // namespace skycover

@@ -51,7 +51,7 @@ struct DeploymentSpec {
   std::optional<std::filesystem::path> file;  // CSV/GeoJSON points for kFile
   std::optional<std::string> crs;             // CRS of file points / centres; default terrain CRS (files: their own)
   int count = 0;
-  double spacing_m = 0;                        // grid
+  double spacing_m = 0;                        // grid lattice spacing
   std::vector<ClusterCentre> centres;          // clustered
   double sigma_m = 0;                          // clustered: Gaussian spread around each centre
   double height_agl_m = 2;
@@ -59,6 +59,8 @@ struct DeploymentSpec {
   std::uint64_t seed = 1;
   bool drop_invalid_sites = false;             // drop (with a warning) sites off the DEM / on nodata
   std::string source;                          // "scenario.toml:[[deployments]][2]" for messages
+  std::string id_prefix;                       // generated site ids are "<id_prefix>-<n>"; default: system
+  double min_separation_m = 0;                 // high_ground: 0 = 0.5 * sqrt(area / count)
 };
 
 // Generate or read the sites of one deployment. Reproducible from spec.seed; respects the area

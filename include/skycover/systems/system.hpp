@@ -22,7 +22,7 @@ inline std::string_view to_string(TargetClass c) { return kTargetClassNames[stat
 // either stated by the user or comes from an explicitly labelled illustrative set.
 struct KillProbabilities {
   std::array<std::optional<double>, 4> pk;  // indexed by TargetClass
-  std::string provenance;                   // "user" or "illustrative: <why>"
+  std::string provenance;                   // "none stated", "user" or "illustrative: <why>"
   std::optional<double> for_class(TargetClass c) const { return pk[static_cast<int>(c)]; }
 };
 
@@ -49,5 +49,15 @@ struct SystemSpec {
 const std::vector<SystemSpec>& system_catalog();
 // Preset by name (case-insensitive); the error lists the known names.
 Result<SystemSpec> find_preset(std::string_view name);
+std::vector<std::string> preset_names();
+// Citation of `figure` (e.g. "max_range_m") in system.sources, or nullptr.
+const Citation* find_citation(const SystemSpec& system, std::string_view figure);
+
+// The labelled illustrative kill-probability set selected by `pk_set = "illustrative"`.
+// Its provenance starts with "illustrative:" and says it is not a measured figure.
+KillProbabilities illustrative_kill_probabilities();
+// Kill probability for `target`, or an InvalidInput error telling the user to state it.
+// Presets carry none ("none stated"): a stage that needs pk calls this at use time.
+Result<double> require_pk(const SystemSpec& system, TargetClass target);
 
 }  // namespace skycover

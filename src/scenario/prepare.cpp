@@ -1,0 +1,38 @@
+// prepare_scenario: terrain, area mask and sites for a parsed scenario.
+#include <fmt/format.h>
+
+#include "skycover/scenario/scenario.hpp"
+
+namespace skycover {
+
+Result<PreparedScenario> prepare_scenario(const Scenario& scenario) {
+  PreparedScenario p;
+  p.scenario = scenario;
+  const std::string where = scenario.path.empty() ? std::string("scenario") : scenario.path.string();
+  if (scenario.terrain.synthetic) {
+    p.terrain = make_synthetic_terrain(*scenario.terrain.synthetic);
+  } else if (scenario.terrain.dem) {
+    auto t = load_terrain(*scenario.terrain.dem, scenario.terrain.load);
+    if (!t.ok()) return Status(t.status().code(), fmt::format("{}: [terrain] dem: {}", where, t.status().message()));
+    p.terrain = std::move(t).value();
+  } else {
+    return Status::Invalid(fmt::format("{}: [terrain] needs dem or synthetic", where));
+  }
+  auto area = make_area_mask(p.terrain, scenario.area_polygon);
+  if (!area.ok()) return Status(area.status().code(), fmt::format("{}: [area]: {}", where, area.status().message()));
+  p.area = std::move(area).value();
+  if (p.area.inside_count() == 0)
+    return Status::Invalid(fmt::format("{}: the analysis area contains no valid terrain cells; check that [area] "
+                                       "polygon overlaps the DEM (and its CRS)",
+                                       where));
+  for (const auto& d : scenario.deployments) {
+    if (d.system_index < 0 || d.system_index >= static_cast<int>(scenario.systems.size()))
+      return Status::Invalid(fmt::format("{}: unknown system '{}'", d.source, d.system));
+    auto sites = make_sites(d, p.terrain, p.area, scenario.systems[d.system_index].missiles_per_site);
+    if (!sites.ok()) return sites.status();
+    for (auto& s : sites.value()) p.sites.push_back(std::move(s));
+  }
+  return p;
+}
+
+}  // namespace skycover

@@ -1,0 +1,500 @@
+// Scenario files (TOML): parsing and validation. Every problem is collected as a Diagnostic;
+// the format is documented in docs/scenario.md.
+#include "skycover/scenario/scenario.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include "field_reader.hpp"
+
+namespace skycover {
+namespace fs = std::filesystem;
+using scenario_detail::Bounds;
+using scenario_detail::ParseContext;
+using scenario_detail::TableReader;
+
+std::string_view to_string(DiagnosticKind kind) {
+  switch (kind) {
+    case DiagnosticKind::kSyntax: return "syntax";
+    case DiagnosticKind::kUnknownKey: return "unknown-key";
+    case DiagnosticKind::kType: return "type";
+    case DiagnosticKind::kRange: return "range";
+    case DiagnosticKind::kMissing: return "missing";
+    case DiagnosticKind::kConflict: return "conflict";
+    case DiagnosticKind::kDuplicate: return "duplicate";
+    case DiagnosticKind::kUnknownPreset: return "unknown-preset";
+    case DiagnosticKind::kUnknownSystem: return "unknown-system";
+    case DiagnosticKind::kMissingFile: return "missing-file";
+    case DiagnosticKind::kUnknownValue: return "unknown-value";
+  }
+  return "?";
+}
+
+std::string Diagnostic::to_string() const {
+  std::string s = fmt::format("{}:{}:{}: {}: {}", file, line, column, field.empty() ? "(file)" : field, message);
+  if (!hint.empty()) s += fmt::format(" (hint: {})", hint);
+  return s;
+}
+
+namespace {
+
+// Mix a seed with a stream number (SplitMix64 finaliser) so that deployments without their own
+// seed still get distinct, reproducible streams derived from [analysis] seed.
+std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (stream + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+const std::vector<std::string> kTargetClasses(kTargetClassNames.begin(), kTargetClassNames.end());
+
+// ---------------------------------------------------------------- [terrain]
+void parse_terrain(ParseContext& ctx, const toml::table* t, Scenario& sc) {
+  if (!t) {
+    ctx.diagnostics.push_back({DiagnosticKind::kMissing, ctx.file, 1, 1, "terrain", "the [terrain] section is missing",
+                               "add [terrain] with dem = \"path.tif\" or synthetic = { width = 256, height = 256, "
+                               "cell_m = 30, relief_m = 500, seed = 1 }"});
+    return;
+  }
+  TableReader r(ctx, *t, "terrain", {"dem", "synthetic", "unit", "cell_size_m", "crs"});
+  r.exclusive("dem", "synthetic", "give either a DEM file or synthetic terrain parameters, not both");
+  if (!r.has("dem") && !r.has("synthetic"))
+    r.missing("dem", "add dem = \"path/to/dem.tif\" or synthetic = { width = .., height = .., cell_m = .., "
+                     "relief_m = .., seed = .. }");
+  sc.terrain.dem = r.existing_file("dem", false, "DEM");
+  if (const auto* s = r.subtable("synthetic")) {
+    TableReader sr(ctx, *s, "terrain.synthetic",
+                   {"width", "height", "cell_m", "relief_m", "seed", "roughness", "epsg", "origin_x_m", "origin_y_m",
+                    "base_elevation_m"});
+    SyntheticTerrainParams p;
+    auto w = sr.integer("width", 2, 100000, true);
+    auto h = sr.integer("height", 2, 100000, true);
+    auto c = sr.number("cell_m", Bounds::positive(), true);
+    auto rel = sr.number("relief_m", Bounds::non_negative(), true);
+    auto seed = sr.integer("seed", 0, INT64_MAX, true);
+    auto rough = sr.number("roughness", {0.05, {}, 0.95, {}});
+    auto epsg = sr.integer("epsg", 1024, 999999);
+    auto ox = sr.number("origin_x_m");
+    auto oy = sr.number("origin_y_m");
+    auto base = sr.number("base_elevation_m");
+    if (w && h && c && rel && seed) {
+      p.width = static_cast<int>(*w);
+      p.height = static_cast<int>(*h);
+      p.cell_size_m = *c;
+      p.relief_m = *rel;
+      p.seed = static_cast<std::uint64_t>(*seed);
+      if (rough) p.roughness = *rough;
+      if (epsg) p.epsg = static_cast<int>(*epsg);
+      if (ox) p.origin_x_m = *ox;
+      if (oy) p.origin_y_m = *oy;
+      if (base) p.base_elevation_m = *base;
+      sc.terrain.synthetic = p;
+    }
+  }
+  if (auto u = r.choice("unit", {"m", "ft"}))
+    sc.terrain.load.unit = *u == "ft" ? ElevationUnit::kFeet : ElevationUnit::kMetres;
+  if (auto c = r.number("cell_size_m", Bounds::positive())) sc.terrain.load.cell_size_m = *c;
+  if (auto crs = r.string("crs")) sc.terrain.load.target_crs = *crs;
+  if (r.has("synthetic"))
+    for (const char* k : {"unit", "cell_size_m", "crs"})
+      if (r.has(k))
+        r.error(DiagnosticKind::kConflict, k, fmt::format("'{}' applies only to a DEM file, not to synthetic terrain", k),
+                fmt::format("remove '{}' (synthetic terrain is in metres on EPSG:<epsg> with cell_m cells)", k));
+}
+
+// ---------------------------------------------------------------- [[systems]]
+struct EnvelopeField {
+  const char* key;
+  double SystemSpec::*member;
+  Bounds bounds;
+};
+
+void parse_pk(TableReader& r, SystemSpec& s) {
+  const toml::table* pk = r.subtable("pk");
+  std::optional<std::string> set = r.choice("pk_set", {"illustrative"});
+  if (pk && r.has("pk_set")) {
+    r.exclusive("pk", "pk_set", "state pk per target class yourself, or ask for the labelled illustrative set, not both");
+    return;
+  }
+  if (set) {
+    s.pk = illustrative_kill_probabilities();
+    return;
+  }
+  if (!pk) {
+    s.pk = KillProbabilities{};
+    s.pk.provenance = "none stated";
+    return;
+  }
+  TableReader pr(r.ctx(), *pk, r.field("pk"), kTargetClasses);
+  KillProbabilities k;
+  k.provenance = "user";
+  for (std::size_t i = 0; i < kTargetClasses.size(); ++i)
+    if (auto v = pr.number(kTargetClasses[i], Bounds::unit_interval())) k.pk[i] = *v;
+  s.pk = k;
+}
+
+void parse_systems(ParseContext& ctx, TableReader& root, Scenario& sc) {
+  const toml::array* arr = root.array("systems");
+  if (!arr) {
+    if (!root.has("systems"))
+      root.missing("systems", "add at least one [[systems]] section, e.g. name = \"igla-s\" with preset = \"igla-s\"");
+    return;
+  }
+  static const EnvelopeField kFields[] = {
+      {"min_range_m", &SystemSpec::min_range_m, Bounds::non_negative()},
+      {"max_range_m", &SystemSpec::max_range_m, Bounds::positive()},
+      {"min_altitude_m", &SystemSpec::min_altitude_m, Bounds::non_negative()},
+      {"max_altitude_m", &SystemSpec::max_altitude_m, Bounds::positive()},
+      {"reaction_time_s", &SystemSpec::reaction_time_s, Bounds::non_negative()},
+      {"missile_speed_mps", &SystemSpec::missile_speed_mps, Bounds::positive()},
+  };
+  std::vector<std::string> known = {"name", "preset", "missiles_per_site", "pk", "pk_set"};
+  for (const auto& f : kFields) known.emplace_back(f.key);
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto& node = *arr->get(i);
+    const std::string path = fmt::format("systems[{}]", i);
+    if (!node.is_table()) {
+      ctx.add(DiagnosticKind::kType, node.source(), path, "expected a table", "use [[systems]] sections");
+      continue;
+    }
+    TableReader r(ctx, *node.as_table(), path, known);
+    SystemSpec s;
+    bool ok = true;
+    auto name = r.string("name", true, "add name = \"...\" (used by [[deployments]] system = ...)");
+    auto preset = r.string("preset");
+    bool has_preset = false;
+    if (preset) {
+      auto p = find_preset(*preset);
+      if (p.ok()) {
+        s = p.value();
+        has_preset = true;
+      } else {
+        const auto near = scenario_detail::closest(*preset, preset_names());
+        r.error(DiagnosticKind::kUnknownPreset, "preset", fmt::format("unknown preset '{}'", *preset),
+                fmt::format("{}known presets: {}", near ? fmt::format("did you mean \"{}\"? ", *near) : "",
+                            fmt::join(preset_names(), ", ")));
+        ok = false;
+      }
+    } else if (r.has("preset")) {
+      ok = false;  // type error already reported
+    }
+    for (const auto& f : kFields) {
+      const bool required = !has_preset && !r.has("preset");
+      auto v = r.number(f.key, f.bounds, required,
+                        fmt::format("without a preset every envelope figure is required: add {} = <number> or "
+                                    "preset = \"igla-s\"", f.key));
+      if (v) {
+        s.*f.member = *v;
+        // A user figure replaces the preset's citation for it.
+        std::erase_if(s.sources, [&](const Citation& c) { return c.figure == f.key; });
+        s.sources.push_back({f.key, fmt::format("user: {}:{}", ctx.file, r.where(f.key).begin.line)});
+      } else if (r.has(f.key) || required) {
+        ok = false;
+      }
+    }
+    if (auto m = r.integer("missiles_per_site", 1, 1000)) s.missiles_per_site = static_cast<int>(*m);
+    // Cross-field consistency, reported at the "min" field.
+    if (ok && s.min_range_m >= s.max_range_m) {
+      r.error(DiagnosticKind::kRange, "min_range_m",
+              fmt::format("min_range_m ({}) must be less than max_range_m ({})", s.min_range_m, s.max_range_m),
+              "check the two figures (metres, slant range)");
+      ok = false;
+    }
+    if (ok && s.min_altitude_m >= s.max_altitude_m) {
+      r.error(DiagnosticKind::kRange, "min_altitude_m",
+              fmt::format("min_altitude_m ({}) must be less than max_altitude_m ({})", s.min_altitude_m,
+                          s.max_altitude_m),
+              "min_altitude_m is above the target's ground, max_altitude_m above the site's ground (metres)");
+      ok = false;
+    }
+    parse_pk(r, s);
+    if (name) {
+      if (!names.insert(*name).second)
+        r.error(DiagnosticKind::kDuplicate, "name", fmt::format("system name '{}' is used twice", *name),
+                "give every [[systems]] entry its own name");
+      s.name = *name;
+    }
+    sc.systems.push_back(std::move(s));
+  }
+}
+
+// ---------------------------------------------------------------- [[deployments]]
+std::optional<std::vector<ClusterCentre>> parse_centres(TableReader& r) {
+  const toml::array* a = r.array("centres", true);
+  if (!a) return std::nullopt;
+  std::vector<ClusterCentre> out;
+  bool ok = true;
+  if (a->empty()) {
+    r.error(DiagnosticKind::kRange, "centres", "centres is empty", "give at least one centre: centres = [[x, y]]");
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    const auto& e = *a->get(i);
+    const std::string f = fmt::format("{}[{}]", r.field("centres"), i);
+    if (const auto* p = e.as_array(); p && p->size() == 2 && p->get(0)->is_number() && p->get(1)->is_number()) {
+      out.push_back({*p->get(0)->value<double>(), *p->get(1)->value<double>(), 1.0});
+    } else if (const auto* t = e.as_table()) {
+      TableReader cr(r.ctx(), *t, f, {"x", "y", "weight"});
+      auto x = cr.number("x", {}, true);
+      auto y = cr.number("y", {}, true);
+      auto w = cr.number("weight", Bounds::positive());
+      if (x && y && (w || !cr.has("weight")))
+        out.push_back({*x, *y, w.value_or(1.0)});
+      else
+        ok = false;
+    } else {
+      r.ctx().add(DiagnosticKind::kType, e.source(), f, fmt::format("expected [x, y] or {{ x = .., y = .., weight = .. }}, got {}",
+                                                                     scenario_detail::type_name(e)),
+                  "write centres = [[x1, y1], [x2, y2]] or [{ x = .., y = .., weight = 2 }]");
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+void parse_deployments(ParseContext& ctx, TableReader& root, Scenario& sc) {
+  const toml::array* arr = root.array("deployments");
+  if (!arr) {
+    if (!root.has("deployments"))
+      root.missing("deployments", "add at least one [[deployments]] section with system = \"...\" and hypothesis = "
+                                  "\"uniform\", count = ..");
+    return;
+  }
+  const std::vector<std::string> hypotheses = {"uniform", "clustered", "high_ground", "grid"};
+  std::vector<std::string> system_names;
+  for (const auto& s : sc.systems) system_names.push_back(s.name);
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto& node = *arr->get(i);
+    const std::string path = fmt::format("deployments[{}]", i);
+    if (!node.is_table()) {
+      ctx.add(DiagnosticKind::kType, node.source(), path, "expected a table", "use [[deployments]] sections");
+      continue;
+    }
+    TableReader r(ctx, *node.as_table(), path,
+                  {"system", "file", "crs", "hypothesis", "count", "spacing_m", "centres", "sigma_m", "height_agl_m",
+                   "missiles", "seed", "drop_invalid_sites", "min_separation_m"});
+    DeploymentSpec d;
+    d.source = fmt::format("{}:[[deployments]][{}]", ctx.file, i);
+    if (auto sys = r.string("system", true, "add system = \"<name of a [[systems]] entry>\"")) {
+      d.system = *sys;
+      auto it = std::find(system_names.begin(), system_names.end(), *sys);
+      if (it == system_names.end()) {
+        const auto near = scenario_detail::closest(*sys, system_names);
+        r.error(DiagnosticKind::kUnknownSystem, "system", fmt::format("no [[systems]] entry is named '{}'", *sys),
+                near ? fmt::format("did you mean \"{}\"?", *near)
+                     : fmt::format("defined systems: {}", system_names.empty() ? std::string("(none)")
+                                                                               : fmt::format("{}", fmt::join(system_names, ", "))));
+      } else {
+        d.system_index = static_cast<int>(it - system_names.begin());
+      }
+    }
+    d.id_prefix = fmt::format("d{}-{}", i, d.system);
+    r.exclusive("file", "hypothesis", "a deployment is either read from a file or generated by a hypothesis");
+    if (!r.has("file") && !r.has("hypothesis"))
+      r.missing("hypothesis", "add hypothesis = \"uniform\" (or clustered, high_ground, grid), or file = \"sites.csv\"");
+    if (auto f = r.existing_file("file", false, "site file")) {
+      d.hypothesis = Hypothesis::kFile;
+      d.file = *f;
+    }
+    if (auto crs = r.string("crs")) d.crs = *crs;
+    if (auto h = r.choice("hypothesis", hypotheses)) {
+      d.hypothesis = *h == "uniform"     ? Hypothesis::kUniform
+                     : *h == "clustered" ? Hypothesis::kClustered
+                     : *h == "high_ground" ? Hypothesis::kHighGround
+                                           : Hypothesis::kGrid;
+      const bool needs_count = d.hypothesis != Hypothesis::kGrid;
+      if (auto c = r.integer("count", 1, 10'000'000, needs_count, "add count = <number of sites>"))
+        d.count = static_cast<int>(*c);
+      if (d.hypothesis == Hypothesis::kGrid) {
+        if (auto s = r.number("spacing_m", Bounds::positive(), true, "add spacing_m = <lattice spacing in metres>"))
+          d.spacing_m = *s;
+      }
+      if (d.hypothesis == Hypothesis::kClustered) {
+        if (auto c = parse_centres(r)) d.centres = *c;
+        if (auto s = r.number("sigma_m", Bounds::positive(), true, "add sigma_m = <Gaussian spread in metres>"))
+          d.sigma_m = *s;
+      }
+      if (d.hypothesis == Hypothesis::kHighGround)
+        if (auto s = r.number("min_separation_m", Bounds::non_negative())) d.min_separation_m = *s;
+    }
+    // Keys that only make sense for some hypotheses: say so rather than silently ignore them.
+    auto only_for = [&](const char* key, bool allowed, const char* which) {
+      if (r.has(key) && !allowed)
+        r.error(DiagnosticKind::kConflict, key, fmt::format("'{}' applies only to {}", key, which),
+                fmt::format("remove '{}' or change the hypothesis", key));
+    };
+    only_for("spacing_m", d.hypothesis == Hypothesis::kGrid && r.has("hypothesis"), "hypothesis = \"grid\"");
+    only_for("centres", d.hypothesis == Hypothesis::kClustered && r.has("hypothesis"), "hypothesis = \"clustered\"");
+    only_for("sigma_m", d.hypothesis == Hypothesis::kClustered && r.has("hypothesis"), "hypothesis = \"clustered\"");
+    only_for("min_separation_m", d.hypothesis == Hypothesis::kHighGround && r.has("hypothesis"),
+             "hypothesis = \"high_ground\"");
+    only_for("count", r.has("hypothesis"), "generated deployments (a hypothesis)");
+    if (auto h = r.number("height_agl_m", Bounds::non_negative())) d.height_agl_m = *h;
+    if (auto m = r.integer("missiles", 1, 1000)) d.missiles = static_cast<int>(*m);
+    if (auto s = r.integer("seed", 0, INT64_MAX))
+      d.seed = static_cast<std::uint64_t>(*s);
+    else
+      d.seed = derive_seed(sc.analysis.seed, i);
+    if (auto b = r.boolean("drop_invalid_sites")) d.drop_invalid_sites = *b;
+    sc.deployments.push_back(std::move(d));
+  }
+}
+
+// ---------------------------------------------------------------- [analysis], [[tracks]], [raid], [output]
+void parse_analysis(ParseContext& ctx, const toml::table* t, Scenario& sc) {
+  if (!t) return;
+  TableReader r(ctx, *t, "analysis", {"bands_agl_m", "bands_msl_m", "refraction_k", "threads", "seed"});
+  auto bands = [&](const char* key, std::vector<double>& out, const Bounds& b) {
+    auto v = r.number_list(key, b);
+    if (!v) return;
+    if (v->empty()) {
+      r.error(DiagnosticKind::kRange, key, "the list is empty", "give at least one height, e.g. [50, 150, 500]");
+      return;
+    }
+    for (std::size_t i = 1; i < v->size(); ++i)
+      if (!((*v)[i] > (*v)[i - 1])) {
+        r.error(DiagnosticKind::kRange, key, "heights must be strictly increasing", "sort the list and remove duplicates");
+        return;
+      }
+    out = *v;
+  };
+  bands("bands_agl_m", sc.analysis.bands_agl_m, Bounds::non_negative());
+  bands("bands_msl_m", sc.analysis.bands_msl_m, {});
+  if (auto k = r.number("refraction_k", {-1.0, {}, {}, 1.0})) sc.analysis.refraction_k = *k;
+  if (auto n = r.integer("threads", 0, 4096)) sc.analysis.threads = static_cast<int>(*n);
+  if (auto s = r.integer("seed", 0, INT64_MAX)) sc.analysis.seed = static_cast<std::uint64_t>(*s);
+}
+
+void parse_tracks(ParseContext& ctx, TableReader& root, Scenario& sc) {
+  const toml::array* arr = root.array("tracks");
+  if (!arr) return;
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto& node = *arr->get(i);
+    const std::string path = fmt::format("tracks[{}]", i);
+    if (!node.is_table()) {
+      ctx.add(DiagnosticKind::kType, node.source(), path, "expected a table", "use [[tracks]] sections");
+      continue;
+    }
+    TableReader r(ctx, *node.as_table(), path,
+                  {"id", "file", "waypoints", "crs", "speed_mps", "altitude_m", "altitude_reference", "target_class",
+                   "count", "interval_s"});
+    TrackSpec t;
+    t.source = fmt::format("{}:[[tracks]][{}]", ctx.file, i);
+    if (auto id = r.string("id", true)) {
+      if (!ids.insert(*id).second)
+        r.error(DiagnosticKind::kDuplicate, "id", fmt::format("track id '{}' is used twice", *id),
+                "give every track its own id");
+      t.id = *id;
+    }
+    r.exclusive("file", "waypoints", "give a track file or inline waypoints, not both");
+    if (!r.has("file") && !r.has("waypoints"))
+      r.missing("waypoints", "add waypoints = [[x1, y1], [x2, y2]] or file = \"track.geojson\"");
+    if (auto f = r.existing_file("file", false, "track file")) t.file = *f;
+    if (auto w = r.point_list("waypoints")) {
+      if (w->size() < 2)
+        r.error(DiagnosticKind::kRange, "waypoints", fmt::format("a track needs at least 2 waypoints, got {}", w->size()),
+                "add a start and an end point");
+      t.waypoints = *w;
+    }
+    if (auto crs = r.string("crs")) t.crs = *crs;
+    if (auto v = r.number("speed_mps", Bounds::positive(), true)) t.speed_mps = *v;
+    if (auto ref = r.choice("altitude_reference", {"agl", "msl"}))
+      t.altitude_reference = *ref == "msl" ? AltitudeReference::kMsl : AltitudeReference::kAgl;
+    const Bounds alt_bounds = t.altitude_reference == AltitudeReference::kAgl ? Bounds::non_negative() : Bounds{};
+    if (auto a = r.number("altitude_m", alt_bounds, true)) t.altitude_m = *a;
+    if (auto c = r.choice("target_class", kTargetClasses, true)) t.target_class = *parse_target_class(*c);
+    if (auto c = r.integer("count", 1, 1'000'000)) t.count = static_cast<int>(*c);
+    if (auto s = r.number("interval_s", Bounds::non_negative())) t.interval_s = *s;
+    sc.tracks.push_back(std::move(t));
+  }
+}
+
+void parse_raid(ParseContext& ctx, const toml::table* t, Scenario& sc) {
+  sc.raid.seed = sc.analysis.seed;
+  if (!t) return;
+  TableReader r(ctx, *t, "raid", {"trials", "seed"});
+  if (auto n = r.integer("trials", 1, 100'000'000)) sc.raid.trials = static_cast<int>(*n);
+  if (auto s = r.integer("seed", 0, INT64_MAX)) sc.raid.seed = static_cast<std::uint64_t>(*s);
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
+  return out;
+}
+
+}  // namespace
+
+ScenarioParse parse_scenario_text(std::string_view toml_text, const fs::path& path) {
+  ScenarioParse result;
+  ParseContext ctx;
+  ctx.file = path.string();
+  ctx.base_dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  toml::table doc;
+  try {
+    doc = toml::parse(toml_text, path.string());
+  } catch (const toml::parse_error& e) {
+    ctx.add(DiagnosticKind::kSyntax, e.source(), "", fmt::format("TOML syntax error: {}", e.description()),
+            "fix the TOML syntax at this position (see https://toml.io); nothing else was checked");
+    result.diagnostics = std::move(ctx.diagnostics);
+    return result;
+  }
+  Scenario sc;
+  sc.path = path;
+  sc.sha256 = sha256_hex(toml_text);
+  TableReader root(ctx, doc, "",
+                   {"terrain", "area", "systems", "deployments", "analysis", "tracks", "raid", "output"});
+  parse_analysis(ctx, root.subtable("analysis"), sc);  // first: its seed feeds the defaults below
+  parse_terrain(ctx, root.subtable("terrain"), sc);
+  if (const auto* a = root.subtable("area")) {
+    TableReader r(ctx, *a, "area", {"polygon"});
+    sc.area_polygon = r.existing_file("polygon", false, "area polygon");
+  }
+  parse_systems(ctx, root, sc);
+  parse_deployments(ctx, root, sc);
+  parse_tracks(ctx, root, sc);
+  parse_raid(ctx, root.subtable("raid"), sc);
+  if (const auto* o = root.subtable("output")) {
+    TableReader r(ctx, *o, "output", {"dir"});
+    if (auto d = r.string("dir")) sc.output_dir = *d;
+  }
+  result.diagnostics = std::move(ctx.diagnostics);
+  if (result.diagnostics.empty()) result.scenario = std::move(sc);
+  return result;
+}
+
+ScenarioParse parse_scenario_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ScenarioParse r;
+    r.diagnostics.push_back({DiagnosticKind::kMissingFile, path.string(), 0, 0, "",
+                             "cannot open the scenario file", "check the path"});
+    return r;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_scenario_text(ss.str(), path);
+}
+
+Result<Scenario> load_scenario(const fs::path& path) {
+  auto parsed = parse_scenario_file(path);
+  if (parsed.scenario) return std::move(*parsed.scenario);
+  std::string msg = fmt::format("scenario {} has {} problem{}:", path.string(), parsed.diagnostics.size(),
+                                parsed.diagnostics.size() == 1 ? "" : "s");
+  for (const auto& d : parsed.diagnostics) msg += "\n  " + d.to_string();
+  return Status::Invalid(msg);
+}
+
+}  // namespace skycover

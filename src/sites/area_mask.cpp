@@ -1,0 +1,100 @@
+// Analysis area: GDAL/OGR polygons rasterised onto the terrain grid (cell centres inside), ANDed
+// with valid (non-nodata) terrain.
+#include <memory>
+
+#include <fmt/format.h>
+#include <gdal_alg.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
+#include "skycover/sites/site.hpp"
+#include "skycover/terrain/gdal_support.hpp"
+
+namespace skycover {
+
+std::int64_t AreaMask::inside_count() const {
+  std::int64_t n = 0;
+  for (auto v : inside) n += v != 0;
+  return n;
+}
+
+namespace {
+struct DatasetCloser {
+  void operator()(GDALDataset* d) const { GDALClose(d); }
+};
+using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
+}  // namespace
+
+Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std::filesystem::path>& polygon_path) {
+  AreaMask mask;
+  mask.geometry = terrain.geometry();
+  const auto& g = mask.geometry;
+  mask.inside.assign(static_cast<std::size_t>(g.cell_count()), 0);
+  if (!polygon_path) {
+    for (int r = 0; r < g.height; ++r)
+      for (int c = 0; c < g.width; ++c) mask.inside[terrain.index(c, r)] = terrain.is_valid(c, r) ? 1 : 0;
+    return mask;
+  }
+  ensure_gdal();
+  const std::string where = fmt::format("area polygon {}", polygon_path->string());
+  DatasetPtr vec(static_cast<GDALDataset*>(
+      GDALOpenEx(polygon_path->c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+  if (!vec) return Status::IoError(fmt::format("{}: cannot open as a vector file: {}", where, last_gdal_error()));
+
+  OGRSpatialReference terrain_srs;
+  const bool terrain_has_crs = !g.crs_wkt.empty() && terrain_srs.importFromWkt(g.crs_wkt.c_str()) == OGRERR_NONE;
+  terrain_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+
+  // Collect polygons, reprojected to the terrain CRS ourselves (explicit axis order, no guessing).
+  std::vector<std::unique_ptr<OGRGeometry>> polys;
+  for (OGRLayer* layer : vec->GetLayers()) {
+    std::unique_ptr<OGRCoordinateTransformation> ct;
+    const OGRSpatialReference* src = layer->GetSpatialRef();
+    if (src && terrain_has_crs && !src->IsSame(&terrain_srs)) {
+      OGRSpatialReference s2(*src);
+      s2.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+      ct.reset(OGRCreateCoordinateTransformation(&s2, &terrain_srs));
+      if (!ct)
+        return Status::Invalid(fmt::format("{}: cannot transform its CRS to the terrain's: {}", where, last_gdal_error()));
+    }
+    layer->ResetReading();
+    for (auto& feature : *layer) {
+      const OGRGeometry* geom = feature->GetGeometryRef();
+      if (!geom) continue;
+      const auto type = wkbFlatten(geom->getGeometryType());
+      if (type != wkbPolygon && type != wkbMultiPolygon) continue;
+      std::unique_ptr<OGRGeometry> copy(geom->clone());
+      if (ct && copy->transform(ct.get()) != OGRERR_NONE)
+        return Status::Invalid(fmt::format("{}: feature {} could not be reprojected to the terrain CRS", where,
+                                           feature->GetFID()));
+      polys.push_back(std::move(copy));
+    }
+  }
+  if (polys.empty())
+    return Status::Invalid(fmt::format("{}: contains no Polygon or MultiPolygon features; the area must be a polygon",
+                                       where));
+
+  // Rasterise into an in-memory byte raster on the terrain grid. Default GDAL rule: a cell is
+  // burnt when its centre lies inside a polygon (ALL_TOUCHED off).
+  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
+  DatasetPtr ds(mem->Create("", g.width, g.height, 1, GDT_Byte, nullptr));
+  if (!ds) return Status::Internal("cannot create an in-memory raster for the area mask");
+  auto gt = g.geotransform();
+  ds->SetGeoTransform(gt.data());
+  std::vector<OGRGeometryH> handles;
+  for (auto& p : polys) handles.push_back(OGRGeometry::ToHandle(p.get()));
+  int band = 1;
+  std::vector<double> burn(handles.size(), 1.0);
+  if (GDALRasterizeGeometries(GDALDataset::ToHandle(ds.get()), 1, &band, static_cast<int>(handles.size()),
+                              handles.data(), nullptr, nullptr, burn.data(), nullptr, nullptr, nullptr) != CE_None)
+    return Status::Internal(fmt::format("{}: rasterisation failed: {}", where, last_gdal_error()));
+  if (ds->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, g.width, g.height, mask.inside.data(), g.width, g.height, GDT_Byte,
+                                     0, 0) != CE_None)
+    return Status::Internal(fmt::format("{}: reading the rasterised mask failed: {}", where, last_gdal_error()));
+  for (int r = 0; r < g.height; ++r)
+    for (int c = 0; c < g.width; ++c)
+      if (!terrain.is_valid(c, r)) mask.inside[terrain.index(c, r)] = 0;
+  return mask;
+}
+
+}  // namespace skycover

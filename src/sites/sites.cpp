@@ -1,0 +1,408 @@
+// Deployment hypotheses -> sites. All randomness is a stateless counter-based stream
+// u(seed, stream, index) (SplitMix64 finaliser over the three words), so a site depends only on
+// the seed and its own index: same seed => same sites, whatever the thread count or order.
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <numbers>
+#include <sstream>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+#include <spdlog/spdlog.h>
+
+#include "skycover/sites/site.hpp"
+#include "skycover/terrain/gdal_support.hpp"
+
+namespace skycover {
+namespace {
+
+std::uint64_t splitmix(std::uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+// Uniform double in [0, 1) from (seed, stream, index).
+double u01(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
+  const std::uint64_t h = splitmix(splitmix(splitmix(seed) ^ stream) ^ index);
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
+
+// Streams: one per use, so changing how one quantity is drawn never shifts another.
+enum Stream : std::uint64_t { kCell = 1, kOffX, kOffY, kCentre, kGauss1, kGauss2 };
+
+std::vector<std::int64_t> inside_cells(const AreaMask& area) {
+  std::vector<std::int64_t> cells;
+  for (std::size_t i = 0; i < area.inside.size(); ++i)
+    if (area.inside[i]) cells.push_back(static_cast<std::int64_t>(i));
+  return cells;
+}
+
+std::string site_id(const DeploymentSpec& spec, std::size_t i) {
+  return fmt::format("{}-{}", spec.id_prefix.empty() ? spec.system : spec.id_prefix, i + 1);
+}
+
+Site make_site(const DeploymentSpec& spec, std::string id, double x, double y, int default_missiles) {
+  Site s;
+  s.id = std::move(id);
+  s.x_m = x;
+  s.y_m = y;
+  s.height_agl_m = spec.height_agl_m;
+  s.system_index = spec.system_index;
+  s.missiles = spec.missiles.value_or(default_missiles);
+  return s;
+}
+
+Status empty_area(const DeploymentSpec& spec) {
+  return Status::Invalid(fmt::format("{}: the analysis area has no valid terrain cells to place sites in; check [area] "
+                                     "polygon and that it overlaps the DEM",
+                                     spec.source));
+}
+
+// Uniform: a cell drawn uniformly among the cells inside the area, then a uniform position
+// inside that cell -> uniform density over the area (to cell resolution at the boundary).
+Result<std::vector<Site>> uniform_sites(const DeploymentSpec& spec, const AreaMask& area, int default_missiles) {
+  const auto cells = inside_cells(area);
+  if (cells.empty()) return empty_area(spec);
+  const auto& g = area.geometry;
+  std::vector<Site> out;
+  for (int i = 0; i < spec.count; ++i) {
+    const auto k = static_cast<std::size_t>(u01(spec.seed, kCell, i) * static_cast<double>(cells.size()));
+    const std::int64_t cell = cells[std::min(k, cells.size() - 1)];
+    const int col = static_cast<int>(cell % g.width), row = static_cast<int>(cell / g.width);
+    const double x = g.origin_x_m + (col + u01(spec.seed, kOffX, i)) * g.cell_size_m;
+    const double y = g.origin_y_m - (row + u01(spec.seed, kOffY, i)) * g.cell_size_m;
+    out.push_back(make_site(spec, site_id(spec, out.size()), x, y, default_missiles));
+  }
+  return out;
+}
+
+Result<std::pair<double, double>> to_terrain_xy(const OGRSpatialReference* src, const GridGeometry& g, double x,
+                                                double y, const std::string& context);
+
+// Clustered: a centre picked with probability proportional to its weight, then an isotropic
+// Gaussian offset (Box-Muller) of standard deviation sigma_m; positions outside the area (or on
+// nodata) are rejected and redrawn from the next attempt's numbers, at most kMaxTries times.
+Result<std::vector<Site>> clustered_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
+                                          int default_missiles) {
+  constexpr int kMaxTries = 1000;
+  const auto& g = area.geometry;
+  std::vector<ClusterCentre> centres = spec.centres;
+  if (centres.empty())
+    return Status::Invalid(fmt::format("{}: clustered hypothesis needs centres = [[x, y], ...]", spec.source));
+  if (spec.crs) {
+    SKYCOVER_ASSIGN_OR_RETURN(OGRSpatialReference src, parse_crs(*spec.crs, spec.source + " crs"));
+    for (auto& c : centres) {
+      SKYCOVER_ASSIGN_OR_RETURN(auto xy, to_terrain_xy(&src, g, c.x, c.y, spec.source + " centres"));
+      c.x = xy.first;
+      c.y = xy.second;
+    }
+  }
+  double total_w = 0;
+  for (const auto& c : centres) total_w += c.weight;
+  std::vector<Site> out;
+  for (int i = 0; i < spec.count; ++i) {
+    bool placed = false;
+    for (int a = 0; a < kMaxTries && !placed; ++a) {
+      const std::uint64_t idx = static_cast<std::uint64_t>(i) * kMaxTries + a;
+      double pick = u01(spec.seed, kCentre, idx) * total_w;
+      std::size_t ci = 0;
+      while (ci + 1 < centres.size() && pick >= centres[ci].weight) pick -= centres[ci++].weight;
+      const double u1 = 1.0 - u01(spec.seed, kGauss1, idx);  // (0, 1]: log is finite
+      const double u2 = u01(spec.seed, kGauss2, idx);
+      const double r = spec.sigma_m * std::sqrt(-2.0 * std::log(u1));
+      const double x = centres[ci].x + r * std::cos(2 * std::numbers::pi * u2);
+      const double y = centres[ci].y + r * std::sin(2 * std::numbers::pi * u2);
+      const auto cell = terrain.cell_of(x, y);
+      if (!cell || !area.contains(cell->first, cell->second)) continue;
+      out.push_back(make_site(spec, site_id(spec, out.size()), x, y, default_missiles));
+      placed = true;
+    }
+    if (!placed)
+      return Status::Invalid(fmt::format(
+          "{}: could not place site {} of {} inside the area after {} tries: the cluster centres are too far "
+          "from the area (or it is too small for sigma_m = {} m); move the centres into the area, or check their crs",
+          spec.source, i + 1, spec.count, kMaxTries, spec.sigma_m));
+  }
+  return out;
+}
+
+// High ground: greedy, deterministic. Cells inside the area are ranked by elevation (highest
+// first; ties by cell index) and taken in that order when at least min_separation_m from every
+// site already taken. Default separation 0.5 * sqrt(area / count): half the spacing of a square
+// lattice of `count` sites over the area, so the sites spread over several summits instead of
+// crowding one. The seed is not used. Sites sit at cell centres.
+Result<std::vector<Site>> high_ground_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
+                                            int default_missiles) {
+  auto cells = inside_cells(area);
+  if (cells.empty()) return empty_area(spec);
+  const auto& g = area.geometry;
+  const double area_m2 = static_cast<double>(cells.size()) * g.cell_size_m * g.cell_size_m;
+  const double sep = spec.min_separation_m > 0 ? spec.min_separation_m : 0.5 * std::sqrt(area_m2 / spec.count);
+  const auto& z = terrain.elevations_m();
+  std::stable_sort(cells.begin(), cells.end(), [&](std::int64_t a, std::int64_t b) { return z[a] > z[b]; });
+  // Bucket grid of side `sep`: a neighbour closer than sep lies in the 3x3 buckets around.
+  const double bucket = std::max(sep, g.cell_size_m);
+  auto key = [&](double x, double y) {
+    const auto bx = static_cast<std::int64_t>(std::floor((x - g.origin_x_m) / bucket));
+    const auto by = static_cast<std::int64_t>(std::floor((g.origin_y_m - y) / bucket));
+    return std::pair{bx, by};
+  };
+  std::unordered_map<std::int64_t, std::vector<std::size_t>> buckets;
+  auto hkey = [](std::int64_t bx, std::int64_t by) { return bx * 1'000'003 + by; };
+  std::vector<Site> out;
+  for (std::int64_t cell : cells) {
+    if (static_cast<int>(out.size()) == spec.count) break;
+    const int col = static_cast<int>(cell % g.width), row = static_cast<int>(cell / g.width);
+    const double x = g.cell_center_x_m(col), y = g.cell_center_y_m(row);
+    const auto [bx, by] = key(x, y);
+    bool clear = true;
+    for (std::int64_t dx = -1; dx <= 1 && clear; ++dx)
+      for (std::int64_t dy = -1; dy <= 1 && clear; ++dy) {
+        auto it = buckets.find(hkey(bx + dx, by + dy));
+        if (it == buckets.end()) continue;
+        for (std::size_t s : it->second)
+          if (std::hypot(out[s].x_m - x, out[s].y_m - y) < sep) {
+            clear = false;
+            break;
+          }
+      }
+    if (!clear) continue;
+    buckets[hkey(bx, by)].push_back(out.size());
+    out.push_back(make_site(spec, site_id(spec, out.size()), x, y, default_missiles));
+  }
+  if (static_cast<int>(out.size()) < spec.count)
+    return Status::Invalid(fmt::format("{}: only {} of {} high-ground sites fit in the area at a minimum separation of "
+                                       "{:.0f} m; lower min_separation_m or count",
+                                       spec.source, out.size(), spec.count, sep));
+  return out;
+}
+
+// Grid: lattice points x = origin_x + (i + 1/2) spacing, y = origin_y - (j + 1/2) spacing (anchored
+// on the terrain's north-west corner) that fall in cells inside the area, in row-major order.
+// count, if given and smaller than the lattice, keeps points floor(k * n / count), k = 0..count-1:
+// an even thinning over the whole lattice, not its northern rows only.
+Result<std::vector<Site>> grid_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
+                                     int default_missiles) {
+  const auto& g = area.geometry;
+  const double w_m = g.width * g.cell_size_m, h_m = g.height * g.cell_size_m;
+  std::vector<std::pair<double, double>> pts;
+  for (double dy = spec.spacing_m / 2; dy < h_m; dy += spec.spacing_m)
+    for (double dx = spec.spacing_m / 2; dx < w_m; dx += spec.spacing_m) {
+      const double x = g.origin_x_m + dx, y = g.origin_y_m - dy;
+      const auto cell = terrain.cell_of(x, y);
+      if (cell && area.contains(cell->first, cell->second)) pts.emplace_back(x, y);
+    }
+  if (pts.empty())
+    return Status::Invalid(fmt::format("{}: no grid point at spacing_m = {} falls inside the area; lower spacing_m",
+                                       spec.source, spec.spacing_m));
+  std::vector<Site> out;
+  const std::size_t n = pts.size();
+  const std::size_t keep = spec.count > 0 ? std::min<std::size_t>(n, spec.count) : n;
+  for (std::size_t k = 0; k < keep; ++k) {
+    const auto& p = pts[keep == n ? k : k * n / keep];
+    out.push_back(make_site(spec, site_id(spec, out.size()), p.first, p.second, default_missiles));
+  }
+  return out;
+}
+
+Result<std::pair<double, double>> to_terrain_xy(const OGRSpatialReference* src, const GridGeometry& g, double x,
+                                                double y, const std::string& context) {
+  if (!src || g.crs_wkt.empty()) return std::pair{x, y};
+  OGRSpatialReference dst;
+  if (dst.importFromWkt(g.crs_wkt.c_str()) != OGRERR_NONE)
+    return Status::Internal("terrain CRS WKT could not be parsed");
+  dst.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  if (src->IsSame(&dst)) return std::pair{x, y};
+  OGRSpatialReference s2(*src);
+  s2.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&s2, &dst));
+  if (!ct || !ct->Transform(1, &x, &y))
+    return Status::Invalid(fmt::format("{}: point ({}, {}) cannot be transformed to the terrain CRS: {}", context, x, y,
+                                       last_gdal_error()));
+  return std::pair{x, y};
+}
+
+struct RawPoint {
+  std::string id;
+  double x = 0, y = 0;
+  std::optional<double> height_agl_m;
+  std::optional<int> missiles;
+};
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream ss(line);
+  while (std::getline(ss, cur, ',')) {
+    while (!cur.empty() && (cur.back() == ' ' || cur.back() == '\r' || cur.back() == '"')) cur.pop_back();
+    std::size_t b = 0;
+    while (b < cur.size() && (cur[b] == ' ' || cur[b] == '"')) ++b;
+    out.push_back(cur.substr(b));
+  }
+  return out;
+}
+
+// CSV with a header naming id, x, y and optionally height_agl_m, missiles (any order).
+Result<std::vector<RawPoint>> read_csv_points(const std::filesystem::path& path, const std::string& context) {
+  std::ifstream in(path);
+  if (!in) return Status::IoError(fmt::format("{}: cannot open {}", context, path.string()));
+  std::string line;
+  if (!std::getline(in, line))
+    return Status::Invalid(fmt::format("{}: {} is empty; expected a header id,x,y[,height_agl_m][,missiles]", context,
+                                       path.string()));
+  const auto header = split_csv(line);
+  auto col = [&](std::string_view name) -> int {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return static_cast<int>(i);
+    return -1;
+  };
+  const int ci = col("id"), cx = col("x"), cy = col("y"), ch = col("height_agl_m"), cm = col("missiles");
+  if (ci < 0 || cx < 0 || cy < 0)
+    return Status::Invalid(fmt::format("{}: {} header must name the columns id, x, y (got '{}')", context,
+                                       path.string(), line));
+  std::vector<RawPoint> pts;
+  int lineno = 1;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
+    const auto f = split_csv(line);
+    auto field = [&](int c) -> std::string { return c >= 0 && c < static_cast<int>(f.size()) ? f[c] : std::string(); };
+    auto num = [&](int c, const char* name) -> Result<double> {
+      const std::string s = field(c);
+      char* end = nullptr;
+      const double v = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end != '\0' || !std::isfinite(v))
+        return Status::Invalid(fmt::format("{}: {}:{}: column {} is '{}', expected a number", context, path.string(),
+                                           lineno, name, s));
+      return v;
+    };
+    RawPoint p;
+    p.id = field(ci);
+    SKYCOVER_ASSIGN_OR_RETURN(p.x, num(cx, "x"));
+    SKYCOVER_ASSIGN_OR_RETURN(p.y, num(cy, "y"));
+    if (ch >= 0 && !field(ch).empty()) {
+      SKYCOVER_ASSIGN_OR_RETURN(double h, num(ch, "height_agl_m"));
+      p.height_agl_m = h;
+    }
+    if (cm >= 0 && !field(cm).empty()) {
+      SKYCOVER_ASSIGN_OR_RETURN(double m, num(cm, "missiles"));
+      if (m < 1 || m != std::floor(m))
+        return Status::Invalid(fmt::format("{}: {}:{}: missiles must be a whole number >= 1", context, path.string(),
+                                           lineno));
+      p.missiles = static_cast<int>(m);
+    }
+    pts.push_back(std::move(p));
+  }
+  return pts;
+}
+
+struct DatasetCloser {
+  void operator()(GDALDataset* d) const { GDALClose(d); }
+};
+
+// Points from any OGR vector (GeoJSON, GeoPackage, Shapefile...). Returns the layer CRS too.
+Result<std::vector<RawPoint>> read_vector_points(const std::filesystem::path& path, const std::string& context,
+                                                 std::optional<OGRSpatialReference>& layer_srs) {
+  ensure_gdal();
+  std::unique_ptr<GDALDataset, DatasetCloser> ds(static_cast<GDALDataset*>(
+      GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+  if (!ds) return Status::IoError(fmt::format("{}: cannot open {} as a vector file: {}", context, path.string(),
+                                              last_gdal_error()));
+  std::vector<RawPoint> pts;
+  for (OGRLayer* layer : ds->GetLayers()) {
+    if (const auto* srs = layer->GetSpatialRef(); srs && !layer_srs) layer_srs = *srs;
+    const OGRFeatureDefn* defn = layer->GetLayerDefn();
+    const int fi = defn->GetFieldIndex("id"), fh = defn->GetFieldIndex("height_agl_m"),
+              fm = defn->GetFieldIndex("missiles");
+    layer->ResetReading();
+    for (auto& feature : *layer) {
+      const OGRGeometry* geom = feature->GetGeometryRef();
+      if (!geom || wkbFlatten(geom->getGeometryType()) != wkbPoint)
+        return Status::Invalid(fmt::format("{}: {}: feature {} is not a Point; site files hold points only", context,
+                                           path.string(), feature->GetFID()));
+      RawPoint p;
+      p.id = fi >= 0 && feature->IsFieldSetAndNotNull(fi) ? feature->GetFieldAsString(fi)
+                                                          : fmt::format("{}", feature->GetFID());
+      p.x = geom->toPoint()->getX();
+      p.y = geom->toPoint()->getY();
+      if (fh >= 0 && feature->IsFieldSetAndNotNull(fh)) p.height_agl_m = feature->GetFieldAsDouble(fh);
+      if (fm >= 0 && feature->IsFieldSetAndNotNull(fm)) p.missiles = feature->GetFieldAsInteger(fm);
+      pts.push_back(std::move(p));
+    }
+  }
+  return pts;
+}
+
+Result<std::vector<Site>> file_sites(const DeploymentSpec& spec, const GridGeometry& g, int default_missiles) {
+  if (!spec.file) return Status::Invalid(fmt::format("{}: file deployment without a file", spec.source));
+  const auto& path = *spec.file;
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::optional<OGRSpatialReference> srs;
+  std::vector<RawPoint> raw;
+  if (ext == ".csv" || ext == ".txt") {
+    SKYCOVER_ASSIGN_OR_RETURN(raw, read_csv_points(path, spec.source));
+  } else {
+    SKYCOVER_ASSIGN_OR_RETURN(raw, read_vector_points(path, spec.source, srs));
+  }
+  if (spec.crs) {  // the scenario's crs wins over the file's own
+    SKYCOVER_ASSIGN_OR_RETURN(OGRSpatialReference s, parse_crs(*spec.crs, spec.source + " crs"));
+    srs = s;
+  }
+  std::vector<Site> out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const auto& p = raw[i];
+    SKYCOVER_ASSIGN_OR_RETURN(auto xy, to_terrain_xy(srs ? &*srs : nullptr, g, p.x, p.y,
+                                                     fmt::format("{}: site '{}'", spec.source, p.id)));
+    Site s = make_site(spec, p.id.empty() ? site_id(spec, i) : p.id, xy.first, xy.second, default_missiles);
+    if (p.height_agl_m) s.height_agl_m = *p.height_agl_m;
+    if (p.missiles) s.missiles = *p.missiles;
+    out.push_back(std::move(s));
+  }
+  if (out.empty()) return Status::Invalid(fmt::format("{}: {} holds no sites", spec.source, path.string()));
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
+                                     int default_missiles) {
+  Result<std::vector<Site>> made = Status::Internal("unreachable");
+  switch (spec.hypothesis) {
+    case Hypothesis::kUniform: made = uniform_sites(spec, area, default_missiles); break;
+    case Hypothesis::kClustered: made = clustered_sites(spec, terrain, area, default_missiles); break;
+    case Hypothesis::kHighGround: made = high_ground_sites(spec, terrain, area, default_missiles); break;
+    case Hypothesis::kGrid: made = grid_sites(spec, terrain, area, default_missiles); break;
+    case Hypothesis::kFile: made = file_sites(spec, terrain.geometry(), default_missiles); break;
+  }
+  if (!made.ok()) return made.status();
+  // Ground elevation from the site's cell; sites off the grid or on nodata are invalid.
+  std::vector<Site> out;
+  std::vector<std::string> bad;
+  for (auto& s : made.value()) {
+    const auto cell = terrain.cell_of(s.x_m, s.y_m);
+    if (!cell || !terrain.is_valid(cell->first, cell->second)) {
+      bad.push_back(s.id);
+      continue;
+    }
+    s.ground_msl_m = terrain.elevation_m(cell->first, cell->second);
+    out.push_back(std::move(s));
+  }
+  if (!bad.empty()) {
+    const std::string list = fmt::format("{}", fmt::join(bad.begin(), bad.begin() + std::min<std::size_t>(bad.size(), 20), ", "));
+    const std::string more = bad.size() > 20 ? fmt::format(" and {} more", bad.size() - 20) : "";
+    if (!spec.drop_invalid_sites)
+      return Status::OutOfRange(fmt::format("{}: {} site(s) lie off the DEM or on nodata: {}{}; fix their coordinates "
+                                            "(and crs), or set drop_invalid_sites = true to drop them with a warning",
+                                            spec.source, bad.size(), list, more));
+    spdlog::warn("{}: dropped {} site(s) off the DEM or on nodata: {}{}", spec.source, bad.size(), list, more);
+  }
+  return out;
+}
+
+}  // namespace skycover
