@@ -42,7 +42,7 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
     if (d < best_d) best_d = d, best = c;
   }
   // Accept up to about a third of the word wrong: catches typos, not unrelated words.
-  if (best && best_d <= std::max<std::size_t>(2, word.size() / 3)) return best;
+  if (best && best_d < word.size() && best_d <= std::max<std::size_t>(2, word.size() / 3)) return best;
   return std::nullopt;
 }
 

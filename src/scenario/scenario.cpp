@@ -471,6 +471,10 @@ ScenarioParse parse_scenario_text(std::string_view toml_text, const fs::path& pa
     if (auto d = r.string("dir")) sc.output_dir = *d;
   }
   result.diagnostics = std::move(ctx.diagnostics);
+  // File order reads best; stable so problems at one position keep the order they were found in.
+  std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+  });
   if (result.diagnostics.empty()) result.scenario = std::move(sc);
   return result;
 }
