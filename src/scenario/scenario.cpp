@@ -305,7 +305,10 @@ void parse_deployments(ParseContext& ctx, TableReader& root, Scenario& sc) {
       d.file = *f;
     }
     if (auto crs = r.string("crs")) d.crs = *crs;
-    if (auto h = r.choice("hypothesis", hypotheses)) {
+    const auto hyp = r.choice("hypothesis", hypotheses);
+    // A misspelt hypothesis is already reported: don't guess which keys it would have allowed.
+    const bool hypothesis_known = !r.has("hypothesis") || hyp.has_value();
+    if (const auto& h = hyp) {
       d.hypothesis = *h == "uniform"     ? Hypothesis::kUniform
                      : *h == "clustered" ? Hypothesis::kClustered
                      : *h == "high_ground" ? Hypothesis::kHighGround
@@ -327,7 +330,7 @@ void parse_deployments(ParseContext& ctx, TableReader& root, Scenario& sc) {
     }
     // Keys that only make sense for some hypotheses: say so rather than silently ignore them.
     auto only_for = [&](const char* key, bool allowed, const char* which) {
-      if (r.has(key) && !allowed)
+      if (hypothesis_known && r.has(key) && !allowed)
         r.error(DiagnosticKind::kConflict, key, fmt::format("'{}' applies only to {}", key, which),
                 fmt::format("remove '{}' or change the hypothesis", key));
     };
