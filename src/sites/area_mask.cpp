@@ -6,6 +6,7 @@
 #include <gdal_alg.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
+#include <spdlog/spdlog.h>
 
 #include "skycover/sites/site.hpp"
 #include "skycover/terrain/gdal_support.hpp"
@@ -50,6 +51,9 @@ Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std:
   for (OGRLayer* layer : vec->GetLayers()) {
     std::unique_ptr<OGRCoordinateTransformation> ct;
     const OGRSpatialReference* src = layer->GetSpatialRef();
+    if (src && !terrain_has_crs)
+      spdlog::warn("{}: the terrain has no CRS, so polygon coordinates are taken as its local metres, untransformed",
+                   where);
     if (src && terrain_has_crs && !src->IsSame(&terrain_srs)) {
       OGRSpatialReference s2(*src);
       s2.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);

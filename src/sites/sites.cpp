@@ -81,8 +81,44 @@ Result<std::vector<Site>> uniform_sites(const DeploymentSpec& spec, const AreaMa
   return out;
 }
 
-Result<std::pair<double, double>> to_terrain_xy(const OGRSpatialReference* src, const GridGeometry& g, double x,
-                                                double y, const std::string& context);
+// Transforms points from a source CRS to the terrain's, built once per file / deployment.
+// No source CRS (CSV or centres without `crs`): points are already in terrain coordinates.
+// A terrain without a CRS (local grid) cannot receive points from a georeferenced source:
+// they are taken as local metres with a warning (and will usually land off the DEM).
+class ToTerrain {
+ public:
+  static Result<ToTerrain> make(const OGRSpatialReference* src, const GridGeometry& g, const std::string& context) {
+    ToTerrain t;
+    t.context_ = context;
+    if (!src) return t;
+    if (g.crs_wkt.empty()) {
+      spdlog::warn("{}: the terrain has no CRS, so coordinates are taken as its local metres, untransformed", context);
+      return t;
+    }
+    OGRSpatialReference dst;
+    if (dst.importFromWkt(g.crs_wkt.c_str()) != OGRERR_NONE) return Status::Internal("terrain CRS WKT could not be parsed");
+    dst.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    if (src->IsSame(&dst)) return t;
+    OGRSpatialReference s2(*src);
+    s2.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    t.ct_.reset(OGRCreateCoordinateTransformation(&s2, &dst));
+    if (!t.ct_)
+      return Status::Invalid(fmt::format("{}: no transformation from its CRS to the terrain's: {}", context,
+                                         last_gdal_error()));
+    return t;
+  }
+  Result<std::pair<double, double>> operator()(double x, double y, std::string_view what) const {
+    if (ct_ && !ct_->Transform(1, &x, &y))
+      return Status::Invalid(fmt::format("{}: {} ({}, {}) cannot be transformed to the terrain CRS; check the crs "
+                                         "(x = easting/longitude, y = northing/latitude)",
+                                         context_, what, x, y));
+    return std::pair{x, y};
+  }
+
+ private:
+  std::shared_ptr<OGRCoordinateTransformation> ct_;
+  std::string context_;
+};
 
 // Clustered: a centre picked with probability proportional to its weight, then an isotropic
 // Gaussian offset (Box-Muller) of standard deviation sigma_m; positions outside the area (or on
@@ -96,8 +132,9 @@ Result<std::vector<Site>> clustered_sites(const DeploymentSpec& spec, const Terr
     return Status::Invalid(fmt::format("{}: clustered hypothesis needs centres = [[x, y], ...]", spec.source));
   if (spec.crs) {
     SKYCOVER_ASSIGN_OR_RETURN(OGRSpatialReference src, parse_crs(*spec.crs, spec.source + " crs"));
+    SKYCOVER_ASSIGN_OR_RETURN(ToTerrain to_terrain, ToTerrain::make(&src, g, spec.source + " centres"));
     for (auto& c : centres) {
-      SKYCOVER_ASSIGN_OR_RETURN(auto xy, to_terrain_xy(&src, g, c.x, c.y, spec.source + " centres"));
+      SKYCOVER_ASSIGN_OR_RETURN(auto xy, to_terrain(c.x, c.y, "centre"));
       c.x = xy.first;
       c.y = xy.second;
     }
@@ -191,9 +228,13 @@ Result<std::vector<Site>> grid_sites(const DeploymentSpec& spec, const Terrain& 
   const auto& g = area.geometry;
   const double w_m = g.width * g.cell_size_m, h_m = g.height * g.cell_size_m;
   std::vector<std::pair<double, double>> pts;
-  for (double dy = spec.spacing_m / 2; dy < h_m; dy += spec.spacing_m)
-    for (double dx = spec.spacing_m / 2; dx < w_m; dx += spec.spacing_m) {
-      const double x = g.origin_x_m + dx, y = g.origin_y_m - dy;
+  // Integer lattice indices (not an accumulating float step) so positions are exact multiples.
+  const auto nj = static_cast<std::int64_t>(std::ceil(h_m / spec.spacing_m - 0.5));
+  const auto ni = static_cast<std::int64_t>(std::ceil(w_m / spec.spacing_m - 0.5));
+  for (std::int64_t j = 0; j < nj; ++j)
+    for (std::int64_t i = 0; i < ni; ++i) {
+      const double x = g.origin_x_m + (static_cast<double>(i) + 0.5) * spec.spacing_m;
+      const double y = g.origin_y_m - (static_cast<double>(j) + 0.5) * spec.spacing_m;
       const auto cell = terrain.cell_of(x, y);
       if (cell && area.contains(cell->first, cell->second)) pts.emplace_back(x, y);
     }
@@ -208,23 +249,6 @@ Result<std::vector<Site>> grid_sites(const DeploymentSpec& spec, const Terrain& 
     out.push_back(make_site(spec, site_id(spec, out.size()), p.first, p.second, default_missiles));
   }
   return out;
-}
-
-Result<std::pair<double, double>> to_terrain_xy(const OGRSpatialReference* src, const GridGeometry& g, double x,
-                                                double y, const std::string& context) {
-  if (!src || g.crs_wkt.empty()) return std::pair{x, y};
-  OGRSpatialReference dst;
-  if (dst.importFromWkt(g.crs_wkt.c_str()) != OGRERR_NONE)
-    return Status::Internal("terrain CRS WKT could not be parsed");
-  dst.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  if (src->IsSame(&dst)) return std::pair{x, y};
-  OGRSpatialReference s2(*src);
-  s2.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&s2, &dst));
-  if (!ct || !ct->Transform(1, &x, &y))
-    return Status::Invalid(fmt::format("{}: point ({}, {}) cannot be transformed to the terrain CRS: {}", context, x, y,
-                                       last_gdal_error()));
-  return std::pair{x, y};
 }
 
 struct RawPoint {
@@ -354,11 +378,12 @@ Result<std::vector<Site>> file_sites(const DeploymentSpec& spec, const GridGeome
     SKYCOVER_ASSIGN_OR_RETURN(OGRSpatialReference s, parse_crs(*spec.crs, spec.source + " crs"));
     srs = s;
   }
+  SKYCOVER_ASSIGN_OR_RETURN(ToTerrain to_terrain, ToTerrain::make(srs ? &*srs : nullptr, g,
+                                                                  fmt::format("{} ({})", spec.source, path.string())));
   std::vector<Site> out;
   for (std::size_t i = 0; i < raw.size(); ++i) {
     const auto& p = raw[i];
-    SKYCOVER_ASSIGN_OR_RETURN(auto xy, to_terrain_xy(srs ? &*srs : nullptr, g, p.x, p.y,
-                                                     fmt::format("{}: site '{}'", spec.source, p.id)));
+    SKYCOVER_ASSIGN_OR_RETURN(auto xy, to_terrain(p.x, p.y, fmt::format("site '{}'", p.id)));
     Site s = make_site(spec, p.id.empty() ? site_id(spec, i) : p.id, xy.first, xy.second, default_missiles);
     if (p.height_agl_m) s.height_agl_m = *p.height_agl_m;
     if (p.missiles) s.missiles = *p.missiles;

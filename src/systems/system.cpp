@@ -56,13 +56,12 @@ std::vector<SystemSpec> build_catalog() {
                     {"reaction_time_s", kNotPublicReaction},
                     {"missile_speed_mps", std::string("open-source figure (~570 m/s peak, e.g. Jane's)") + kSpeedNote}}));
   c.push_back(make("stinger", 200, 4800, 10, 3800, 10, 700,
-                   {{"max_range_m", "US Army / Raytheon FIM-92 Stinger fact sheets: range ~4.8 km (often rounded to 'about 8 km' for "
-                                    "later variants by secondary sources; the fact-sheet figure is used)"},
+                   {{"max_range_m", "US Army / Raytheon FIM-92 Stinger fact sheets: range ~4.8 km"},
                     {"max_altitude_m", "US Army / Raytheon FIM-92 Stinger fact sheets: ceiling ~3.8 km"},
                     {"min_range_m", "open-source figure (~200 m, e.g. Jane's); not a manufacturer figure"},
                     {"min_altitude_m", "not public: illustrative round value 10 m"},
                     {"reaction_time_s", kNotPublicReaction},
-                    {"missile_speed_mps", std::string("US Army fact sheet: supersonic (Mach 2+); 700 m/s is a rounded reading") +
+                    {"missile_speed_mps", std::string("Raytheon / US Army: supersonic; 700 m/s (~Mach 2) is a rounded open-source reading") +
                                               kSpeedNote}}));
   c.push_back(make("mistral", 500, 6000, 10, 3000, 10, 800,
                    {{"max_range_m", "MBDA Mistral product sheet: range 6 km (Mistral 3: up to 8 km; the lower figure is used)"},
@@ -70,14 +69,14 @@ std::vector<SystemSpec> build_catalog() {
                     {"min_range_m", "open-source figure (~500 m, e.g. Jane's); not a manufacturer figure"},
                     {"min_altitude_m", "not public: illustrative round value 10 m"},
                     {"reaction_time_s", kNotPublicReaction},
-                    {"missile_speed_mps", std::string("MBDA: Mach 2.5 class; 800 m/s is a rounded reading") + kSpeedNote}}));
+                    {"missile_speed_mps", std::string("open-source figure (Mach 2.5 class, e.g. Jane's); 800 m/s is a rounded reading") + kSpeedNote}}));
   c.push_back(make("starstreak", 300, 7000, 10, 5000, 10, 1000,
                    {{"max_range_m", "Thales Starstreak product sheet: range 7 km"},
                     {"max_altitude_m", "open-source figure (~5 km, e.g. Jane's); Thales does not state a ceiling publicly"},
                     {"min_range_m", "open-source figure (~300 m, e.g. Jane's); not a manufacturer figure"},
                     {"min_altitude_m", "not public: illustrative round value 10 m"},
                     {"reaction_time_s", kNotPublicReaction},
-                    {"missile_speed_mps", std::string("Thales: 'Mach 3+' ; 1000 m/s is a rounded reading") + kSpeedNote}}));
+                    {"missile_speed_mps", std::string("Thales: in excess of Mach 3; 1000 m/s is a rounded reading") + kSpeedNote}}));
   c.push_back(make("rbs-70", 250, 8000, 10, 5000, 10, 680,
                    {{"max_range_m", "Saab RBS 70 product information, BOLIDE missile: range 8 km (Saab quotes 7 km for the older "
                                     "Mk II missile and up to 9 km for RBS 70 NG; the BOLIDE figure is used)"},
@@ -85,7 +84,7 @@ std::vector<SystemSpec> build_catalog() {
                     {"min_range_m", "open-source figure (~250 m, e.g. Jane's); not a manufacturer figure"},
                     {"min_altitude_m", "not public: illustrative round value 10 m"},
                     {"reaction_time_s", kNotPublicReaction},
-                    {"missile_speed_mps", std::string("Saab: Mach 2 class (BOLIDE); 680 m/s is a rounded reading") + kSpeedNote}}));
+                    {"missile_speed_mps", std::string("Saab: BOLIDE Mach 2 class; 680 m/s is a rounded reading") + kSpeedNote}}));
   return c;
 }
 

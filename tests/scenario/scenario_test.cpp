@@ -214,6 +214,31 @@ TEST(ScenarioDiagnostics, UnknownEnumValue) {
   expect_diag(p, "tracks[0].target_class", DiagnosticKind::kUnknownValue, 15, 16);
 }
 
+TEST(ScenarioDiagnostics, ListsTracksAndNestedTables) {
+  Parsed p(std::string(kTerrain) +
+           "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\npk = { drones = 0.5 }\n"     // 3..6
+           "[[deployments]]\nsystem = \"a\"\n"                                            // 7..8
+           "[analysis]\nbands_agl_m = [100, \"x\", 50]\nbands_msl_m = [500, 100]\nthreads = -1\n"  // 9..12
+           "[[tracks]]\nid = \"t\"\nwaypoints = [[0, 0]]\nspeed_mps = 0\naltitude_m = -5\n"  // 13..17
+           "target_class = \"drone\"\n"                                                     // 18
+           "[[tracks]]\nid = \"t\"\nspeed_mps = 1\naltitude_m = 1\ntarget_class = \"drone\"\n");  // 19..23
+  expect_diag(p, "systems[0].pk.drones", DiagnosticKind::kUnknownKey, 6, 8);
+  EXPECT_NE(p.find("systems[0].pk.drones")->hint.find("'drone'"), std::string::npos);
+  expect_diag(p, "deployments[0].hypothesis", DiagnosticKind::kMissing, 7, 1);
+  expect_diag(p, "analysis.bands_agl_m[1]", DiagnosticKind::kType, 10, 21);
+  expect_diag(p, "analysis.bands_msl_m", DiagnosticKind::kRange, 11, 15);
+  expect_diag(p, "analysis.threads", DiagnosticKind::kRange, 12, 11);
+  expect_diag(p, "tracks[0].waypoints", DiagnosticKind::kRange, 15, 13);
+  expect_diag(p, "tracks[0].speed_mps", DiagnosticKind::kRange, 16, 13);
+  expect_diag(p, "tracks[0].altitude_m", DiagnosticKind::kRange, 17, 14);
+  expect_diag(p, "tracks[1].id", DiagnosticKind::kDuplicate, 20, 6);
+  expect_diag(p, "tracks[1].waypoints", DiagnosticKind::kMissing, 19, 1);
+  EXPECT_EQ(p.result.diagnostics.size(), 10u) << p.all();
+  // Sorted by position in the file.
+  for (std::size_t i = 1; i < p.result.diagnostics.size(); ++i)
+    EXPECT_LE(p.result.diagnostics[i - 1].line, p.result.diagnostics[i].line);
+}
+
 TEST(ScenarioDiagnostics, CollectsEveryProblemAndLoadScenarioJoinsThem) {
   test::TempDir dir;
   const auto path = dir.path() / "bad.toml";
