@@ -1,4 +1,6 @@
 // prepare_scenario: terrain, area mask and sites for a parsed scenario.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "skycover/scenario/scenario.hpp"
@@ -32,6 +34,16 @@ Result<PreparedScenario> prepare_scenario(const Scenario& scenario) {
     if (!sites.ok()) return sites.status();
     for (auto& s : sites.value()) p.sites.push_back(std::move(s));
   }
+  // Site ids name sites in every product; they must be unique (files can repeat an id).
+  std::vector<std::string> ids;
+  for (const auto& s : p.sites) ids.push_back(s.id);
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> dups;
+  for (std::size_t i = 1; i < ids.size(); ++i)
+    if (ids[i] == ids[i - 1] && (dups.empty() || dups.back() != ids[i])) dups.push_back(ids[i]);
+  if (!dups.empty())
+    return Status::Invalid(fmt::format("{}: site ids must be unique; repeated: {}; rename them in the site files",
+                                       where, fmt::join(dups, ", ")));
   return p;
 }
 

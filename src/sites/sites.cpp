@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <numbers>
 #include <sstream>
@@ -35,12 +36,37 @@ double u01(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
 // Streams: one per use, so changing how one quantity is drawn never shifts another.
 enum Stream : std::uint64_t { kCell = 1, kOffX, kOffY, kCentre, kGauss1, kGauss2 };
 
-std::vector<std::int64_t> inside_cells(const AreaMask& area) {
-  std::vector<std::int64_t> cells;
-  for (std::size_t i = 0; i < area.inside.size(); ++i)
-    if (area.inside[i]) cells.push_back(static_cast<std::int64_t>(i));
-  return cells;
-}
+// The k-th inside cell in row-major order without materialising the list of inside cells
+// (which would cost 8 bytes per cell on a national-scale DEM): cumulative counts per row, a
+// binary search for the row, then a scan along it. O(height) memory.
+class InsideCellIndex {
+ public:
+  explicit InsideCellIndex(const AreaMask& area) : area_(area), before_row_(area.geometry.height + 1, 0) {
+    const auto& g = area.geometry;
+    for (int r = 0; r < g.height; ++r) {
+      std::int64_t n = 0;
+      const auto* row = area.inside.data() + static_cast<std::size_t>(r) * g.width;
+      for (int c = 0; c < g.width; ++c) n += row[c] != 0;
+      before_row_[r + 1] = before_row_[r] + n;
+    }
+  }
+  std::int64_t size() const { return before_row_.back(); }
+  // Cell index (row * width + col) of the k-th inside cell, 0 <= k < size().
+  std::int64_t cell(std::int64_t k) const {
+    const auto it = std::upper_bound(before_row_.begin(), before_row_.end(), k);
+    const int r = static_cast<int>(it - before_row_.begin()) - 1;
+    std::int64_t left = k - before_row_[r];
+    const auto& g = area_.geometry;
+    const auto* row = area_.inside.data() + static_cast<std::size_t>(r) * g.width;
+    for (int c = 0; c < g.width; ++c)
+      if (row[c] && left-- == 0) return std::int64_t{r} * g.width + c;
+    return -1;  // unreachable when k < size()
+  }
+
+ private:
+  const AreaMask& area_;
+  std::vector<std::int64_t> before_row_;
+};
 
 std::string site_id(const DeploymentSpec& spec, std::size_t i) {
   return fmt::format("{}-{}", spec.id_prefix.empty() ? spec.system : spec.id_prefix, i + 1);
@@ -66,13 +92,13 @@ Status empty_area(const DeploymentSpec& spec) {
 // Uniform: a cell drawn uniformly among the cells inside the area, then a uniform position
 // inside that cell -> uniform density over the area (to cell resolution at the boundary).
 Result<std::vector<Site>> uniform_sites(const DeploymentSpec& spec, const AreaMask& area, int default_missiles) {
-  const auto cells = inside_cells(area);
-  if (cells.empty()) return empty_area(spec);
+  const InsideCellIndex cells(area);
+  if (cells.size() == 0) return empty_area(spec);
   const auto& g = area.geometry;
   std::vector<Site> out;
   for (int i = 0; i < spec.count; ++i) {
-    const auto k = static_cast<std::size_t>(u01(spec.seed, kCell, i) * static_cast<double>(cells.size()));
-    const std::int64_t cell = cells[std::min(k, cells.size() - 1)];
+    const auto k = static_cast<std::int64_t>(u01(spec.seed, kCell, i) * static_cast<double>(cells.size()));
+    const std::int64_t cell = cells.cell(std::min(k, cells.size() - 1));
     const int col = static_cast<int>(cell % g.width), row = static_cast<int>(cell / g.width);
     const double x = g.origin_x_m + (col + u01(spec.seed, kOffX, i)) * g.cell_size_m;
     const double y = g.origin_y_m - (row + u01(spec.seed, kOffY, i)) * g.cell_size_m;
@@ -173,44 +199,70 @@ Result<std::vector<Site>> clustered_sites(const DeploymentSpec& spec, const Terr
 // site already taken. Default separation 0.5 * sqrt(area / count): half the spacing of a square
 // lattice of `count` sites over the area, so the sites spread over several summits instead of
 // crowding one. The seed is not used. Sites sit at cell centres.
+//
+// To avoid sorting every cell of a large DEM, cells are visited in elevation bands: a histogram
+// of the area's elevations is walked from the top, a group of adjacent bins holding a few
+// thousand cells is gathered, sorted and consumed, then the next group. Groups are disjoint
+// elevation ranges in descending order, so the visiting order equals that of a full sort.
 Result<std::vector<Site>> high_ground_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
                                             int default_missiles) {
-  auto cells = inside_cells(area);
-  if (cells.empty()) return empty_area(spec);
   const auto& g = area.geometry;
-  const double area_m2 = static_cast<double>(cells.size()) * g.cell_size_m * g.cell_size_m;
-  const double sep = spec.min_separation_m > 0 ? spec.min_separation_m : 0.5 * std::sqrt(area_m2 / spec.count);
   const auto& z = terrain.elevations_m();
-  std::stable_sort(cells.begin(), cells.end(), [&](std::int64_t a, std::int64_t b) { return z[a] > z[b]; });
-  // Bucket grid of side `sep`: a neighbour closer than sep lies in the 3x3 buckets around.
+  std::int64_t n_inside = 0;
+  float zmin = std::numeric_limits<float>::infinity(), zmax = -zmin;
+  for (std::size_t i = 0; i < area.inside.size(); ++i)
+    if (area.inside[i]) ++n_inside, zmin = std::min(zmin, z[i]), zmax = std::max(zmax, z[i]);
+  if (n_inside == 0) return empty_area(spec);
+  const double area_m2 = static_cast<double>(n_inside) * g.cell_size_m * g.cell_size_m;
+  const double sep = spec.min_separation_m > 0 ? spec.min_separation_m : 0.5 * std::sqrt(area_m2 / spec.count);
+
+  constexpr int kBins = 4096;
+  const double bin_scale = zmax > zmin ? kBins / (static_cast<double>(zmax) - zmin) : 0.0;
+  auto bin_of = [&](float v) { return std::min(kBins - 1, static_cast<int>((v - zmin) * bin_scale)); };
+  std::vector<std::int64_t> hist(kBins, 0);
+  for (std::size_t i = 0; i < area.inside.size(); ++i)
+    if (area.inside[i]) ++hist[bin_of(z[i])];
+
+  // Bucket grid of side >= sep: a neighbour closer than sep lies in the 3x3 buckets around.
   const double bucket = std::max(sep, g.cell_size_m);
-  auto key = [&](double x, double y) {
-    const auto bx = static_cast<std::int64_t>(std::floor((x - g.origin_x_m) / bucket));
-    const auto by = static_cast<std::int64_t>(std::floor((g.origin_y_m - y) / bucket));
-    return std::pair{bx, by};
-  };
   std::unordered_map<std::int64_t, std::vector<std::size_t>> buckets;
   auto hkey = [](std::int64_t bx, std::int64_t by) { return bx * 1'000'003 + by; };
   std::vector<Site> out;
-  for (std::int64_t cell : cells) {
-    if (static_cast<int>(out.size()) == spec.count) break;
-    const int col = static_cast<int>(cell % g.width), row = static_cast<int>(cell / g.width);
-    const double x = g.cell_center_x_m(col), y = g.cell_center_y_m(row);
-    const auto [bx, by] = key(x, y);
-    bool clear = true;
-    for (std::int64_t dx = -1; dx <= 1 && clear; ++dx)
-      for (std::int64_t dy = -1; dy <= 1 && clear; ++dy) {
-        auto it = buckets.find(hkey(bx + dx, by + dy));
-        if (it == buckets.end()) continue;
-        for (std::size_t s : it->second)
-          if (std::hypot(out[s].x_m - x, out[s].y_m - y) < sep) {
-            clear = false;
-            break;
-          }
+  const std::int64_t group_target = std::max<std::int64_t>(4096, std::int64_t{64} * spec.count);
+  std::vector<std::int64_t> group;
+  for (int hi = kBins - 1; hi >= 0 && static_cast<int>(out.size()) < spec.count;) {
+    int lo = hi;
+    std::int64_t n = hist[hi];
+    while (lo > 0 && n < group_target) n += hist[--lo];
+    group.clear();
+    for (std::size_t i = 0; i < area.inside.size(); ++i)
+      if (area.inside[i]) {
+        const int b = bin_of(z[i]);
+        if (b >= lo && b <= hi) group.push_back(static_cast<std::int64_t>(i));
       }
-    if (!clear) continue;
-    buckets[hkey(bx, by)].push_back(out.size());
-    out.push_back(make_site(spec, site_id(spec, out.size()), x, y, default_missiles));
+    std::stable_sort(group.begin(), group.end(), [&](std::int64_t a, std::int64_t b) { return z[a] > z[b]; });
+    for (std::int64_t cell : group) {
+      if (static_cast<int>(out.size()) == spec.count) break;
+      const int col = static_cast<int>(cell % g.width), row = static_cast<int>(cell / g.width);
+      const double x = g.cell_center_x_m(col), y = g.cell_center_y_m(row);
+      const auto bx = static_cast<std::int64_t>(std::floor((x - g.origin_x_m) / bucket));
+      const auto by = static_cast<std::int64_t>(std::floor((g.origin_y_m - y) / bucket));
+      bool clear = true;
+      for (std::int64_t dx = -1; dx <= 1 && clear; ++dx)
+        for (std::int64_t dy = -1; dy <= 1 && clear; ++dy) {
+          auto it = buckets.find(hkey(bx + dx, by + dy));
+          if (it == buckets.end()) continue;
+          for (std::size_t s : it->second)
+            if (std::hypot(out[s].x_m - x, out[s].y_m - y) < sep) {
+              clear = false;
+              break;
+            }
+        }
+      if (!clear) continue;
+      buckets[hkey(bx, by)].push_back(out.size());
+      out.push_back(make_site(spec, site_id(spec, out.size()), x, y, default_missiles));
+    }
+    hi = lo - 1;
   }
   if (static_cast<int>(out.size()) < spec.count)
     return Status::Invalid(fmt::format("{}: only {} of {} high-ground sites fit in the area at a minimum separation of "

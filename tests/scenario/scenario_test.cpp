@@ -286,6 +286,18 @@ TEST(Scenario, PrepareSyntheticPlacesAllSites) {
   }
 }
 
+TEST(Scenario, PrepareRejectsRepeatedSiteIds) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "s.csv") << "id,x,y\nx1,500100,1199900\nx1,500200,1199800\n";
+  const auto r = parse_scenario_text(std::string(kTerrain) + "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n"
+                                                             "[[deployments]]\nsystem = \"a\"\nfile = \"s.csv\"\n",
+                                     dir.path() / "s.toml");
+  ASSERT_TRUE(r.scenario);
+  auto prep = prepare_scenario(*r.scenario);
+  ASSERT_FALSE(prep.ok());
+  EXPECT_NE(prep.status().message().find("repeated: x1"), std::string::npos) << prep.status().message();
+}
+
 int run_cli(const std::string& args, const fs::path& err_file) {
   const std::string cmd = std::string(SKYCOVER_CLI_PATH) + " " + args + " >/dev/null 2>" + err_file.string();
   const int rc = std::system(cmd.c_str());

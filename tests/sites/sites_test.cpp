@@ -291,6 +291,56 @@ TEST(Sites, HighGroundTakesTheHighestCellsWithSeparation) {
     }
 }
 
+// Reference for the high-ground rule: sort every cell, greedy with a brute-force distance check.
+std::vector<std::pair<double, double>> naive_high_ground(const Terrain& t, int count, double sep) {
+  std::vector<std::int64_t> cells(static_cast<std::size_t>(t.geometry().cell_count()));
+  for (std::size_t i = 0; i < cells.size(); ++i) cells[i] = static_cast<std::int64_t>(i);
+  const auto& z = t.elevations_m();
+  std::stable_sort(cells.begin(), cells.end(), [&](std::int64_t a, std::int64_t b) { return z[a] > z[b]; });
+  std::vector<std::pair<double, double>> out;
+  const auto& g = t.geometry();
+  for (auto c : cells) {
+    if (static_cast<int>(out.size()) == count) break;
+    const double x = g.cell_center_x_m(static_cast<int>(c % g.width)), y = g.cell_center_y_m(static_cast<int>(c / g.width));
+    bool ok = true;
+    for (const auto& p : out) ok = ok && std::hypot(p.first - x, p.second - y) >= sep;
+    if (ok) out.emplace_back(x, y);
+  }
+  return out;
+}
+
+TEST(Sites, HighGroundMatchesAFullSortReference) {
+  auto t = test_terrain();
+  std::vector<float> sorted = t.elevations_m();
+  std::sort(sorted.begin(), sorted.end(), std::greater<>());
+  // The second case reaches below the 4096 highest cells, so the banded walk needs several
+  // elevation groups (each >= 4096 cells); the reference sorts everything at once.
+  for (auto [count, sep] : {std::pair{6, 600.0}, std::pair{40, 450.0}}) {
+    auto d = spec(Hypothesis::kHighGround, count);
+    d.min_separation_m = sep;
+    auto s = make_sites(d, t, whole(t), 1);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    const auto ref = naive_high_ground(t, count, sep);
+    ASSERT_EQ(s->size(), ref.size());
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+      EXPECT_EQ((*s)[i].x_m, ref[i].first) << i;
+      EXPECT_EQ((*s)[i].y_m, ref[i].second) << i;
+    }
+    if (count == 40) {
+      EXPECT_LT(s->back().ground_msl_m, sorted[4096]);
+    }
+  }
+}
+
+TEST(Sites, HighGroundThatCannotFitIsAnError) {
+  auto t = test_terrain();
+  auto d = spec(Hypothesis::kHighGround, 50);
+  d.min_separation_m = 2000;  // a 3.84 km square holds at most a handful
+  auto s = make_sites(d, t, whole(t), 1);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("of 50 high-ground sites fit"), std::string::npos) << s.status().message();
+}
+
 TEST(Sites, CsvInLonLatForAUtmDem) {
   test::TempDir dir;
   auto t = test_terrain();
