@@ -206,6 +206,10 @@ TEST(Sites, ClusteredMeanAndSpreadMatchTheCentre) {
   d.sigma_m = 300;
   auto s = make_sites(d, t, whole(t), 1).value();
   ASSERT_EQ(s.size(), 4000u);
+  EXPECT_TRUE(same_positions(s, make_sites(d, t, whole(t), 1).value()));
+  auto d2 = d;
+  d2.seed = 12;
+  EXPECT_FALSE(same_positions(s, make_sites(d2, t, whole(t), 1).value()));
   double mx = 0, my = 0, vx = 0, vy = 0;
   for (const auto& site : s) mx += site.x_m, my += site.y_m;
   mx /= s.size();
