@@ -1,0 +1,40 @@
+// Products of `skycover exposure`: per-track CSV and JSON of engagement windows and shots, a summary
+// table, and (with the products stage) a timeline chart and a map per track.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "skycover/core/status.hpp"
+#include "skycover/exposure/exposure.hpp"
+#include "skycover/terrain/terrain.hpp"
+
+namespace skycover {
+
+struct ExposureInputs {
+  const Terrain* terrain = nullptr;
+  const std::vector<Site>* sites = nullptr;
+  const std::vector<SystemSpec>* systems = nullptr;
+  const std::vector<Track>* tracks = nullptr;
+  const std::vector<EngagementWindow>* windows = nullptr;
+  const std::vector<TrackExposure>* exposures = nullptr;
+};
+
+// A file-name-safe version of a track or site id ([A-Za-z0-9._-], others replaced by '_').
+std::string safe_file_stem(const std::string& id);
+
+// One row per shot (windows without a shot get one row with empty shot columns):
+// track,site,system,interval_start_s,interval_end_s,earliest_launch_s,shot,launch_s,intercept_s,
+// intercept_x_m,intercept_y_m,intercept_z_msl_m,pk
+std::string exposure_csv(const ExposureInputs& in, int track);
+nlohmann::json exposure_json(const ExposureInputs& in, int track);
+// Fixed-width table: track, class, sites engaging, exposed time, expected shots, survival.
+std::string exposure_summary_table(const ExposureInputs& in);
+
+// Write DIR/<track>.csv, DIR/<track>.json, DIR/summary.json, DIR/summary.txt and the charts
+// (DIR/<track>_timeline.{png,svg}, DIR/<track>_map.png). Every file atomically.
+Status write_exposure_products(const std::filesystem::path& dir, const ExposureInputs& in);
+
+}  // namespace skycover
