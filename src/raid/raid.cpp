@@ -83,15 +83,25 @@ void decide(const RaidPlan& plan, int p, double tau, Scratch& s) {
 
 TrialOutcome simulate(const RaidPlan& plan, std::uint64_t seed, std::uint64_t trial, Scratch& s,
                       std::vector<std::int64_t>* site_use, std::vector<std::int64_t>* target_survived) {
-  const int n_sites = static_cast<int>(plan.sites.size());
   s.dead_at.assign(plan.targets.size(), kInf);
   s.missiles.assign(plan.missiles.begin(), plan.missiles.end());
   s.heap.clear();
   const std::uint64_t trial_key = mix(seed ^ mix(trial));
   std::uint64_t shot = 0;
-  for (int p = 0; p < n_sites; ++p)
-    if (s.missiles[p] > 0) decide(plan, p, -kInf, s);
-  while (!s.heap.empty()) {
+  // Sites join when their first opportunity opens (plan.activation, sorted by time then site)
+  // instead of all being pushed at the start: the heap then holds only the sites in play, which
+  // keeps it small on long raids over thousands of sites.
+  std::size_t next = 0;
+  const std::size_t n_act = plan.activation.size();
+  while (!s.heap.empty() || next < n_act) {
+    if (next < n_act) {
+      const Event init{plan.activation[next].first, kLaunch, plan.activation[next].second, 0, 0};
+      if (s.heap.empty() || Later{}(s.heap.front(), init)) {
+        ++next;
+        if (s.missiles[init.site] > 0) decide(plan, init.site, init.t, s);
+        continue;
+      }
+    }
     std::pop_heap(s.heap.begin(), s.heap.end(), Later{});
     const Event e = s.heap.back();
     s.heap.pop_back();
@@ -191,7 +201,9 @@ Result<RaidPlan> plan_raid(const std::vector<Track>& tracks, const std::vector<E
     plan.missiles.push_back(unlimited_missiles ? INT_MAX : sites[s].missiles);
     plan.opportunities.insert(plan.opportunities.end(), v.begin(), v.end());
     plan.opportunity_offsets.push_back(static_cast<int>(plan.opportunities.size()));
+    plan.activation.emplace_back(v.front().first_launch_s, static_cast<int>(plan.sites.size()) - 1);
   }
+  std::sort(plan.activation.begin(), plan.activation.end());
   return plan;
 }
 

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "skycover/core/status.hpp"
@@ -56,6 +57,7 @@ struct RaidPlan {
   std::vector<int> missiles;                       // ready missiles per plan site
   std::vector<int> opportunity_offsets;            // CSR: plan site p owns [offsets[p], offsets[p+1])
   std::vector<RaidOpportunity> opportunities;      // per site sorted by first launch, then target
+  std::vector<std::pair<double, int>> activation;  // (first launch time, plan site), sorted
   int total_sites = 0;                             // sites in the scenario
 };
 
