@@ -133,5 +133,38 @@ TEST(Track, GeoJsonLonLatReprojectedToUtm) {
   EXPECT_NE(bad.status().message().find("expected LineString"), std::string::npos) << bad.status().message();
 }
 
+
+TEST(Track, MultiLineStringPartsConcatenatedAndCrsNeedsATerrainCrs) {
+  const Terrain t = flat_terrain(100, 100, 20);  // local grid, no CRS
+  test::TempDir dir;
+  const auto path = dir.path() / "multi.geojson";
+  std::ofstream(path) << R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{},)"
+                         R"("geometry":{"type":"MultiLineString","coordinates":[[[100,100],[500,100]],)"
+                         R"([[500,400],[900,400]]]}}]})";
+  TrackSpec spec = straight_track("multi", 0, 0, 0, 0, 100, 20);
+  spec.waypoints.clear();
+  spec.file = path;
+  // GeoJSON defaults to WGS 84; over a terrain without a CRS that must be an explicit error.
+  auto wps = read_track_waypoints(spec, "");
+  ASSERT_FALSE(wps.ok());
+  EXPECT_NE(wps.status().message().find("terrain has none"), std::string::npos) << wps.status().message();
+  // The same coordinates stated in the terrain's own metric CRS work.
+  OGRSpatialReference utm;
+  utm.importFromEPSG(32619);
+  char* wkt = nullptr;
+  utm.exportToWkt(&wkt);
+  spec.crs = "EPSG:32619";
+  wps = read_track_waypoints(spec, wkt);
+  CPLFree(wkt);
+  ASSERT_TRUE(wps.ok()) << wps.status().message();
+  ASSERT_EQ(wps->size(), 4u);
+  EXPECT_NEAR((*wps)[2].x_m, 500, 1e-9);
+  EXPECT_NEAR((*wps)[2].y_m, 400, 1e-9);
+  auto tr = sample_track(spec, *wps, t);
+  ASSERT_TRUE(tr.ok());
+  EXPECT_NEAR(tr->length_m(), 400 + 300 + 400, 1e-9);
+  EXPECT_NEAR(tr->duration_s(), 11.0, 1e-9);
+}
+
 }  // namespace
 }  // namespace skycover
