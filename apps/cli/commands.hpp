@@ -13,5 +13,6 @@ int report(const Status& status);
 void add_terrain_commands(CLI::App& app, int& exit_code);
 void add_visibility_commands(CLI::App& app, int& exit_code);
 void add_scenario_commands(CLI::App& app, int& exit_code);  // validate
+void add_exposure_commands(CLI::App& app, int& exit_code);  // exposure, raid
 
 }  // namespace skycover::cli

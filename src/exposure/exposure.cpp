@@ -157,12 +157,7 @@ ShotStatistics shot_statistics(std::vector<Shot> shots) {
 }
 
 Result<double> kill_probability(const SystemSpec& system, TargetClass target_class) {
-  if (auto p = system.pk.for_class(target_class)) return *p;
-  return Status::Invalid(fmt::format(
-      "system '{}' has no kill probability for target class '{}' (provenance: {}); state it in the scenario as "
-      "pk = {{ {} = 0.5 }} under [[systems]], or set pk_set = \"illustrative\" for a labelled placeholder set",
-      system.name, to_string(target_class), system.pk.provenance.empty() ? "none stated" : system.pk.provenance,
-      to_string(target_class)));
+  return require_pk(system, target_class);  // the systems stage owns the wording of the error
 }
 
 namespace {
