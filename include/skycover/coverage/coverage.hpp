@@ -1,0 +1,98 @@
+// Coverage analysis: how much of the analysis area a set of sites can engage over, per altitude band.
+//
+// For each band (AGL or MSL) the engagement union (visibility stage) gives, per cell, how many sites
+// can engage a target there. Counting only cells inside the area mask:
+//   covered_km2 / fraction     cells engaged by >= 1 site
+//   multiplicity[k]            cells engaged by exactly k sites (k = 0 .. max)
+// and the loss against flat ground is split in two by running the union a second time with line of
+// sight assumed clear (UnionOptions::terrain_masking = false):
+//   masking loss  = fraction_without_masking - fraction          (hills hiding targets)
+//   envelope loss = flat_expected_fraction - fraction_without_masking
+//                   (envelope limits relative to real ground: ceiling above the site's ground,
+//                    minimum altitude, relief changing the relative height; plus edge effects,
+//                    the sampling noise of one random placement and any non-uniform hypothesis)
+// The flat-ground expectation for N sites placed uniformly at random over area A is the Poisson
+// coverage formula 1 - exp(-sum_i a_i / A), with a_i the horizontal area in which site i reaches a
+// target at height h above flat ground: a_i = pi (max(0, Rmax^2 - dz^2) - max(0, Rmin^2 - dz^2)),
+// dz = h - launcher height, zero outside [min_altitude, ceiling] (for Rmin = 0 and dz = h this is
+// the claim's pi (R^2 - h^2)). All counts are integers: results do not depend on thread count.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "skycover/core/status.hpp"
+#include "skycover/scenario/scenario.hpp"
+#include "skycover/sites/site.hpp"
+#include "skycover/systems/system.hpp"
+#include "skycover/terrain/terrain.hpp"
+#include "skycover/visibility/engagement_union.hpp"
+#include "skycover/visibility/viewshed.hpp"
+
+namespace skycover {
+
+struct BandCoverage {
+  AltitudeBand band;
+  std::int64_t area_cells = 0;      // cells inside the area mask
+  std::int64_t covered_cells = 0;   // of those, engaged by >= 1 site
+  double area_km2 = 0;
+  double covered_km2 = 0;
+  double fraction = 0;              // covered_cells / area_cells
+  std::vector<std::int64_t> multiplicity;  // [k] = cells engaged by exactly k sites
+  // Line of sight assumed clear (only when CoverageOptions::split_masking).
+  std::optional<double> covered_km2_without_masking;
+  std::optional<double> fraction_without_masking;
+  std::optional<double> masking_loss_fraction;   // fraction_without_masking - fraction
+  std::optional<double> flat_expected_fraction;  // Poisson formula (see above)
+  std::optional<double> envelope_loss_fraction;  // flat_expected_fraction - fraction_without_masking
+};
+
+struct CoverageResult {
+  std::vector<BandCoverage> bands;
+  int site_count = 0;
+  double area_km2 = 0;
+  // The union with terrain masking (lowest engageable height, per-band site counts) for products;
+  // empty unless CoverageOptions::keep_union.
+  std::optional<EngagementUnion> engagement;
+};
+
+struct CoverageOptions {
+  int threads = 0;               // 0 = all cores; results identical for any value
+  bool split_masking = true;     // run the union a second time without terrain masking
+  bool keep_union = false;       // keep the masked union in the result (products need it)
+  bool use_reference_kernel = false;
+  std::function<void(std::int64_t)> on_progress;  // sites done (counts both runs), from worker threads
+};
+
+struct CoverageInputs {
+  const Terrain& terrain;
+  const AreaMask& area;
+  const std::vector<Site>& sites;
+  const std::vector<SystemSpec>& systems;
+  std::vector<AltitudeBand> bands;
+  VisibilityModel model;
+};
+
+// The bands of an [analysis] section: AGL bands first, then MSL bands, each in the order given.
+std::vector<AltitudeBand> analysis_bands(const AnalysisSpec& analysis);
+VisibilityModel analysis_visibility(const AnalysisSpec& analysis);
+
+Result<CoverageResult> compute_coverage(const CoverageInputs& inputs, const CoverageOptions& options = {});
+Result<CoverageResult> compute_coverage(const PreparedScenario& prepared, const CoverageOptions& options = {});
+
+// Count covered cells and the multiplicity histogram of band `band_index` of `u` inside `area`.
+BandCoverage summarize_band(const EngagementUnion& u, std::size_t band_index, const AreaMask& area);
+
+// Horizontal area (km^2) within which `site` reaches a target at height `target_agl_m` above flat
+// ground level with the site's own ground (see the header comment).
+double flat_reach_area_km2(const SystemSpec& system, const Site& site, double target_agl_m);
+// Poisson flat-ground expectation 1 - exp(-sum_i a_i / A) for `band` (MSL bands use each site's
+// own ground as the flat ground level).
+double flat_expected_fraction(const std::vector<Site>& sites, const std::vector<SystemSpec>& systems,
+                              const AltitudeBand& band, double area_km2);
+
+// "agl" / "msl".
+const char* height_reference_name(HeightReference reference);
+
+}  // namespace skycover
