@@ -1,0 +1,34 @@
+// Coverage summaries: summary.json / summary.csv and the table printed on stdout.
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "skycover/core/status.hpp"
+#include "skycover/coverage/coverage.hpp"
+#include "skycover/products/manifest.hpp"
+
+namespace skycover {
+
+// "agl_50m", "msl_2000m": used in product file names.
+std::string band_tag(const AltitudeBand& band);
+// "50 m AGL".
+std::string band_label(const AltitudeBand& band);
+
+// {"bands": [{"reference", "altitude_m", "covered_km2", "area_km2", "fraction", "multiplicity",
+//   "covered_km2_without_masking", "fraction_without_masking", "masking_loss_fraction",
+//   "flat_expected_fraction", "envelope_loss_fraction"}], "sites", "area_km2", "scenario_sha256",
+//   "version", "seed"}; absent optional values are null.
+nlohmann::json coverage_json(const CoverageResult& result, const RunInfo& run);
+nlohmann::json band_json(const BandCoverage& band);
+// One row per band; multiplicity as "n0;n1;n2;...".
+std::string coverage_csv(const CoverageResult& result);
+// Human-readable fixed-width table.
+std::string coverage_table(const CoverageResult& result);
+
+// DIR/summary.json and DIR/summary.csv, atomically.
+Status write_coverage_summary(const std::filesystem::path& dir, const CoverageResult& result, const RunInfo& run,
+                              const nlohmann::json& extra = {});
+
+}  // namespace skycover

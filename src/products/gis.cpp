@@ -1,0 +1,155 @@
+#include "skycover/products/gis.hpp"
+
+#include <cpl_string.h>
+#include <gdal_alg.h>
+#include <gdal_priv.h>
+#include <gdal_utils.h>
+#include <ogrsf_frmts.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+#include "skycover/core/atomic_file.hpp"
+#include "skycover/terrain/gdal_support.hpp"
+
+namespace skycover {
+namespace fs = std::filesystem;
+
+namespace {
+struct HandleCloser {
+  void operator()(GDALDatasetH h) const { GDALClose(h); }
+};
+using DatasetHandle = std::unique_ptr<void, HandleCloser>;
+
+std::unique_ptr<GDALDataset> mem_raster(const GridGeometry& g, GDALDataType type) {
+  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
+  std::unique_ptr<GDALDataset> ds(mem->Create("", g.width, g.height, 1, type, nullptr));
+  auto gt = g.geotransform();
+  ds->SetGeoTransform(gt.data());
+  if (!g.crs_wkt.empty()) {
+    OGRSpatialReference srs;
+    srs.importFromWkt(g.crs_wkt.c_str());
+    ds->SetSpatialRef(&srs);
+  }
+  return ds;
+}
+
+std::string lower_extension(const fs::path& p) {
+  std::string e = p.extension().string();
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+  return e;
+}
+}  // namespace
+
+Status write_uint16_raster(const fs::path& path, const GridGeometry& g, const std::vector<std::uint16_t>& values,
+                           bool cog, const std::string& description, std::uint16_t nodata) {
+  ensure_gdal();
+  if (static_cast<std::int64_t>(values.size()) != g.cell_count()) {
+    return Status::Internal(fmt::format("write_uint16_raster {}: {} values for a {}x{} grid", path.string(),
+                                        values.size(), g.width, g.height));
+  }
+  auto tmp = mem_raster(g, GDT_UInt16);
+  GDALRasterBand* band = tmp->GetRasterBand(1);
+  band->SetNoDataValue(nodata);
+  if (!description.empty()) band->SetDescription(description.c_str());
+  if (band->RasterIO(GF_Write, 0, 0, g.width, g.height, const_cast<std::uint16_t*>(values.data()), g.width, g.height,
+                     GDT_UInt16, 0, 0) != CE_None) {
+    return Status::Internal(fmt::format("in-memory raster write failed: {}", last_gdal_error()));
+  }
+  AtomicOutput out(path);
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(cog ? "COG" : "GTiff");
+  CPLStringList co;
+  co.AddString("COMPRESS=DEFLATE");
+  co.AddString("PREDICTOR=2");
+  if (!cog) co.AddString("TILED=YES");
+  std::unique_ptr<GDALDataset> written(drv->CreateCopy(out.temp_path().c_str(), tmp.get(), FALSE, co.List(), nullptr, nullptr));
+  if (!written) return Status::IoError(fmt::format("{}: cannot write GeoTIFF: {}", path.string(), last_gdal_error()));
+  written.reset();
+  return out.commit();
+}
+
+namespace {
+// Polygonize the mask into an in-memory vector dataset in the grid's CRS.
+Result<DatasetHandle> polygonize(const GridGeometry& g, const std::vector<std::uint8_t>& mask,
+                                 const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
+  auto raster = mem_raster(g, GDT_Byte);
+  GDALRasterBand* band = raster->GetRasterBand(1);
+  if (band->RasterIO(GF_Write, 0, 0, g.width, g.height, const_cast<std::uint8_t*>(mask.data()), g.width, g.height,
+                     GDT_Byte, 0, 0) != CE_None) {
+    return Status::Internal(fmt::format("in-memory mask write failed: {}", last_gdal_error()));
+  }
+  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("Memory");
+  DatasetHandle vec(mem->Create("", 0, 0, 0, GDT_Unknown, nullptr));
+  OGRSpatialReference srs;
+  if (!g.crs_wkt.empty()) srs.importFromWkt(g.crs_wkt.c_str());
+  OGRLayer* layer = GDALDataset::FromHandle(vec.get())->CreateLayer(layer_name.c_str(), g.crs_wkt.empty() ? nullptr : &srs,
+                                                                     wkbPolygon, nullptr);
+  OGRFieldDefn value("value", OFTInteger);
+  layer->CreateField(&value);
+  CPLStringList opts;
+  opts.AddString("8CONNECTED=8");
+  // The band is its own mask: cells with 0 produce no polygon.
+  if (GDALPolygonize(band, band, layer, 0, opts.List(), nullptr, nullptr) != CE_None) {
+    return Status::Internal(fmt::format("GDALPolygonize failed: {}", last_gdal_error()));
+  }
+  OGRFieldDefn name("name", OFTString);
+  layer->CreateField(&name);
+  for (const auto& a : attributes) {
+    OGRFieldDefn f(a.name.c_str(), OFTString);
+    layer->CreateField(&f);
+  }
+  layer->ResetReading();
+  std::unique_ptr<OGRFeature> feature;
+  while (feature.reset(layer->GetNextFeature()), feature) {
+    feature->SetField("name", layer_name.c_str());
+    for (const auto& a : attributes) feature->SetField(a.name.c_str(), a.value.c_str());
+    if (layer->SetFeature(feature.get()) != OGRERR_NONE)
+      return Status::Internal(fmt::format("setting polygon attributes failed: {}", last_gdal_error()));
+  }
+  return vec;
+}
+
+Status translate_to(GDALDatasetH src, const fs::path& path, double simplify_m, const std::string& fields) {
+  const std::string ext = lower_extension(path);
+  const char* driver = ext == ".geojson" || ext == ".json" ? "GeoJSON" : ext == ".kml" ? "KML" : nullptr;
+  if (!driver) {
+    return Status::Invalid(fmt::format("{}: unknown vector format '{}' (use .geojson or .kml)", path.string(), ext));
+  }
+  CPLStringList args;
+  for (const char* a : {"-f", driver, "-t_srs", "EPSG:4326", "-simplify"}) args.AddString(a);
+  args.AddString(fmt::format("{}", simplify_m).c_str());
+  args.AddString("-select");  // drop polygonize's `value` (always 1)
+  args.AddString(fields.c_str());
+  if (std::string(driver) == "GeoJSON") {
+    args.AddString("-lco");
+    args.AddString("RFC7946=YES");
+  }
+  std::unique_ptr<GDALVectorTranslateOptions, decltype(&GDALVectorTranslateOptionsFree)> opts(
+      GDALVectorTranslateOptionsNew(args.List(), nullptr), &GDALVectorTranslateOptionsFree);
+  if (!opts) return Status::Internal(fmt::format("ogr2ogr options rejected: {}", last_gdal_error()));
+  AtomicOutput out(path);
+  int usage_error = 0;
+  DatasetHandle dst(GDALVectorTranslate(out.temp_path().c_str(), nullptr, 1, &src, opts.get(), &usage_error));
+  if (!dst) return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
+  dst.reset();
+  return out.commit();
+}
+}  // namespace
+
+Status write_mask_polygons(const GridGeometry& g, const std::vector<std::uint8_t>& mask, const std::string& layer_name,
+                           const std::vector<PolygonAttribute>& attributes, const std::vector<fs::path>& paths) {
+  ensure_gdal();
+  if (static_cast<std::int64_t>(mask.size()) != g.cell_count()) {
+    return Status::Internal(fmt::format("write_mask_polygons: {} mask values for a {}x{} grid", mask.size(), g.width,
+                                        g.height));
+  }
+  SKYCOVER_ASSIGN_OR_RETURN(DatasetHandle vec, polygonize(g, mask, layer_name, attributes));
+  std::string fields = "name";
+  for (const auto& a : attributes) fields += "," + a.name;
+  for (const auto& p : paths) SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, g.cell_size_m / 2, fields));
+  return Status::Ok();
+}
+
+}  // namespace skycover

@@ -1,0 +1,94 @@
+#include "skycover/products/summary.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "skycover/core/atomic_file.hpp"
+
+namespace skycover {
+
+std::string band_tag(const AltitudeBand& band) {
+  return fmt::format("{}_{:g}m", height_reference_name(band.reference), band.altitude_m);
+}
+
+std::string band_label(const AltitudeBand& band) {
+  return fmt::format("{:g} m {}", band.altitude_m, band.reference == HeightReference::kAgl ? "AGL" : "MSL");
+}
+
+namespace {
+nlohmann::json opt(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+std::string csv_opt(const std::optional<double>& v) { return v ? fmt::format("{:.6f}", *v) : std::string(); }
+std::string pct(const std::optional<double>& v) { return v ? fmt::format("{:.1f}%", *v * 100) : std::string("-"); }
+}  // namespace
+
+nlohmann::json band_json(const BandCoverage& b) {
+  return {{"reference", height_reference_name(b.band.reference)},
+          {"altitude_m", b.band.altitude_m},
+          {"covered_km2", b.covered_km2},
+          {"area_km2", b.area_km2},
+          {"fraction", b.fraction},
+          {"multiplicity", b.multiplicity},
+          {"covered_km2_without_masking", opt(b.covered_km2_without_masking)},
+          {"fraction_without_masking", opt(b.fraction_without_masking)},
+          {"masking_loss_fraction", opt(b.masking_loss_fraction)},
+          {"flat_expected_fraction", opt(b.flat_expected_fraction)},
+          {"envelope_loss_fraction", opt(b.envelope_loss_fraction)}};
+}
+
+nlohmann::json coverage_json(const CoverageResult& r, const RunInfo& run) {
+  nlohmann::json bands = nlohmann::json::array();
+  for (const auto& b : r.bands) bands.push_back(band_json(b));
+  return {{"bands", bands},
+          {"sites", r.site_count},
+          {"area_km2", r.area_km2},
+          {"scenario_sha256", run.scenario_sha256},
+          {"version", run.version},
+          {"seed", run.seed}};
+}
+
+std::string coverage_csv(const CoverageResult& r) {
+  std::string out =
+      "reference,altitude_m,area_km2,covered_km2,fraction,covered_km2_without_masking,fraction_without_masking,"
+      "masking_loss_fraction,flat_expected_fraction,envelope_loss_fraction,sites,multiplicity\n";
+  for (const auto& b : r.bands) {
+    out += fmt::format("{},{:g},{:.4f},{:.4f},{:.6f},{},{},{},{},{},{},{}\n", height_reference_name(b.band.reference),
+                       b.band.altitude_m, b.area_km2, b.covered_km2, b.fraction,
+                       b.covered_km2_without_masking ? fmt::format("{:.4f}", *b.covered_km2_without_masking) : "",
+                       csv_opt(b.fraction_without_masking), csv_opt(b.masking_loss_fraction),
+                       csv_opt(b.flat_expected_fraction), csv_opt(b.envelope_loss_fraction), r.site_count,
+                       fmt::join(b.multiplicity, ";"));
+  }
+  return out;
+}
+
+std::string coverage_table(const CoverageResult& r) {
+  std::string out = fmt::format("{} sites over {:.1f} km2\n", r.site_count, r.area_km2);
+  out += fmt::format("{:<12} {:>12} {:>8} {:>10} {:>10} {:>9} {:>9}  {}\n", "band", "covered km2", "covered",
+                     "clear LOS", "flat (th.)", "masking", "envelope", "cells by 0/1/2/3/4+ sites (%)");
+  for (const auto& b : r.bands) {
+    std::string mult;
+    std::int64_t tail = 0;
+    for (std::size_t k = 0; k < b.multiplicity.size(); ++k) {
+      if (k < 4) mult += fmt::format("{}{:.1f}", k ? "/" : "", 100.0 * b.multiplicity[k] / std::max<std::int64_t>(1, b.area_cells));
+      else tail += b.multiplicity[k];
+    }
+    mult += fmt::format("/{:.1f}", 100.0 * tail / std::max<std::int64_t>(1, b.area_cells));
+    out += fmt::format("{:<12} {:>12.1f} {:>7.1f}% {:>10} {:>10} {:>9} {:>9}  {}\n", band_label(b.band), b.covered_km2,
+                       b.fraction * 100, pct(b.fraction_without_masking), pct(b.flat_expected_fraction),
+                       pct(b.masking_loss_fraction), pct(b.envelope_loss_fraction), mult);
+  }
+  return out;
+}
+
+Status write_coverage_summary(const std::filesystem::path& dir, const CoverageResult& r, const RunInfo& run,
+                              const nlohmann::json& extra) {
+  nlohmann::json j = coverage_json(r, run);
+  if (!extra.is_null()) j.update(extra);
+  SKYCOVER_RETURN_IF_ERROR(write_file_atomic(dir / "summary.json", j.dump(2) + "\n"));
+  return write_file_atomic(dir / "summary.csv", coverage_csv(r));
+}
+
+}  // namespace skycover
