@@ -3,6 +3,8 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 #include "skycover/core/status.hpp"
 
 namespace skycover::cli {
@@ -14,5 +16,7 @@ void add_terrain_commands(CLI::App& app, int& exit_code);
 void add_visibility_commands(CLI::App& app, int& exit_code);
 void add_scenario_commands(CLI::App& app, int& exit_code);  // validate
 void add_exposure_commands(CLI::App& app, int& exit_code);  // exposure, raid
+// coverage, sweep, demo; command_line is recorded in manifests.
+void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& command_line);
 
 }  // namespace skycover::cli

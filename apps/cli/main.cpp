@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "skycover/products/manifest.hpp"
 #include "skycover/version.hpp"
 
 namespace skycover::cli {
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   skycover::cli::add_visibility_commands(app, exit_code);
   skycover::cli::add_scenario_commands(app, exit_code);
   skycover::cli::add_exposure_commands(app, exit_code);
+  skycover::cli::add_coverage_commands(app, exit_code, skycover::join_command_line(argc, argv));
 
   try {
     app.parse(argc, argv);

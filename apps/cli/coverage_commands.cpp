@@ -1,0 +1,150 @@
+// `skycover coverage`, `skycover sweep` and `skycover demo`: thin wrappers over products/coverage_run
+// and products/demo (one compute path for all three).
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "skycover/core/atomic_file.hpp"
+#include "skycover/products/coverage_run.hpp"
+#include "skycover/products/demo.hpp"
+#include "skycover/products/summary.hpp"
+
+namespace skycover::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Loaded {
+  PreparedScenario prepared;
+  std::string text;
+  RunInfo run;
+};
+
+Result<Loaded> load_prepared(const fs::path& path, const std::string& command_line) {
+  SKYCOVER_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  SKYCOVER_ASSIGN_OR_RETURN(Scenario scenario, load_scenario(path));
+  SKYCOVER_ASSIGN_OR_RETURN(PreparedScenario prepared, prepare_scenario(scenario));
+  SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(prepared.scenario, command_line));
+  return Loaded{std::move(prepared), std::move(text), std::move(run)};
+}
+
+struct CoverageArgs {
+  std::string scenario;
+  std::string out;
+  int threads = 0;
+  bool summary_only = false;
+};
+
+void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, int& exit_code) {
+  auto loaded = load_prepared(a.scenario, command_line);
+  if (!loaded.ok()) {
+    exit_code = report(loaded.status());
+    return;
+  }
+  CoverageRunSettings s;
+  s.out_dir = a.out.empty() ? loaded->prepared.scenario.output_dir : fs::path(a.out);
+  s.run = loaded->run;
+  s.scenario_text = loaded->text;
+  s.title = fmt::format("{} ({} sites)", fs::path(a.scenario).filename().string(), loaded->prepared.sites.size());
+  s.products = !a.summary_only;
+  s.threads = a.threads;
+  auto out = coverage_command(loaded->prepared, s);
+  if (!out.ok()) {
+    exit_code = report(out.status());
+    return;
+  }
+  fmt::print("{}\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result), s.out_dir.string(),
+             a.summary_only ? "" : fmt::format(" and {} products; report: {}", out->products.files.size(),
+                                                (s.out_dir / "report.html").string()));
+}
+
+struct SweepArgs {
+  std::string scenario;
+  std::string out;
+  std::vector<int> counts;
+  std::vector<std::string> hypotheses;
+  int threads = 0;
+};
+
+void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exit_code) {
+  auto loaded = load_prepared(a.scenario, command_line);
+  if (!loaded.ok()) {
+    exit_code = report(loaded.status());
+    return;
+  }
+  SweepRunSettings s;
+  s.out_dir = a.out.empty() ? loaded->prepared.scenario.output_dir / "sweep" : fs::path(a.out);
+  s.run = loaded->run;
+  s.scenario_text = loaded->text;
+  s.spec.counts = a.counts;
+  s.threads = a.threads;
+  for (const auto& h : a.hypotheses) {
+    auto parsed = parse_hypothesis(h, "--hypotheses");
+    if (!parsed.ok()) {
+      exit_code = report(parsed.status());
+      return;
+    }
+    s.spec.hypotheses.push_back(*parsed);
+  }
+  auto rows = sweep_command(loaded->prepared, s);
+  if (!rows.ok()) {
+    exit_code = report(rows.status());
+    return;
+  }
+  fmt::print("{}\nvaried: the first [[deployments]] entry's hypothesis and count (seed kept)\nwrote {}/sweep.json, "
+             "sweep.csv, charts; report: {}\n",
+             sweep_table(*rows), s.out_dir.string(), (s.out_dir / "report.html").string());
+}
+
+}  // namespace
+
+void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& command_line) {
+  auto ca = std::make_shared<CoverageArgs>();
+  auto* cov = app.add_subcommand("coverage", "Coverage per altitude band: summary, GeoTIFFs, polygons, maps, report");
+  cov->add_option("SCENARIO", ca->scenario, "Scenario file (TOML)")->required()->check(CLI::ExistingFile);
+  cov->add_option("--out", ca->out, "Output directory (default: the scenario's [output] dir)");
+  cov->add_option("--threads", ca->threads, "Worker threads (0 = all cores; results identical for any value)")
+      ->check(CLI::Range(0, 4096));
+  cov->add_flag("--summary-only", ca->summary_only, "Write summary.json/csv and manifest.json only");
+  cov->callback([ca, command_line, &exit_code] { run_coverage_cli(*ca, command_line, exit_code); });
+
+  auto sa = std::make_shared<SweepArgs>();
+  auto* sweep = app.add_subcommand(
+      "sweep", "Coverage against site count: overrides the first deployment's hypothesis and count (seed kept)");
+  sweep->add_option("SCENARIO", sa->scenario, "Scenario file (TOML)")->required()->check(CLI::ExistingFile);
+  sweep->add_option("--counts", sa->counts, "Site counts, e.g. 50,500,5000")->required()->delimiter(',')
+      ->check(CLI::Range(0, 1000000));
+  sweep->add_option("--hypotheses", sa->hypotheses, "uniform,clustered,high_ground (default: the deployment's own)")
+      ->delimiter(',');
+  sweep->add_option("--out", sa->out, "Output directory (default: <[output] dir>/sweep)");
+  sweep->add_option("--threads", sa->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 4096));
+  sweep->callback([sa, command_line, &exit_code] { run_sweep_cli(*sa, command_line, exit_code); });
+
+  auto da = std::make_shared<DemoOptions>();
+  auto dem = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>("skycover-demo");
+  auto* demo = app.add_subcommand("demo", "Built-in scenario: the 5,000 Igla-S claim at equal density on real terrain");
+  demo->add_option("--out", *out, "Output directory (default: skycover-demo)");
+  demo->add_option("--dem", *dem, "Use this DEM (heights in feet) instead of the bundled Trinidad DEM")
+      ->check(CLI::ExistingFile);
+  demo->add_flag("--smoke", da->smoke, "Small and fast variant (bundled crop, 300 m cells, short sweep)");
+  demo->add_option("--threads", da->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 4096));
+  demo->callback([da, dem, out, command_line, &exit_code] {
+    DemoOptions o = *da;
+    o.out_dir = *out;
+    if (!dem->empty()) o.dem = fs::path(*dem);
+    o.command_line = command_line;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto outcome = run_demo(o);
+    if (!outcome.ok()) {
+      exit_code = report(outcome.status());
+      return;
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    fmt::print("{}\ndone in {:.1f} s; report: {}\n", demo_headline(*outcome), secs,
+               fs::absolute(outcome->report).string());
+  });
+}
+
+}  // namespace skycover::cli

@@ -1,0 +1,87 @@
+#include "skycover/products/coverage_run.hpp"
+
+#include <fmt/format.h>
+
+#include "skycover/core/atomic_file.hpp"
+#include "skycover/core/progress.hpp"
+#include "skycover/products/summary.hpp"
+
+namespace skycover {
+
+Result<CoverageResult> compute_coverage_with_progress(const CoverageInputs& inputs, CoverageOptions options,
+                                                      const std::string& label, bool show_progress) {
+  const auto runs = options.split_masking ? 2 : 1;
+  Progress progress(label, static_cast<std::int64_t>(inputs.sites.size()) * runs, show_progress);
+  std::atomic<std::int64_t> last{0};
+  options.on_progress = [&](std::int64_t done) {
+    // Callbacks report a running total, possibly out of order across worker threads: advance only
+    // by what raises the maximum seen so far.
+    std::int64_t prev = last.load();
+    while (done > prev && !last.compare_exchange_weak(prev, done)) {
+    }
+    if (done > prev) progress.advance(done - prev);
+  };
+  auto r = compute_coverage(inputs, options);
+  progress.finish();
+  return r;
+}
+
+Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vector<Site>& sites,
+                                       const CoverageRunSettings& s) {
+  CoverageOptions opt;
+  opt.threads = s.threads ? s.threads : p.scenario.analysis.threads;
+  opt.keep_union = s.products;
+  const CoverageInputs in{p.terrain, p.area, sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
+                          analysis_visibility(p.scenario.analysis)};
+  CoverageRunOutput out;
+  SKYCOVER_ASSIGN_OR_RETURN(out.result, compute_coverage_with_progress(in, opt, "coverage " + s.title, s.show_progress));
+  SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(s.out_dir, out.result, s.run));
+  if (s.products) {
+    CoverageProductInputs pin{p.terrain, p.area, sites, out.result, s.title, s.hillshade, s.landmarks};
+    SKYCOVER_ASSIGN_OR_RETURN(out.products, write_coverage_products(pin, s.out_dir));
+    out.result.engagement.reset();  // large; products are written
+  }
+  return out;
+}
+
+Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const CoverageRunSettings& s) {
+  SKYCOVER_ASSIGN_OR_RETURN(auto out, run_coverage(p, p.sites, s));
+  if (s.products) {
+    HtmlReport report(fmt::format("skycover coverage: {}", s.title));
+    report.paragraph(fmt::format("Scenario {} on {}.", p.scenario.path.string(), s.run.terrain_description));
+    add_coverage_section(report, out.result, out.products, "Coverage per altitude band");
+    add_claim_check_explanation(report);
+    add_provenance_section(report, s.run, s.scenario_text);
+    SKYCOVER_RETURN_IF_ERROR(write_file_atomic(s.out_dir / "report.html", report.html()));
+  }
+  SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
+  return out;
+}
+
+Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& p, const SweepRunSettings& s,
+                                                 SweepProductFiles* files) {
+  std::size_t hyps = s.spec.hypotheses.empty() ? 1 : s.spec.hypotheses.size();
+  Progress progress("sweep", static_cast<std::int64_t>(hyps * s.spec.counts.size()), s.show_progress);
+  CoverageOptions opt;
+  opt.threads = s.threads;
+  SKYCOVER_ASSIGN_OR_RETURN(auto rows, run_sweep(p, s.spec, opt, &progress));
+  progress.finish();
+  SKYCOVER_ASSIGN_OR_RETURN(auto written, write_sweep_products(s.out_dir, rows, s.run, s.presentation));
+  if (files) *files = std::move(written);
+  return rows;
+}
+
+Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const SweepRunSettings& s) {
+  SweepProductFiles files;
+  SKYCOVER_ASSIGN_OR_RETURN(auto rows, run_sweep_products(p, s, &files));
+  HtmlReport report("skycover sweep");
+  report.paragraph(fmt::format("Scenario {} on {}.", p.scenario.path.string(), s.run.terrain_description));
+  add_sweep_section(report, rows, files, s.presentation);
+  add_claim_check_explanation(report);
+  add_provenance_section(report, s.run, s.scenario_text);
+  SKYCOVER_RETURN_IF_ERROR(write_file_atomic(s.out_dir / "report.html", report.html()));
+  SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
+  return rows;
+}
+
+}  // namespace skycover
