@@ -130,7 +130,10 @@ double draw_legend(cairo_t* cr, const std::vector<LegendEntry>& entries, double 
   for (const auto& e : entries) {
     cairo_rectangle(cr, x + 6, cy + (line - size_px) / 2, size_px, size_px);
     set_color(cr, e.color);
-    cairo_fill(cr);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);  // outline: white swatches stay visible
+    cairo_set_line_width(cr, 0.6);
+    cairo_stroke(cr);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     draw_text(cr, e.label, x + 6 + size_px * 1.6, cy + line / 2, size_px, HAlign::kLeft, VAlign::kMiddle);
     cy += line;

@@ -124,7 +124,12 @@ plot::LineChart altitude_chart(const CoverageResult& r, const std::string& title
 }
 
 plot::BarChart multiplicity_chart(const CoverageResult& r, const std::string& title) {
-  constexpr std::size_t kMax = 10;  // last bar: 10+
+  // Bars up to the largest multiplicity holding >= 0.1 % of the area (3 to 10; the last bar is "k+").
+  std::size_t kMax = 3;
+  for (const auto& b : r.bands)
+    for (std::size_t k = 0; k < b.multiplicity.size(); ++k)
+      if (b.multiplicity[k] * 1000 >= b.area_cells) kMax = std::max(kMax, k + 1);
+  kMax = std::min<std::size_t>(kMax, 10);
   plot::BarChart c;
   c.title = "Sites able to engage, share of the area";
   if (!title.empty()) c.title += " - " + title;

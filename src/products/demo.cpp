@@ -215,7 +215,10 @@ Result<DemoOutcome> run_demo(const DemoOptions& opt) {
   o.area_km2 = probe.area.area_km2();
   o.sites = claim_density_sites(o.area_km2);
   const std::string text = demo_scenario_text(o.terrain, o.sites);
-  SKYCOVER_ASSIGN_OR_RETURN(PreparedScenario p, prepare_text(text, scenario_path));
+  ScenarioParse parsed = parse_scenario_text(text, scenario_path);
+  if (!parsed.scenario) return Status::Internal("the built-in demo scenario with its site count does not parse (a bug)");
+  // Same terrain and area as the probe (only the count differs): reuse them rather than reload.
+  PreparedScenario p{std::move(*parsed.scenario), std::move(probe.terrain), std::move(probe.area), {}};
   SKYCOVER_RETURN_IF_ERROR(write_file_atomic(scenario_path, text));
   SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(p.scenario, opt.command_line));
   run.terrain_description = o.terrain.description;

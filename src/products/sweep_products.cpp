@@ -92,7 +92,7 @@ plot::LineChart sweep_chart(const std::vector<SweepRow>& rows, Hypothesis h, con
   for (std::size_t b = 0; b < bands.size(); ++b) {
     plot::LineSeries s, flat;
     s.name = band_label(bands[b].band);
-    flat.name = b == 0 ? "flat ground, Poisson (dashed)" : "";
+    flat.name = "";  // one grey legend entry below stands for every dashed curve
     s.color = flat.color = plot::palette_color(static_cast<int>(b));
     flat.dashed = true;
     flat.markers = false;
@@ -105,6 +105,10 @@ plot::LineChart sweep_chart(const std::vector<SweepRow>& rows, Hypothesis h, con
     c.series.push_back(s);
     c.series.push_back(flat);
   }
+  plot::LineSeries flat_key;
+  flat_key.name = "dashed: flat ground, Poisson";
+  flat_key.color = plot::Rgb{0.55, 0.55, 0.55};
+  c.series.push_back(flat_key);
   if (p.reference_count && *p.reference_count > 0) {
     plot::LineSeries ref;
     ref.name = p.reference_label;

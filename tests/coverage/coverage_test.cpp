@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <numbers>
 
-#include <fmt/format.h>
 
 namespace skycover {
 namespace {
@@ -37,28 +36,18 @@ SystemSpec test_system(double range_m, double ceiling_m) {
   return s;
 }
 
-// Independent of the library: SplitMix64 (Steele et al. 2014) of (seed, index) -> uniform [0, 1).
-double u01(std::uint64_t seed, std::uint64_t index) {
-  std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + index * 0xD1B54A32D192ED03ull + 0x632BE59BD9B4E019ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
-
-std::vector<Site> uniform_sites_over(const GridGeometry& g, int n, std::uint64_t seed) {
-  std::vector<Site> sites;
-  const double w = g.width * g.cell_size_m, h = g.height * g.cell_size_m;
-  for (int i = 0; i < n; ++i) {
-    Site s;
-    s.id = fmt::format("s{}", i);
-    s.x_m = g.origin_x_m + u01(seed, 2 * i) * w;
-    s.y_m = g.origin_y_m - u01(seed, 2 * i + 1) * h;
-    s.ground_msl_m = 100;
-    s.height_agl_m = 2;
-    sites.push_back(s);
-  }
-  return sites;
+// N uniform sites over the whole DEM from the sites stage (make_sites, hypothesis uniform).
+std::vector<Site> uniform_sites_over(const Terrain& terrain, int n, std::uint64_t seed) {
+  DeploymentSpec d;
+  d.system = "test";
+  d.hypothesis = Hypothesis::kUniform;
+  d.count = n;
+  d.seed = seed;
+  d.height_agl_m = 2;
+  d.source = "test deployment";
+  auto sites = make_sites(d, terrain, mask_with_margin(terrain.geometry(), 0), 1);
+  EXPECT_TRUE(sites.ok()) << sites.status().message();
+  return sites.ok() ? sites.value() : std::vector<Site>{};
 }
 
 // Area of the intersection of two disks of radius r whose centres are s apart.
@@ -142,7 +131,8 @@ TEST(CoverageValidation, FlatGroundMatchesThePoissonFormulaAtTwoAltitudes) {
   const std::vector<SystemSpec> systems = {test_system(range_m, 1000)};
   const double area_m2 = 1e10;
   const int n = 2234;  // a * N / A ~ 0.7 at 50 m: coverage near 50 %, where the test is most sensitive
-  const auto sites = uniform_sites_over(g, n, 42);
+  const auto sites = uniform_sites_over(terrain, n, 42);
+  ASSERT_EQ(static_cast<int>(sites.size()), n);
   const std::vector<AltitudeBand> bands = {{HeightReference::kAgl, 50}, {HeightReference::kAgl, 700}};
   CoverageOptions opt;
   opt.split_masking = false;
@@ -173,7 +163,7 @@ TEST(CoverageValidation, FlatGroundHasNoMaskingLossAndIsThreadIndependent) {
   const Terrain terrain(g, std::vector<float>(g.cell_count(), 100.0f));
   const AreaMask inner = mask_with_margin(g, 11);
   const std::vector<SystemSpec> systems = {test_system(1000, 1000)};
-  const auto sites = uniform_sites_over(g, 200, 7);
+  const auto sites = uniform_sites_over(terrain, 200, 7);
   const std::vector<AltitudeBand> bands = {{HeightReference::kAgl, 50}, {HeightReference::kMsl, 700}};
   CoverageOptions one;
   one.threads = 1;

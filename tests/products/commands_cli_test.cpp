@@ -1,0 +1,121 @@
+// End to end through the CLI: coverage, sweep and the demo's smoke variant.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "skycover/core/atomic_file.hpp"
+#include "test_support.hpp"
+
+namespace skycover {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* kScenario = R"(
+[terrain]
+synthetic = { width = 160, height = 160, cell_m = 100, relief_m = 500, seed = 2 }
+[[systems]]
+name = "igla-s"
+preset = "igla-s"
+[[deployments]]
+system = "igla-s"
+hypothesis = "uniform"
+count = 6
+seed = 5
+[analysis]
+bands_agl_m = [50, 1500]
+bands_msl_m = [2000]
+)";
+
+int run(const std::string& args, const fs::path& log) {
+  return std::system(fmt::format("{} {} >{} 2>&1", SKYCOVER_CLI_PATH, args, log.string()).c_str());
+}
+
+nlohmann::json read_json(const fs::path& p) {
+  auto t = read_file(p);
+  EXPECT_TRUE(t.ok()) << p;
+  return t.ok() ? nlohmann::json::parse(*t) : nlohmann::json{};
+}
+
+TEST(CoverageCli, WritesSummaryProductsReportAndManifest) {
+  test::TempDir dir;
+  ASSERT_TRUE(write_file_atomic(dir.path() / "s.toml", kScenario).ok());
+  const fs::path out = dir.path() / "out";
+  ASSERT_EQ(run(fmt::format("coverage {} --out {}", (dir.path() / "s.toml").string(), out.string()), dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  const auto s = read_json(out / "summary.json");
+  ASSERT_EQ(s["bands"].size(), 3u);
+  EXPECT_EQ(s["sites"], 6);
+  EXPECT_EQ(s["bands"][2]["reference"], "msl");
+  const double f = s["bands"][0]["fraction"];
+  EXPECT_GT(f, 0.0);
+  EXPECT_LE(f, s["bands"][0]["fraction_without_masking"].get<double>());
+  for (const char* name : {"summary.csv", "report.html", "lowest_engageable_agl_m.tif", "multiplicity_agl_50m.tif",
+                           "coverage_agl_50m.geojson", "coverage_msl_2000m.kml", "map_agl_1500m.png",
+                           "coverage_vs_altitude.svg", "multiplicity.png"}) {
+    EXPECT_TRUE(fs::exists(out / name)) << name;
+  }
+  const auto m = read_json(out / "manifest.json");
+  EXPECT_EQ(m["inputs"][0]["sha256"], sha256_hex(kScenario));
+  EXPECT_GE(m["outputs"].size(), 20u);
+  // The table on stdout names every band.
+  const auto log = read_file(dir.path() / "log").value();
+  EXPECT_NE(log.find("2000 m MSL"), std::string::npos);
+}
+
+TEST(SweepCli, WritesOneRowPerHypothesisCountAndBand) {
+  test::TempDir dir;
+  ASSERT_TRUE(write_file_atomic(dir.path() / "s.toml", kScenario).ok());
+  const fs::path out = dir.path() / "sw";
+  ASSERT_EQ(run(fmt::format("sweep {} --counts 1,10 --hypotheses uniform,high_ground --out {}",
+                            (dir.path() / "s.toml").string(), out.string()),
+                dir.path() / "log"),
+            0)
+      << read_file(dir.path() / "log").value();
+  const auto j = read_json(out / "sweep.json");
+  ASSERT_EQ(j["runs"].size(), 4u);
+  EXPECT_EQ(j["runs"][3]["hypothesis"], "high_ground");
+  EXPECT_EQ(j["runs"][3]["count"], 10);
+  EXPECT_TRUE(fs::exists(out / "sweep_uniform.svg"));
+  EXPECT_TRUE(fs::exists(out / "sweep_high_ground.png"));
+  EXPECT_TRUE(fs::exists(out / "report.html"));
+  // Clustered without centres in the scenario: invalid input (exit 2) with a fix in the message.
+  EXPECT_EQ(WEXITSTATUS(run(fmt::format("sweep {} --counts 1 --hypotheses clustered --out {}",
+                                         (dir.path() / "s.toml").string(), out.string()),
+                             dir.path() / "log2")),
+            2);
+  EXPECT_NE(read_file(dir.path() / "log2").value().find("centres"), std::string::npos);
+}
+
+TEST(DemoCli, SmokeVariantProducesTheWholeReport) {
+  test::TempDir dir;
+  const fs::path out = dir.path() / "demo";
+  ASSERT_EQ(run(fmt::format("demo --smoke --out {}", out.string()), dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  const auto log = read_file(dir.path() / "log").value();
+  EXPECT_NE(log.find("report: "), std::string::npos);
+  for (const char* name : {"report.html", "scenario.toml", "manifest.json", "uniform/summary.json",
+                           "clustered/map_agl_50m.png", "high_ground/coverage_agl_3000m.geojson", "sweep/sweep.csv",
+                           "sweep/sweep_clustered.svg"}) {
+    EXPECT_TRUE(fs::exists(out / name)) << name;
+  }
+  // The demo's site count is the claim's density over the area it used.
+  const auto m = read_json(out / "manifest.json");
+  const double area = m["demo"]["area_km2"];
+  EXPECT_EQ(m["demo"]["sites"], std::max(1L, std::lround(5000.0 * area / 916000.0)));
+  const auto u = read_json(out / "uniform/summary.json");
+  EXPECT_EQ(u["sites"], m["demo"]["sites"]);
+  // The written scenario runs as-is.
+  ASSERT_EQ(run(fmt::format("coverage {} --summary-only --out {}", (out / "scenario.toml").string(),
+                            (dir.path() / "again").string()),
+                dir.path() / "log3"),
+            0)
+      << read_file(dir.path() / "log3").value();
+  EXPECT_EQ(read_json(dir.path() / "again" / "summary.json")["bands"], u["bands"]);
+}
+
+}  // namespace
+}  // namespace skycover

@@ -1,0 +1,119 @@
+// Summaries, manifest, HTML report helpers.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "skycover/core/atomic_file.hpp"
+#include "skycover/products/html_report.hpp"
+#include "skycover/products/manifest.hpp"
+#include "skycover/products/summary.hpp"
+#include "test_support.hpp"
+
+namespace skycover {
+namespace {
+
+TEST(Base64, Rfc4648TestVectors) {
+  // RFC 4648 section 10.
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_encode(std::string("\xff\x00\x10", 3)), "/wAQ");
+}
+
+TEST(HtmlReport, EscapesTextAndInlinesImages) {
+  EXPECT_EQ(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+  HtmlReport r("Title <1>");
+  r.paragraph("a < b");
+  r.table({"h"}, {{"<td>"}}, "cap");
+  r.image_png("PNGDATA", "map");
+  r.image_svg("<svg/>", "chart");
+  const std::string html = r.html();
+  EXPECT_NE(html.find("<title>Title &lt;1&gt;</title>"), std::string::npos);
+  EXPECT_NE(html.find("<p>a &lt; b</p>"), std::string::npos);
+  EXPECT_NE(html.find("<td>&lt;td&gt;</td>"), std::string::npos);
+  EXPECT_NE(html.find("data:image/png;base64," + base64_encode("PNGDATA")), std::string::npos);
+  EXPECT_NE(html.find("data:image/svg+xml;base64," + base64_encode("<svg/>")), std::string::npos);
+  EXPECT_EQ(html.find("http"), std::string::npos);  // nothing fetched from the network
+}
+
+CoverageResult sample_result() {
+  CoverageResult r;
+  r.site_count = 3;
+  r.area_km2 = 10;
+  BandCoverage b;
+  b.band = {HeightReference::kAgl, 50};
+  b.area_cells = 10;
+  b.covered_cells = 4;
+  b.area_km2 = 10;
+  b.covered_km2 = 4;
+  b.fraction = 0.4;
+  b.multiplicity = {6, 3, 1};
+  b.fraction_without_masking = 0.5;
+  b.masking_loss_fraction = 0.1;
+  b.flat_expected_fraction = 0.6;
+  b.envelope_loss_fraction = 0.1;
+  r.bands.push_back(b);
+  BandCoverage m = b;
+  m.band = {HeightReference::kMsl, 2000};
+  m.fraction_without_masking.reset();
+  r.bands.push_back(m);
+  return r;
+}
+
+TEST(Summary, JsonCsvAndTableCarryEveryBand) {
+  RunInfo run;
+  run.version = "9.9";
+  run.seed = 17;
+  run.scenario_sha256 = "abc";
+  const auto j = coverage_json(sample_result(), run);
+  EXPECT_EQ(j["sites"], 3);
+  EXPECT_EQ(j["seed"], 17);
+  EXPECT_EQ(j["version"], "9.9");
+  EXPECT_EQ(j["scenario_sha256"], "abc");
+  ASSERT_EQ(j["bands"].size(), 2u);
+  EXPECT_EQ(j["bands"][0]["reference"], "agl");
+  EXPECT_EQ(j["bands"][0]["altitude_m"], 50.0);
+  EXPECT_EQ(j["bands"][0]["multiplicity"], (std::vector<int>{6, 3, 1}));
+  EXPECT_DOUBLE_EQ(j["bands"][0]["fraction"].get<double>(), 0.4);
+  EXPECT_TRUE(j["bands"][1]["fraction_without_masking"].is_null());
+  EXPECT_EQ(j["bands"][1]["reference"], "msl");
+  const std::string csv = coverage_csv(sample_result());
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+  EXPECT_NE(csv.find("agl,50,10.0000,4.0000,0.400000,"), std::string::npos);
+  EXPECT_NE(csv.find(",6;3;1\n"), std::string::npos);
+  EXPECT_NE(coverage_table(sample_result()).find("2000 m MSL"), std::string::npos);
+  EXPECT_EQ(band_tag({HeightReference::kMsl, 2000}), "msl_2000m");
+}
+
+TEST(Manifest, ListsEveryOutputWithItsHashButNotItselfOrTempFiles) {
+  test::TempDir dir;
+  ASSERT_TRUE(write_file_atomic(dir.path() / "a.txt", "alpha").ok());
+  ASSERT_TRUE(write_file_atomic(dir.path() / "sub" / "b.txt", "beta").ok());
+  ASSERT_TRUE(write_file_atomic(dir.path() / ".hidden.tmp", "x").ok());
+  RunInfo run;
+  run.version = "1";
+  run.inputs.push_back({"scenario", "s.toml", "123"});
+  ASSERT_TRUE(write_manifest(dir.path(), run, {{"extra", 5}}).ok());
+  ASSERT_TRUE(write_manifest(dir.path(), run).ok());  // rewriting does not list the old manifest
+  auto text = read_file(dir.path() / "manifest.json");
+  ASSERT_TRUE(text.ok());
+  const auto m = nlohmann::json::parse(*text);
+  ASSERT_EQ(m["outputs"].size(), 2u);
+  EXPECT_EQ(m["outputs"][0]["path"], "a.txt");
+  EXPECT_EQ(m["outputs"][0]["sha256"], sha256_hex("alpha"));
+  EXPECT_EQ(m["outputs"][1]["path"], "sub/b.txt");
+  EXPECT_EQ(m["outputs"][1]["bytes"], 4);
+  EXPECT_EQ(m["inputs"][0]["role"], "scenario");
+}
+
+TEST(Manifest, CommandLineIsShellQuotedWhereNeeded) {
+  const char* argv[] = {"skycover", "coverage", "my file.toml", "--out", "it's"};
+  EXPECT_EQ(join_command_line(5, argv), "skycover coverage 'my file.toml' --out 'it'\\''s'");
+}
+
+}  // namespace
+}  // namespace skycover
