@@ -221,7 +221,7 @@ std::vector<std::vector<std::string>> coverage_table_rows(const CoverageResult& 
 }
 
 void add_coverage_section(HtmlReport& report, const CoverageResult& r, const CoverageProductFiles& products,
-                          const std::string& heading) {
+                          const std::string& heading, const std::string& files_dir) {
   report.heading(heading, 2);
   report.table({"band", "covered km2", "area km2", "covered", "line of sight clear", "flat ground (Poisson)",
                 "terrain masking loss", "envelope/relief loss", "reached by 2+ sites"},
@@ -229,6 +229,10 @@ void add_coverage_section(HtmlReport& report, const CoverageResult& r, const Cov
   report.image_svg(products.altitude_chart_svg.bytes, products.altitude_chart_svg.caption);
   report.image_svg(products.multiplicity_chart_svg.bytes, products.multiplicity_chart_svg.caption);
   for (const auto& m : products.maps_png) report.image_png(m.bytes, m.caption);
+  std::string list;
+  for (const auto& f : products.files) list += (list.empty() ? "" : ", ") + (fs::path(files_dir) / f).generic_string();
+  report.paragraph("Files for GIS (Cloud-optimised GeoTIFFs, GeoJSON and KML in WGS 84) and the images above: " + list +
+                   ".");
 }
 
 void add_claim_check_explanation(HtmlReport& report) {

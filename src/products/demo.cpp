@@ -261,7 +261,8 @@ Result<DemoOutcome> run_demo(const DemoOptions& opt) {
   add_headline_table(report, o);
   add_claim_check_explanation(report);
   for (std::size_t i = 0; i < sections.size(); ++i)
-    add_coverage_section(report, o.runs[i].result, sections[i].first, sections[i].second);
+    add_coverage_section(report, o.runs[i].result, sections[i].first, sections[i].second,
+                         std::string(hypothesis_name(o.runs[i].hypothesis)));
   add_sweep_section(report, o.sweep, sweep_files, sw.presentation);
   add_provenance_section(report, run, text);
   o.report = opt.out_dir / "report.html";

@@ -51,8 +51,9 @@ std::vector<map::OverlayClass> multiplicity_classes();
 std::vector<map::LegendEntry> multiplicity_legend();
 
 // Report pieces shared by `coverage`, `sweep` and `demo`.
+// files_dir: where the products lie relative to the report ("" = beside it), listed for GIS users.
 void add_coverage_section(HtmlReport& report, const CoverageResult& result, const CoverageProductFiles& products,
-                          const std::string& heading);
+                          const std::string& heading, const std::string& files_dir = {});
 void add_claim_check_explanation(HtmlReport& report);
 void add_provenance_section(HtmlReport& report, const RunInfo& run, const std::string& scenario_text);
 std::vector<std::vector<std::string>> coverage_table_rows(const CoverageResult& result);
