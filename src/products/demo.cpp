@@ -206,68 +206,100 @@ void add_headline_table(HtmlReport& report, const DemoOutcome& o) {
 
 }  // namespace
 
-Result<DemoOutcome> run_demo(const DemoOptions& opt) {
-  DemoOutcome o;
+namespace {
+
+// Everything the demo's steps share once the terrain is loaded.
+struct DemoContext {
+  const DemoOptions& options;
+  PreparedScenario prepared;
+  std::string scenario_text;
+  RunInfo run;
+  std::vector<std::uint8_t> hillshade;
+  TownLayers towns;
+};
+
+// Phase 1 loads the terrain to learn its area; phase 2 parses the scenario with the claim-density
+// count and reuses the same terrain and area (only the count differs).
+Result<DemoContext> load_demo(const DemoOptions& opt, DemoOutcome& o) {
   o.terrain = choose_demo_terrain(opt);
   const fs::path scenario_path = opt.out_dir / "scenario.toml";
-  // Phase 1: load the terrain to learn its area; phase 2: the scenario with the claim-density count.
   SKYCOVER_ASSIGN_OR_RETURN(PreparedScenario probe, prepare_text(demo_scenario_text(o.terrain, 1), scenario_path));
   o.area_km2 = probe.area.area_km2();
   o.sites = claim_density_sites(o.area_km2);
-  const std::string text = demo_scenario_text(o.terrain, o.sites);
+  std::string text = demo_scenario_text(o.terrain, o.sites);
   ScenarioParse parsed = parse_scenario_text(text, scenario_path);
   if (!parsed.scenario) return Status::Internal("the built-in demo scenario with its site count does not parse (a bug)");
-  // Same terrain and area as the probe (only the count differs): reuse them rather than reload.
   PreparedScenario p{std::move(*parsed.scenario), std::move(probe.terrain), std::move(probe.area), {}};
   SKYCOVER_RETURN_IF_ERROR(write_file_atomic(scenario_path, text));
   SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(p.scenario, opt.command_line));
   run.terrain_description = o.terrain.description;
-  SKYCOVER_ASSIGN_OR_RETURN(const auto shade, map::hillshade(p.terrain));
-  SKYCOVER_ASSIGN_OR_RETURN(const TownLayers towns, town_layers(o.terrain, p.terrain));
+  SKYCOVER_ASSIGN_OR_RETURN(auto shade, map::hillshade(p.terrain));
+  SKYCOVER_ASSIGN_OR_RETURN(TownLayers towns, town_layers(o.terrain, p.terrain));
+  return DemoContext{opt, std::move(p), std::move(text), std::move(run), std::move(shade), std::move(towns)};
+}
 
-  HtmlReport report("skycover demo: 5,000 Igla-S at equal density on real terrain");
-  add_demo_intro(report, o);
-  std::vector<std::pair<CoverageProductFiles, std::string>> sections;
-  for (Hypothesis h : {Hypothesis::kUniform, Hypothesis::kClustered, Hypothesis::kHighGround}) {
-    SKYCOVER_ASSIGN_OR_RETURN(auto sites, place_sites(p.scenario, p.terrain, p.area,
-                                                      DeploymentOverride{h, o.sites, towns.clusters}));
-    CoverageRunSettings s;
-    s.out_dir = opt.out_dir / hypothesis_name(h);
-    s.run = run;
-    s.title = fmt::format("{}: {} Igla-S sites", hypothesis_name(h), sites.size());
-    s.show_progress = opt.show_progress;
-    s.threads = opt.threads;
-    s.hillshade = &shade;
-    s.landmarks = towns.landmarks;
-    SKYCOVER_ASSIGN_OR_RETURN(auto out, run_coverage(p, sites, s));
-    sections.emplace_back(std::move(out.products), s.title);
-    o.runs.push_back({h, std::move(out.result)});
-  }
+// Coverage and products for one hypothesis at the claim density, in out_dir/<hypothesis>/.
+Result<CoverageProductFiles> run_hypothesis(const DemoContext& c, Hypothesis h, DemoOutcome& o) {
+  const auto& p = c.prepared;
+  SKYCOVER_ASSIGN_OR_RETURN(auto sites, place_sites(p.scenario, p.terrain, p.area,
+                                                    DeploymentOverride{h, o.sites, c.towns.clusters}));
+  CoverageRunSettings s;
+  s.out_dir = c.options.out_dir / hypothesis_name(h);
+  s.run = c.run;
+  s.title = fmt::format("{}: {} Igla-S sites", hypothesis_name(h), sites.size());
+  s.show_progress = c.options.show_progress;
+  s.threads = c.options.threads;
+  s.hillshade = &c.hillshade;
+  s.landmarks = c.towns.landmarks;
+  SKYCOVER_ASSIGN_OR_RETURN(auto out, run_coverage(p, sites, s));
+  o.runs.push_back({h, std::move(out.result)});
+  return std::move(out.products);
+}
+
+SweepRunSettings demo_sweep_settings(const DemoContext& c, const DemoOutcome& o) {
   SweepRunSettings sw;
-  sw.out_dir = opt.out_dir / "sweep";
-  sw.run = run;
-  sw.spec.counts = sweep_counts(o.area_km2, opt.smoke);
+  sw.out_dir = c.options.out_dir / "sweep";
+  sw.run = c.run;
+  sw.spec.counts = sweep_counts(o.area_km2, c.options.smoke);
   sw.spec.hypotheses = {Hypothesis::kUniform, Hypothesis::kClustered, Hypothesis::kHighGround};
-  sw.spec.clusters = towns.clusters;
+  sw.spec.clusters = c.towns.clusters;
   sw.presentation.reference_count = o.sites;
   sw.presentation.reference_label = "claim density (5,000 over 916,000 km2)";
   sw.presentation.equivalent_scale = kClaimAreaKm2 / o.area_km2;
   sw.presentation.equivalent_label = "same density over 916,000 km2";
-  sw.show_progress = opt.show_progress;
-  sw.threads = opt.threads;
-  SweepProductFiles sweep_files;
-  SKYCOVER_ASSIGN_OR_RETURN(o.sweep, run_sweep_products(p, sw, &sweep_files));
+  sw.show_progress = c.options.show_progress;
+  sw.threads = c.options.threads;
+  return sw;
+}
 
+}  // namespace
+
+Result<DemoOutcome> run_demo(const DemoOptions& opt) {
+  DemoOutcome o;
+  SKYCOVER_ASSIGN_OR_RETURN(const DemoContext c, load_demo(opt, o));
+  std::vector<CoverageProductFiles> products;
+  for (Hypothesis h : {Hypothesis::kUniform, Hypothesis::kClustered, Hypothesis::kHighGround}) {
+    SKYCOVER_ASSIGN_OR_RETURN(auto files, run_hypothesis(c, h, o));
+    products.push_back(std::move(files));
+  }
+  const SweepRunSettings sw = demo_sweep_settings(c, o);
+  SweepProductFiles sweep_files;
+  SKYCOVER_ASSIGN_OR_RETURN(o.sweep, run_sweep_products(c.prepared, sw, &sweep_files));
+
+  HtmlReport report("skycover demo: 5,000 Igla-S at equal density on real terrain");
+  add_demo_intro(report, o);
   add_headline_table(report, o);
   add_claim_check_explanation(report);
-  for (std::size_t i = 0; i < sections.size(); ++i)
-    add_coverage_section(report, o.runs[i].result, sections[i].first, sections[i].second,
-                         std::string(hypothesis_name(o.runs[i].hypothesis)));
+  for (std::size_t i = 0; i < products.size(); ++i) {
+    const std::string name(hypothesis_name(o.runs[i].hypothesis));
+    add_coverage_section(report, o.runs[i].result, products[i],
+                         fmt::format("{}: {} Igla-S sites", name, o.runs[i].result.site_count), name);
+  }
   add_sweep_section(report, o.sweep, sweep_files, sw.presentation);
-  add_provenance_section(report, run, text);
+  add_provenance_section(report, c.run, c.scenario_text);
   o.report = opt.out_dir / "report.html";
   SKYCOVER_RETURN_IF_ERROR(write_file_atomic(o.report, report.html()));
-  SKYCOVER_RETURN_IF_ERROR(write_manifest(opt.out_dir, run,
+  SKYCOVER_RETURN_IF_ERROR(write_manifest(opt.out_dir, c.run,
                                           {{"demo", {{"sites", o.sites}, {"area_km2", o.area_km2},
                                                      {"terrain", o.terrain.description}}}}));
   return o;
