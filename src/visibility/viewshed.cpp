@@ -139,24 +139,31 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
           const float f = pos - static_cast<float>(y0);
           const float* lk = col0 + col_step * k + b * y0;
           const float z0 = lk[0];
-          const float zs = f == 0.f ? z0 : z0 + f * (lk[b] - z0);
+          const float z1 = lk[b];
+          // Exactly on a cell centre only that cell counts (its neighbour may be nodata).
+          const float zs = f == 0.f ? z0 : z0 + f * (z1 - z0);
           return (zs - eye) * g.inv_k[k] - static_cast<float>(k) * aj;  // NaN sample never wins
         };
         float best = kNoHorizon;
         int best_k = 0;
-        auto consider = [&](int k) {
-          if (k < 1 || k >= i) return;
-          const float v = sample(k);
-          if (v > best) best = v, best_k = k;
+        auto scan = [&](int lo, int hi) {  // samples k in [lo, hi] (already clamped)
+          for (int k = lo; k <= hi; ++k) {
+            const float v = sample(k);
+            if (v > best) best = v, best_k = k;  // NaN never wins
+          }
         };
         if (i >= 2) {
-          // Candidates: the crossing just before the target, and the columns (±1) where the two
-          // neighbouring rays the target's ray runs between found their horizons.
-          consider(i - 1);
-          const int ka = kp[j], kb = kp[1 + j];  // rays to (i-1, j-1) and (i-1, j)
-          for (int dk = -kSpread; dk <= kSpread; ++dk) consider(ka + dk);
-          if (kb != ka)
-            for (int dk = -kSpread; dk <= kSpread; ++dk) consider(kb + dk);
+          // Candidates: the crossing just before the target, and the columns within kSpread of
+          // where the two neighbouring rays this ray runs between, to (i-1, j-1) and (i-1, j),
+          // found their horizons. Overlapping ranges are merged so no column is sampled twice.
+          const int ka = kp[j], kb = kp[1 + j];
+          int lo_a = std::max(1, std::min(ka, kb) - kSpread), hi_a = std::min(i - 1, std::min(ka, kb) + kSpread);
+          int lo_b = std::max(1, std::max(ka, kb) - kSpread), hi_b = std::min(i - 1, std::max(ka, kb) + kSpread);
+          if (lo_b <= hi_a + 1) hi_a = std::max(hi_a, hi_b), lo_b = 1, hi_b = 0;  // merge
+          const bool last_in = (i - 1 >= lo_a && i - 1 <= hi_a) || (i - 1 >= lo_b && i - 1 <= hi_b);
+          if (!last_in) scan(i - 1, i - 1);
+          scan(lo_a, hi_a);
+          scan(lo_b, hi_b);
         }
         kc[1 + j] = best_k;
         const float v = eye + best * static_cast<float>(i) + g.drop_t[ViewshedGeometry::tri_index(i) + j] - zt;
