@@ -65,59 +65,87 @@ struct Accumulator {
   std::vector<std::uint16_t*> counts;
 };
 
+// Per-thread buffers: the viewshed kernel's and one window row of engageable intervals.
+struct ThreadScratch {
+  detail::ViewshedScratch viewshed;
+  std::vector<double> lo0, hi0, lo1, hi1;
+  std::vector<float> zeros;  // the "line of sight clear" window row
+};
+
 // Fold one site's window into the grids. `vis` is the (2R+1)^2 local minimum-visible-height
-// window (NaN = not visible / nodata / out of range), or null for "line of sight assumed clear".
+// window (NaN = out of range / nodata), or null for "line of sight assumed clear".
+//
+// envelope_agl_intervals (systems/envelope.hpp) gives one interval [base - dz_max, base + dz_max]
+// when the target is beyond the minimum range, else two with the gap (base - dz_min, base + dz_min).
+// With dz_min = 0 the two-interval form [base - dz_max, base - 0] u [base + 0, base + dz_max] is the
+// same set with the same lowest point, so every cell uses the two-interval form: the row loops
+// are branch-free and vectorise, and the results equal the scalar function's.
 void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTables& tab, int ec, int er,
-                double ground_msl, double eye_msl, const float* vis) {
+                double ground_msl, double eye_msl, const float* vis, ThreadScratch& ts) {
   const Terrain& t = acc.terrain;
   const int radius = tab.geometry.radius_cells, n = tab.geometry.side();
   const int r_lo = std::max(0, er - radius), r_hi = std::min(t.height() - 1, er + radius);
   const int c_lo = std::max(0, ec - radius), c_hi = std::min(t.width() - 1, ec + radius);
+  const int width = c_hi - c_lo + 1;
+  if (ts.lo0.size() < static_cast<std::size_t>(n)) {
+    ts.lo0.assign(n, 0.0);
+    ts.hi0.assign(n, 0.0);
+    ts.lo1.assign(n, 0.0);
+    ts.hi1.assign(n, 0.0);
+    ts.zeros.assign(n, 0.f);
+  }
+  double* lo0 = ts.lo0.data();
+  double* hi0 = ts.hi0.data();
+  double* lo1 = ts.lo1.data();
+  double* hi1 = ts.hi1.data();
   const double h_floor = sys.min_altitude_m;
   const double ceiling_msl = ground_msl + sys.max_altitude_m;
-  const std::size_t nb = acc.bands.size();
+  constexpr double kEmptyLo = std::numeric_limits<double>::infinity();
+  constexpr double kEmptyHi = -std::numeric_limits<double>::infinity();
   for (int row = r_lo; row <= r_hi; ++row) {
-    const std::size_t lrow = static_cast<std::size_t>(row - er + radius) * n;
-    for (int col = c_lo; col <= c_hi; ++col) {
-      const std::size_t k = lrow + static_cast<std::size_t>(col - ec + radius);
-      const double dz_max = tab.dz_max[k];
-      if (std::isnan(dz_max)) continue;  // beyond max range
-      const float zt_f = t.elevation_m(col, row);
-      if (std::isnan(zt_f)) continue;
-      float hv_f = 0.f;
-      if (vis) {
-        hv_f = vis[k];
-        if (std::isnan(hv_f)) continue;
-      }
-      const double hv = hv_f, zt = zt_f;
-      // envelope_agl_intervals (systems/envelope.hpp), with the tabulated square roots.
-      const double dz_min = tab.dz_min[k];
+    const std::size_t lk = static_cast<std::size_t>(row - er + radius) * n + static_cast<std::size_t>(c_lo - ec + radius);
+    const double* dz_max = tab.dz_max.data() + lk;
+    const double* dz_min = tab.dz_min.data() + lk;
+    const float* v = vis ? vis + lk : ts.zeros.data();
+    const std::size_t cell0 = t.index(c_lo, row);
+    const float* z = t.elevations_m().data() + cell0;
+    float* lowest = acc.lowest + cell0;
+    int any = 0;
+    for (int x = 0; x < width; ++x) {
+      const double zt = z[x];
+      const double hv = v[x];
+      // Out of range (dz_max NaN), nodata target, or no visibility figure: nothing engageable.
+      const bool ok = (dz_max[x] == dz_max[x]) & (zt == zt) & (hv == hv);
       const double base = eye_msl - zt;
-      const double h_ceiling = ceiling_msl - zt;
-      HeightInterval iv[2];
-      int cnt = 0;
-      auto add = [&](double lo, double hi) {
-        HeightInterval i{std::max(lo, h_floor), std::min(hi, h_ceiling)};
-        // Engageable: inside the envelope and at or above the lowest visible height.
-        i.lo_m = std::max(i.lo_m, hv);
-        if (!i.empty()) iv[cnt++] = i;
-      };
-      if (dz_min <= 0.0) {
-        add(base - dz_max, base + dz_max);
+      const double top = ceiling_msl - zt;               // ceiling, as height above the target's ground
+      const double bottom = std::max(h_floor, hv);       // min altitude, and line of sight
+      const double a0 = std::max(base - dz_max[x], bottom), b0 = std::min(base - dz_min[x], top);
+      const double a1 = std::max(base + dz_min[x], bottom), b1 = std::min(base + dz_max[x], top);
+      lo0[x] = ok ? a0 : kEmptyLo;
+      hi0[x] = ok ? b0 : kEmptyHi;
+      lo1[x] = ok ? a1 : kEmptyLo;
+      hi1[x] = ok ? b1 : kEmptyHi;
+      const double l1 = lo1[x] <= hi1[x] ? lo1[x] : kEmptyLo;
+      const double low = lo0[x] <= hi0[x] ? lo0[x] : l1;
+      const float low_f = static_cast<float>(low);
+      lowest[x] = low_f < lowest[x] ? low_f : lowest[x];
+      any |= low < kEmptyLo;
+    }
+    if (!any) continue;
+    for (std::size_t b = 0; b < acc.bands.size(); ++b) {
+      std::uint16_t* count = acc.counts[b] + cell0;
+      const double alt = acc.bands[b].altitude_m;
+      if (acc.bands[b].msl) {
+        for (int x = 0; x < width; ++x) {
+          const double h = alt - static_cast<double>(z[x]);  // MSL band: height above this cell's ground
+          const int in = ((h >= lo0[x]) & (h <= hi0[x])) | ((h >= lo1[x]) & (h <= hi1[x]));
+          count[x] = static_cast<std::uint16_t>(count[x] + (in & (count[x] != 0xFFFF)));  // saturating
+        }
       } else {
-        add(base - dz_max, base - dz_min);
-        add(base + dz_min, base + dz_max);
-      }
-      if (cnt == 0) continue;
-      const std::size_t cell = t.index(col, row);
-      const float lowest = static_cast<float>(iv[0].lo_m);  // intervals are in ascending order
-      if (lowest < acc.lowest[cell]) acc.lowest[cell] = lowest;
-      for (std::size_t b = 0; b < nb; ++b) {
-        const double h = acc.bands[b].msl ? acc.bands[b].altitude_m - zt : acc.bands[b].altitude_m;
-        bool in = false;
-        for (int i = 0; i < cnt; ++i) in = in || iv[i].contains(h);
-        std::uint16_t& c = acc.counts[b][cell];
-        if (in && c != std::numeric_limits<std::uint16_t>::max()) ++c;  // saturating
+        for (int x = 0; x < width; ++x) {
+          const int in = ((alt >= lo0[x]) & (alt <= hi0[x])) | ((alt >= lo1[x]) & (alt <= hi1[x]));
+          count[x] = static_cast<std::uint16_t>(count[x] + (in & (count[x] != 0xFFFF)));
+        }
       }
     }
   }
@@ -189,16 +217,33 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     max_radius = std::max(max_radius, t->geometry.radius_cells);
   }
 
-  // Bucket sites by tile, keeping input order within a tile.
+  // Bucket sites by tile. Within a tile, visit them along a Z-order (Morton) curve of their
+  // cells so consecutive windows overlap and the grid rows they update stay in cache. The order
+  // cannot change the result (minima and integer sums), only the speed.
   const int tile = 2 * max_radius + 1;
   const int tiles_x = (terrain.width() + tile - 1) / tile, tiles_y = (terrain.height() + tile - 1) / tile;
-  std::vector<std::vector<std::size_t>> by_tile(static_cast<std::size_t>(tiles_x) * tiles_y);
+  std::vector<std::vector<std::pair<std::uint64_t, std::size_t>>> keyed(static_cast<std::size_t>(tiles_x) * tiles_y);
+  auto spread_bits = [](std::uint64_t v) {  // interleave: bit k -> bit 2k
+    v &= 0xFFFFFFFF;
+    v = (v | (v << 16)) & 0x0000FFFF0000FFFFull;
+    v = (v | (v << 8)) & 0x00FF00FF00FF00FFull;
+    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0Full;
+    v = (v | (v << 2)) & 0x3333333333333333ull;
+    v = (v | (v << 1)) & 0x5555555555555555ull;
+    return v;
+  };
   for (std::size_t i = 0; i < sites.size(); ++i) {
-    const auto cell = *terrain.cell_of(sites[i].x_m, sites[i].y_m);
-    by_tile[static_cast<std::size_t>(cell.second / tile) * tiles_x + cell.first / tile].push_back(i);
+    const auto [c, r] = *terrain.cell_of(sites[i].x_m, sites[i].y_m);
+    const std::uint64_t key = spread_bits(static_cast<std::uint64_t>(c)) | (spread_bits(static_cast<std::uint64_t>(r)) << 1);
+    keyed[static_cast<std::size_t>(r / tile) * tiles_x + c / tile].emplace_back(key, i);
+  }
+  std::vector<std::vector<std::size_t>> by_tile(keyed.size());
+  for (std::size_t k = 0; k < keyed.size(); ++k) {
+    std::sort(keyed[k].begin(), keyed[k].end());
+    for (const auto& e : keyed[k]) by_tile[k].push_back(e.second);
   }
 
-  tbb::enumerable_thread_specific<detail::ViewshedScratch> scratch;
+  tbb::enumerable_thread_specific<ThreadScratch> scratch;
   std::atomic<std::int64_t> done{0};
   auto run_site = [&](std::size_t i) {
     const Site& site = sites[i];
@@ -208,16 +253,17 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     // The eye stands on the terrain cell (the same ground the viewshed uses).
     const double ground = terrain.elevation_m(ec, er);
     const double eye = ground + site.height_agl_m;
+    ThreadScratch& ts = scratch.local();
     const float* vis = nullptr;
     if (options.terrain_masking) {
-      detail::ViewshedScratch& s = scratch.local();
+      detail::ViewshedScratch& s = ts.viewshed;
       if (options.use_reference_kernel)
         detail::viewshed_local_reference(terrain, ec, er, eye, tab.geometry, model, s);
       else
         detail::viewshed_local(terrain, ec, er, static_cast<float>(eye), tab.geometry, s);
       vis = s.out.data();
     }
-    accumulate(acc, sys, tab, ec, er, ground, eye, vis);
+    accumulate(acc, sys, tab, ec, er, ground, eye, vis, ts);
     const std::int64_t d = done.fetch_add(1) + 1;
     if (options.on_progress) options.on_progress(d);
   };
