@@ -1,4 +1,5 @@
 // `skycover viewshed`: the line-of-sight primitive for one site, as a float32 GeoTIFF.
+#include <chrono>
 #include <cmath>
 #include <memory>
 
@@ -14,7 +15,9 @@ namespace skycover::cli {
 namespace {
 
 struct ViewshedArgs {
-  std::string dem, out, site, site_crs;
+  std::string dem, out, site_crs;
+  std::vector<std::string> sites;
+  bool timing = false;
   double height_agl_m = 2, max_range_m = 6000, refraction_k = 0.13;
   bool feet = false, reference = false;
 };
@@ -42,35 +45,55 @@ Result<std::pair<double, double>> site_in_terrain_crs(const std::string& text, c
 }
 
 int run_viewshed(const ViewshedArgs& a) {
+  const bool many = a.sites.size() > 1;
+  if (many && a.out.find("{}") == std::string::npos)
+    return report(Status::Invalid(fmt::format(
+        "--out '{}': with {} --site options the output name needs a '{{}}' placeholder for the site number "
+        "(e.g. viewshed_{{}}.tif)",
+        a.out, a.sites.size())));
   TerrainLoadOptions opts;
   opts.unit = a.feet ? ElevationUnit::kFeet : ElevationUnit::kMetres;
   auto terrain = load_terrain(a.dem, opts);
   if (!terrain.ok()) return report(terrain.status());
-  auto xy = site_in_terrain_crs(a.site, a.site_crs, *terrain);
-  if (!xy.ok()) return report(xy.status());
-  Observer o;
-  o.x_m = xy->first;
-  o.y_m = xy->second;
-  o.height_agl_m = a.height_agl_m;
-  o.max_range_m = a.max_range_m;
   VisibilityModel m;
   m.refraction_k = a.refraction_k;
-  auto w = a.reference ? viewshed_reference(*terrain, o, m) : viewshed(*terrain, o, m);
-  if (!w.ok()) return report(w.status());
-  const GridGeometry& tg = terrain->geometry();
-  GridGeometry g = tg;
-  g.width = w->width;
-  g.height = w->height;
-  g.origin_x_m = tg.origin_x_m + w->col0 * tg.cell_size_m;
-  g.origin_y_m = tg.origin_y_m - w->row0 * tg.cell_size_m;
-  const Status st = write_float_raster(a.out, g, w->min_visible_agl_m, false,
-                                       "minimum visible height above ground (m); nodata = out of range or no DEM");
-  if (!st.ok()) return report(st);
-  std::int64_t in_range = 0, visible = 0;
-  for (float v : w->min_visible_agl_m)
-    if (!std::isnan(v)) ++in_range, visible += v <= 0.f;
-  fmt::print("wrote {} ({}x{} cells; eye {:.1f} m; {:.1f} % of {} in-range cells visible at ground level)\n", a.out,
-             w->width, w->height, w->eye_msl_m, in_range ? 100.0 * visible / in_range : 0.0, in_range);
+  ViewshedEngine engine(m);
+  double kernel_s = 0;
+  std::int64_t total_in_range = 0;
+  for (std::size_t i = 0; i < a.sites.size(); ++i) {
+    auto xy = site_in_terrain_crs(a.sites[i], a.site_crs, *terrain);
+    if (!xy.ok()) return report(xy.status());
+    Observer o;
+    o.x_m = xy->first;
+    o.y_m = xy->second;
+    o.height_agl_m = a.height_agl_m;
+    o.max_range_m = a.max_range_m;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto w = engine.compute(*terrain, o, a.reference);
+    kernel_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!w.ok()) return report(w.status());
+    const GridGeometry& tg = terrain->geometry();
+    GridGeometry g = tg;
+    g.width = w->width;
+    g.height = w->height;
+    g.origin_x_m = tg.origin_x_m + w->col0 * tg.cell_size_m;
+    g.origin_y_m = tg.origin_y_m - w->row0 * tg.cell_size_m;
+    std::string out = a.out;
+    if (many) out.replace(out.find("{}"), 2, std::to_string(i));
+    const Status st = write_float_raster(out, g, w->min_visible_agl_m, false,
+                                         "minimum visible height above ground (m); nodata = out of range or no DEM");
+    if (!st.ok()) return report(st);
+    std::int64_t in_range = 0, visible = 0;
+    for (float v : w->min_visible_agl_m)
+      if (!std::isnan(v)) ++in_range, visible += v <= 0.f;
+    total_in_range += in_range;
+    fmt::print("wrote {} ({}x{} cells; eye {:.1f} m; {:.1f} % of {} in-range cells visible at ground level)\n", out,
+               w->width, w->height, w->eye_msl_m, in_range ? 100.0 * visible / in_range : 0.0, in_range);
+  }
+  if (a.timing)
+    fmt::print("timing: {} {} viewshed(s), {} in-range site-cells, kernel {:.6f} s ({:.2f} ns per site-cell)\n",
+               a.sites.size(), a.reference ? "reference" : "fast", total_in_range, kernel_s,
+               total_in_range ? kernel_s * 1e9 / total_in_range : 0.0);
   return 0;
 }
 
@@ -82,8 +105,11 @@ void add_visibility_commands(CLI::App& app, int& exit_code) {
                                "Minimum visible height above ground around one site (gdal_viewshed GROUND mode "
                                "semantics, with Earth curvature and refraction), as a float32 GeoTIFF");
   v->add_option("--dem", a->dem, "Any GDAL raster")->required();
-  v->add_option("--site", a->site, "Site position X,Y (default: in the DEM's CRS as loaded; lat/lon DEMs load as local UTM)")
-      ->required();
+  v->add_option("--site", a->sites,
+                "Site position X,Y (default: in the DEM's CRS as loaded; lat/lon DEMs load as local UTM). "
+                "Repeat for a batch; --out then needs a {} placeholder")
+      ->required()
+      ->allow_extra_args(false);
   v->add_option("--site-crs", a->site_crs, "CRS of --site, e.g. EPSG:4326 (x = longitude, y = latitude)");
   v->add_option("--height-agl-m", a->height_agl_m, "Eye height above the site's ground (m)")->check(CLI::NonNegativeNumber);
   v->add_option("--max-range-m", a->max_range_m, "Horizontal radius to compute (m)")->check(CLI::PositiveNumber);
@@ -92,6 +118,7 @@ void add_visibility_commands(CLI::App& app, int& exit_code) {
   v->add_flag("--feet", a->feet, "DEM elevations are in feet");
   v->add_flag("--reference", a->reference, "Use the exact (slow, O(R^3)) reference kernel");
   v->add_option("--out", a->out, "Output GeoTIFF (written atomically)")->required();
+  v->add_flag("--timing", a->timing, "Print the kernel time (excluding DEM loading and writing)");
   v->callback([a, &exit_code] { exit_code = run_viewshed(*a); });
 }
 

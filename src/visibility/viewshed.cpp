@@ -241,8 +241,21 @@ void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, 
 
 namespace {
 
-Result<ViewshedWindow> run_viewshed(const Terrain& terrain, const Observer& observer, const VisibilityModel& model,
-                                    bool reference) {
+}  // namespace
+
+struct ViewshedEngine::Impl {
+  VisibilityModel model;
+  detail::ViewshedGeometry geometry;  // for the last (cell size, range) seen
+  detail::ViewshedScratch scratch;
+};
+
+ViewshedEngine::ViewshedEngine(const VisibilityModel& model) : impl_(std::make_unique<Impl>()) { impl_->model = model; }
+ViewshedEngine::~ViewshedEngine() = default;
+ViewshedEngine::ViewshedEngine(ViewshedEngine&&) noexcept = default;
+ViewshedEngine& ViewshedEngine::operator=(ViewshedEngine&&) noexcept = default;
+
+Result<ViewshedWindow> ViewshedEngine::compute(const Terrain& terrain, const Observer& observer, bool reference) {
+  const VisibilityModel& model = impl_->model;
   if (!(observer.max_range_m > 0) || !std::isfinite(observer.max_range_m))
     return Status::Invalid(fmt::format("viewshed: max_range_m must be a positive number of metres (got {})",
                                        observer.max_range_m));
@@ -262,8 +275,10 @@ Result<ViewshedWindow> run_viewshed(const Terrain& terrain, const Observer& obse
                                        "move it onto valid terrain",
                                        observer.x_m, observer.y_m, ec, er));
   const double cs = terrain.cell_size_m();
-  const detail::ViewshedGeometry g = detail::make_viewshed_geometry(cs, observer.max_range_m, model);
-  detail::ViewshedScratch scratch;
+  if (impl_->geometry.cell_size_m != cs || impl_->geometry.max_range_m != observer.max_range_m)
+    impl_->geometry = detail::make_viewshed_geometry(cs, observer.max_range_m, model);
+  const detail::ViewshedGeometry& g = impl_->geometry;
+  detail::ViewshedScratch& scratch = impl_->scratch;
   const double eye = static_cast<double>(ground) + observer.height_agl_m;
   if (reference)
     detail::viewshed_local_reference(terrain, ec, er, eye, g, model, scratch);
@@ -288,15 +303,13 @@ Result<ViewshedWindow> run_viewshed(const Terrain& terrain, const Observer& obse
   return w;
 }
 
-}  // namespace
-
 Result<ViewshedWindow> viewshed_reference(const Terrain& terrain, const Observer& observer,
                                           const VisibilityModel& model) {
-  return run_viewshed(terrain, observer, model, true);
+  return ViewshedEngine(model).compute(terrain, observer, true);
 }
 
 Result<ViewshedWindow> viewshed(const Terrain& terrain, const Observer& observer, const VisibilityModel& model) {
-  return run_viewshed(terrain, observer, model, false);
+  return ViewshedEngine(model).compute(terrain, observer, false);
 }
 
 }  // namespace skycover

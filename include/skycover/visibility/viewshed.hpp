@@ -18,6 +18,7 @@
 //    S the largest apparent slope (z_s - drop(d_s) - eye) / d_s over the samples.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "skycover/core/status.hpp"
@@ -65,5 +66,22 @@ Result<ViewshedWindow> viewshed_reference(const Terrain& terrain, const Observer
 // viewshed_kernel.hpp). Agrees with the reference to within max(1 m, 0.5 %) on >= 99.5 % of
 // in-range cells (tests/visibility); where it errs it errs low (a missed obstacle).
 Result<ViewshedWindow> viewshed(const Terrain& terrain, const Observer& observer, const VisibilityModel& model);
+
+// Many single-site viewsheds with one model: keeps the per-(cell size, range) tables and the
+// scratch buffers between calls, so a batch allocates only its output windows. Not thread-safe:
+// use one engine per thread.
+class ViewshedEngine {
+ public:
+  explicit ViewshedEngine(const VisibilityModel& model = {});
+  ~ViewshedEngine();
+  ViewshedEngine(ViewshedEngine&&) noexcept;
+  ViewshedEngine& operator=(ViewshedEngine&&) noexcept;
+  // reference = true: the exact O(R^3) kernel (same as viewshed_reference).
+  Result<ViewshedWindow> compute(const Terrain& terrain, const Observer& observer, bool reference = false);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace skycover
