@@ -10,6 +10,17 @@
 
 #include "viewshed_kernel.hpp"
 
+// The AVX2 path (x86-64-v3 builds, e.g. -DSKYCOVER_NATIVE_BENCH=ON) processes eight targets per
+// step with gathers; other builds use the scalar path. Both are exact samples of the same model;
+// the vector path may sample a few more candidate columns, so the two can differ slightly (never
+// by thread count).
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define SKYCOVER_VIEWSHED_AVX2 1
+#else
+#define SKYCOVER_VIEWSHED_AVX2 0
+#endif
+
 namespace skycover {
 namespace detail {
 
@@ -127,8 +138,12 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
       const float* line = col0 + col_step * i;
       const float inv_i = 1.0f / static_cast<float>(i);
       const float* a_j = g.curv.data() + ViewshedGeometry::tri_index(i);  // c cs^2 (1 + (j/i)^2)
-      for (int j = 0; j <= nj; ++j) {
-        const float zt = line[b * j];
+      const float* drop_t = g.drop_t.data() + ViewshedGeometry::tri_index(i);
+      auto finish = [&](int j, float best) {
+        const float v = eye + best * static_cast<float>(i) + drop_t[j] - line[b * j];
+        h[j] = v < 0.f ? 0.f : v;  // NaN (nodata target) stays NaN
+      };
+      auto cell_scalar = [&](int j) {
         // Exact R3 sample of this target's own ray at column k (1 <= k < i), as a scaled slope
         // sigma = (z_s - eye)/k - k A_j = S * cs * sqrt(1 + (j/i)^2), S the true slope with drop.
         const float jr = static_cast<float>(j) * inv_i;
@@ -166,9 +181,57 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
           scan(lo_b, hi_b);
         }
         kc[1 + j] = best_k;
-        const float v = eye + best * static_cast<float>(i) + g.drop_t[ViewshedGeometry::tri_index(i) + j] - zt;
-        h[j] = v < 0.f ? 0.f : v;  // NaN (nodata target) stays NaN
+        finish(j, best);
+      };
+      int j_vec = 0;
+#if SKYCOVER_VIEWSHED_AVX2
+      if (i >= 2) {
+        // Eight adjacent targets at once. Each lane samples the union of the eight candidate
+        // windows (a superset of its own, so never less exact than the scalar path); when the
+        // windows are far apart (the horizon jumps between ridges) the group falls back to scalar.
+        const __m256 jr_step = _mm256_set1_ps(inv_i);
+        const __m256 eye_v = _mm256_set1_ps(eye);
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        float best_buf[8];
+        for (; j_vec + 7 <= nj; j_vec += 8) {
+          const int j = j_vec;
+          int kmin = kp[j], kmax = kp[j];
+          for (int q = 1; q <= 8; ++q) kmin = std::min(kmin, kp[j + q]), kmax = std::max(kmax, kp[j + q]);
+          const int lo = std::max(1, kmin - kSpread), hi = std::min(i - 2, kmax + kSpread);
+          if (hi - lo > 16) {
+            for (int q = 0; q < 8; ++q) cell_scalar(j + q);
+            continue;
+          }
+          const __m256i jv = _mm256_add_epi32(_mm256_set1_epi32(j), lane);
+          const __m256 jr = _mm256_mul_ps(_mm256_cvtepi32_ps(jv), jr_step);
+          const __m256 aj = _mm256_loadu_ps(a_j + j);
+          __m256 best = _mm256_set1_ps(kNoHorizon);
+          __m256i best_k = _mm256_setzero_si256();
+          auto step = [&](int k) {
+            const __m256 kf = _mm256_set1_ps(static_cast<float>(k));
+            const __m256 pos = _mm256_mul_ps(kf, jr);
+            const __m256i y0 = _mm256_cvttps_epi32(pos);
+            const __m256 f = _mm256_sub_ps(pos, _mm256_cvtepi32_ps(y0));
+            const __m256i off = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(col_step * k)),
+                                                 b > 0 ? y0 : _mm256_sub_epi32(_mm256_setzero_si256(), y0));
+            const __m256 z0 = _mm256_i32gather_ps(col0, off, 4);
+            const __m256 z1 = _mm256_i32gather_ps(col0 + b, off, 4);
+            const __m256 lerp = _mm256_fmadd_ps(f, _mm256_sub_ps(z1, z0), z0);
+            const __m256 zs = _mm256_blendv_ps(lerp, z0, _mm256_cmp_ps(f, _mm256_setzero_ps(), _CMP_EQ_OQ));
+            const __m256 v = _mm256_fmsub_ps(_mm256_sub_ps(zs, eye_v), _mm256_set1_ps(g.inv_k[k]), _mm256_mul_ps(kf, aj));
+            const __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);  // NaN never wins
+            best = _mm256_blendv_ps(best, v, gt);
+            best_k = _mm256_blendv_epi8(best_k, _mm256_set1_epi32(k), _mm256_castps_si256(gt));
+          };
+          step(i - 1);
+          for (int k = lo; k <= hi; ++k) step(k);
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + j), best_k);
+          _mm256_storeu_ps(best_buf, best);
+          for (int q = 0; q < 8; ++q) finish(j + q, best_buf[q]);
+        }
       }
+#endif
+      for (int j = j_vec; j <= nj; ++j) cell_scalar(j);
       kc[0] = kc[1];
       kc[nj + 2] = kc[nj + 1];
       float* out_line = dst + static_cast<std::size_t>(radius + a * i) * n + radius;
