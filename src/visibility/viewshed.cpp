@@ -37,16 +37,16 @@ constexpr int kSpread = 2;
 void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, ViewshedScratch& s) {
   const int n = 2 * radius + 1;
   const std::size_t cells = static_cast<std::size_t>(n) * n;
-  if (s.local.size() != cells) {
-    s.local.assign(cells, kNaN);
-    s.local_t.assign(cells, kNaN);
+  if (s.local.size() != cells + 2 * ViewshedScratch::kPad) {
+    s.local.assign(cells + 2 * ViewshedScratch::kPad, kNaN);
+    s.local_t.assign(cells + 2 * ViewshedScratch::kPad, kNaN);
     s.out.assign(cells, kNaN);
     s.out_t.assign(cells, kNaN);
   }
   const std::vector<float>& z = terrain.elevations_m();
   const int w = terrain.width();
   for (int r = 0; r < n; ++r) {
-    float* dst = s.local.data() + static_cast<std::size_t>(r) * n;
+    float* dst = s.local_ptr() + static_cast<std::size_t>(r) * n;
     const int row = eye_row - radius + r;
     if (row < 0 || row >= terrain.height()) {
       std::fill(dst, dst + n, kNaN);
@@ -65,7 +65,7 @@ void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, Vi
     for (int c0 = 0; c0 < n; c0 += kB)
       for (int r = r0; r < std::min(n, r0 + kB); ++r)
         for (int c = c0; c < std::min(n, c0 + kB); ++c)
-          s.local_t[static_cast<std::size_t>(c) * n + r] = s.local[static_cast<std::size_t>(r) * n + c];
+          s.local_t_ptr()[static_cast<std::size_t>(c) * n + r] = s.local_ptr()[static_cast<std::size_t>(r) * n + c];
 }
 
 }  // namespace
@@ -122,7 +122,7 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
     const int sy = (oct & 2) ? -1 : 1;
     const int a = y_major ? sy : sx;  // direction of i
     const int b = y_major ? sx : sy;  // direction of j
-    const float* src = y_major ? s.local.data() : s.local_t.data();
+    const float* src = y_major ? s.local_ptr() : s.local_t_ptr();
     float* dst = y_major ? s.out.data() : s.out_t.data();
     // Per octant column: the column k where each target's ray found its horizon (0 = none);
     // previous and current column, offset by one so index -1 exists (pads set after each column).
@@ -192,13 +192,35 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
         const __m256 jr_step = _mm256_set1_ps(inv_i);
         const __m256 eye_v = _mm256_set1_ps(eye);
         const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        float best_buf[8];
         for (; j_vec + 7 <= nj; j_vec += 8) {
           const int j = j_vec;
+          // The lanes' neighbour pointers kp[j .. j+8], sorted, split into clusters more than
+          // 2*kSpread+1 apart; each cluster's window is stepped once (a superset of every lane's
+          // own candidates). Very scattered groups go scalar.
+          int win_lo[9], win_hi[9], nwin = 0, steps = 0;
           int kmin = kp[j], kmax = kp[j];
           for (int q = 1; q <= 8; ++q) kmin = std::min(kmin, kp[j + q]), kmax = std::max(kmax, kp[j + q]);
-          const int lo = std::max(1, kmin - kSpread), hi = std::min(i - 2, kmax + kSpread);
-          if (hi - lo > 16) {
+          if (kmax - kmin <= 2 * kSpread + 4) {  // common case: one cluster, no sort
+            win_lo[0] = std::max(1, kmin - kSpread), win_hi[0] = std::min(i - 2, kmax + kSpread);
+            nwin = win_lo[0] <= win_hi[0] ? 1 : 0;
+          } else {
+            int ks[9];
+            for (int q = 0; q < 9; ++q) {
+              int v = kp[j + q], p = q;
+              while (p > 0 && ks[p - 1] > v) ks[p] = ks[p - 1], --p;
+              ks[p] = v;
+            }
+            for (int q = 0; q < 9; ++q) {
+              const int lo = std::max(1, ks[q] - kSpread), hi = std::min(i - 2, ks[q] + kSpread);
+              if (nwin > 0 && lo <= win_hi[nwin - 1] + 1) {
+                win_hi[nwin - 1] = std::max(win_hi[nwin - 1], hi);
+              } else if (lo <= hi) {
+                win_lo[nwin] = lo, win_hi[nwin] = hi, ++nwin;
+              }
+            }
+          }
+          for (int w = 0; w < nwin; ++w) steps += win_hi[w] - win_lo[w] + 1;
+          if (steps > 24) {
             for (int q = 0; q < 8; ++q) cell_scalar(j + q);
             continue;
           }
@@ -212,10 +234,18 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
             const __m256 pos = _mm256_mul_ps(kf, jr);
             const __m256i y0 = _mm256_cvttps_epi32(pos);
             const __m256 f = _mm256_sub_ps(pos, _mm256_cvtepi32_ps(y0));
-            const __m256i off = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(col_step * k)),
-                                                 b > 0 ? y0 : _mm256_sub_epi32(_mm256_setzero_si256(), y0));
-            const __m256 z0 = _mm256_i32gather_ps(col0, off, 4);
-            const __m256 z1 = _mm256_i32gather_ps(col0 + b, off, 4);
+            const int y_first = _mm256_cvtsi256_si32(y0);
+            const __m256i d = _mm256_sub_epi32(y0, _mm256_set1_epi32(y_first));
+            const float* lk = col0 + col_step * k;
+            __m256 z0, z1;
+            if (b > 0) {
+              z0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first), d);
+              z1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first + 1), d);
+            } else {
+              const __m256i e = _mm256_sub_epi32(_mm256_set1_epi32(7), d);
+              z0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 7), e);
+              z1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 8), e);
+            }
             const __m256 lerp = _mm256_fmadd_ps(f, _mm256_sub_ps(z1, z0), z0);
             const __m256 zs = _mm256_blendv_ps(lerp, z0, _mm256_cmp_ps(f, _mm256_setzero_ps(), _CMP_EQ_OQ));
             const __m256 v = _mm256_fmsub_ps(_mm256_sub_ps(zs, eye_v), _mm256_set1_ps(g.inv_k[k]), _mm256_mul_ps(kf, aj));
@@ -224,10 +254,17 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
             best_k = _mm256_blendv_epi8(best_k, _mm256_set1_epi32(k), _mm256_castps_si256(gt));
           };
           step(i - 1);
-          for (int k = lo; k <= hi; ++k) step(k);
+          for (int w = 0; w < nwin; ++w)
+            for (int k = win_lo[w]; k <= win_hi[w]; ++k) step(k);
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + j), best_k);
-          _mm256_storeu_ps(best_buf, best);
-          for (int q = 0; q < 8; ++q) finish(j + q, best_buf[q]);
+          // finish() for eight lanes: targets' terrain is line[b*j .. b*(j+7)], reversed when b < 0.
+          __m256 zt = _mm256_loadu_ps(b > 0 ? line + j : line - j - 7);
+          if (b < 0) zt = _mm256_permutevar8x32_ps(zt, _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0));
+          const __m256 v = _mm256_sub_ps(
+              _mm256_add_ps(_mm256_fmadd_ps(best, _mm256_set1_ps(static_cast<float>(i)), eye_v), _mm256_loadu_ps(drop_t + j)),
+              zt);
+          // v < 0 -> 0; NaN (nodata target) stays NaN.
+          _mm256_storeu_ps(h + j, _mm256_blendv_ps(v, _mm256_setzero_ps(), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ)));
         }
       }
 #endif
@@ -256,7 +293,7 @@ void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, 
   const int n = g.side();
   load_local(terrain, eye_col, eye_row, radius, s);
   std::fill(s.out.begin(), s.out.end(), kNaN);
-  const float* z = s.local.data();
+  const float* z = s.local_ptr();
   auto elev = [&](int dx, int dy) { return static_cast<double>(z[static_cast<std::size_t>(radius + dy) * n + radius + dx]); };
   const double cs = g.cell_size_m;
   for (int dy = -radius; dy <= radius; ++dy) {

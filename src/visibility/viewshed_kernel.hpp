@@ -44,7 +44,12 @@ inline bool offset_in_range(int dx, int dy, double cell_size_m, double max_range
 
 // Per-thread buffers; sized on first use, then reused without allocation.
 struct ViewshedScratch {
-  std::vector<float> local, local_t, out, out_t;  // (2R+1)^2 each
+  // Padding before and after the terrain windows: vector loads may read up to 8 floats past a row.
+  static constexpr std::size_t kPad = 16;
+  std::vector<float> local, local_t;  // kPad + (2R+1)^2 + kPad: the window and its transpose
+  std::vector<float> out, out_t;      // (2R+1)^2 each
+  float* local_ptr() { return local.data() + kPad; }
+  float* local_t_ptr() { return local_t.data() + kPad; }
   std::vector<float> row;    // R+3: one output column
   std::vector<int> k0, k1;   // R+3 each: where the rays of two columns found their horizons
 };
