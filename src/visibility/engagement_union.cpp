@@ -298,7 +298,8 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
       if (options.use_reference_kernel)
         detail::viewshed_local_reference(terrain, ec, er, eye, tab.geometry, model, s);
       else
-        detail::viewshed_local(terrain, ec, er, static_cast<float>(eye), tab.geometry, s);
+        // Out-of-range cells are masked by the dz_max table (NaN beyond range) in accumulate().
+        detail::viewshed_local(terrain, ec, er, static_cast<float>(eye), tab.geometry, s, false);
       vis = s.out.data();
     }
     accumulate(acc, sys, tab, ec, er, ground, eye, vis, ts);

@@ -97,12 +97,14 @@ ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, 
 }
 
 void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_msl_m, const ViewshedGeometry& g,
-                    ViewshedScratch& s) {
+                    ViewshedScratch& s, bool fill_out_of_range) {
   const int radius = g.radius_cells;
   const int n = g.side();
   load_local(terrain, eye_col, eye_row, radius, s);
-  std::fill(s.out.begin(), s.out.end(), kNaN);
-  std::fill(s.out_t.begin(), s.out_t.end(), kNaN);
+  if (fill_out_of_range) {
+    std::fill(s.out.begin(), s.out.end(), kNaN);
+    std::fill(s.out_t.begin(), s.out_t.end(), kNaN);
+  }
   const std::size_t row_len = static_cast<std::size_t>(radius) + 3;
   if (s.row.size() != row_len) {
     s.k0.assign(row_len, 0);
@@ -383,7 +385,7 @@ Result<ViewshedWindow> ViewshedEngine::compute(const Terrain& terrain, const Obs
   if (reference)
     detail::viewshed_local_reference(terrain, ec, er, eye, g, model, scratch);
   else
-    detail::viewshed_local(terrain, ec, er, static_cast<float>(eye), g, scratch);
+    detail::viewshed_local(terrain, ec, er, static_cast<float>(eye), g, scratch, true);
 
   const int radius = g.radius_cells;
   const int n = g.side();

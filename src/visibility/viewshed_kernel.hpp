@@ -55,9 +55,11 @@ struct ViewshedScratch {
 };
 
 // Fast kernel: fills scratch.out ((2R+1)^2, row-major, eye at (R, R)) with the minimum visible
-// height above ground; NaN off-grid, nodata or out of range. (eye_col, eye_row) must be a valid cell.
+// height above ground; NaN off-grid or nodata, and out of range if fill_out_of_range (else those
+// cells hold stale values: the union masks them with its own range table and saves two passes).
+// (eye_col, eye_row) must be a valid cell.
 void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_msl_m, const ViewshedGeometry& g,
-                    ViewshedScratch& scratch);
+                    ViewshedScratch& scratch, bool fill_out_of_range = true);
 
 // Exact R3 ray walk into the same local layout (scratch.out). O(R^3).
 void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, double eye_msl_m,
