@@ -42,3 +42,18 @@ if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
   file(TOUCH_NOCREATE "/work/wt-visibility/build-bench/CMakeFiles/cmake.verify_globs")
 endif()
+
+# SKYCOVER_TEST_SOURCES at CMakeLists.txt:64 (file)
+file(GLOB_RECURSE NEW_GLOB LIST_DIRECTORIES false "/work/wt-visibility/tests/*.cpp")
+set(OLD_GLOB
+  "/work/wt-visibility/tests/products/map_test.cpp"
+  "/work/wt-visibility/tests/products/plot_test.cpp"
+  "/work/wt-visibility/tests/terrain/terrain_test.cpp"
+  "/work/wt-visibility/tests/visibility/engagement_union_test.cpp"
+  "/work/wt-visibility/tests/visibility/viewshed_cli_test.cpp"
+  "/work/wt-visibility/tests/visibility/viewshed_test.cpp"
+  )
+if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
+  message("-- GLOB mismatch!")
+  file(TOUCH_NOCREATE "/work/wt-visibility/build-bench/CMakeFiles/cmake.verify_globs")
+endif()
