@@ -73,6 +73,8 @@ def main():
     ap.add_argument("--range-m", type=float, default=6000)
     ap.add_argument("--height-agl-m", type=float, default=2)
     ap.add_argument("--k", type=float, default=1 / 7, help="refraction coefficient (GDAL's default cc = 1 - 1/7)")
+    ap.add_argument("--reference-sites", type=int, default=3,
+                    help="sites for which both tools are also scored against skycover's exact reference kernel")
     ap.add_argument("--workdir", help="keep intermediate files here")
     args = ap.parse_args()
 
@@ -168,6 +170,37 @@ def main():
     print()
     print(f"agreement over {total} in-range cells valid in both: within 1 m {100.0 * within_1m / max(total, 1):.2f} %, "
           f"visible-at-ground class {100.0 * class_agree / max(total, 1):.2f} %")
+    score_against_reference(args, dem, sites, gdal_windows, pattern, tmp, radius, gt, in_range)
+
+
+def score_against_reference(args, dem, sites, gdal_windows, pattern, tmp, radius, gt, in_range):
+    """Share of cells within max(1 m, 0.5 %) of the exact R3 reference, for GDAL and skycover."""
+    m = min(args.reference_sites, len(sites))
+    if m == 0:
+        return
+    ref_pattern = os.path.join(tmp, "ref_{}.tif")
+    cmd = [args.skycover, "viewshed", "--reference", "--dem", dem, "--height-agl-m", str(args.height_agl_m),
+           "--max-range-m", str(args.range_m), "--refraction-k", repr(args.k), "--out", ref_pattern]
+    for (_, _, x, y) in sites[:m]:
+        cmd += ["--site", f"{x!r},{y!r}"]
+    if m == 1:
+        cmd[cmd.index(ref_pattern)] = ref_pattern.replace("{}", "0")
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    ok_g = ok_s = total = 0
+    for i, (c, r, _, _) in enumerate(sites[:m]):
+        def load(path):
+            d = gdal.Open(path)
+            return window(d.GetGeoTransform(), d.GetRasterBand(1).ReadAsArray().astype(np.float64), c, r, radius, gt)
+        ref = load(ref_pattern.replace("{}", str(i)))
+        sky = load(pattern.replace("{}", str(i)))
+        g = gdal_windows[i]
+        ok = in_range & ~np.isnan(ref) & ~np.isnan(sky) & (g >= 0)
+        tol = np.maximum(1.0, 0.005 * ref[ok])
+        total += int(ok.sum())
+        ok_g += int((np.abs(g[ok] - ref[ok]) <= tol).sum())
+        ok_s += int((np.abs(sky[ok] - ref[ok]) <= tol).sum())
+    print(f"against skycover's exact R3 reference ({m} sites, {total} cells), share within max(1 m, 0.5 %): "
+          f"GDAL {100.0 * ok_g / max(total, 1):.2f} %, skycover fast {100.0 * ok_s / max(total, 1):.2f} %")
 
 
 if __name__ == "__main__":

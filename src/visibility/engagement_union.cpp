@@ -1,12 +1,11 @@
 // Union of many sites' engagement volumes over the terrain grid.
 //
-// Parallel scheme (deterministic for any thread count): the grid is cut into square tiles at
-// least one window wide (2R+1 cells), so a site's window, centred in its tile, touches only that
-// tile and its 8 neighbours. Tiles are coloured (tx mod 3, ty mod 3); the 9 colours run one after
-// another, and within a colour every tile's sites run as one task. Two tasks of one colour are
-// >= 3 tiles apart, so their windows never overlap: every cell is updated by one task at a time
-// without atomics or per-thread copies of the grid. The updates are per-cell minima and integer
-// additions, which do not depend on order, so the bytes do not depend on the schedule.
+// Parallel scheme (deterministic for any thread count): sites run in parallel (TBB, dynamic load
+// balancing), in Z-order of their cells so consecutive windows overlap in cache. Every update of
+// the shared grids is a per-cell minimum or a saturating +1, which give the same bytes in any
+// order; the only hazard is two threads updating one cell at the same moment, which a mutex per
+// 32 x 128-cell tile of the grid prevents (a site takes the tiles of its window one at a time, so
+// there is no lock ordering and no deadlock). No atomics per cell, no per-thread grid copies.
 #include "skycover/visibility/engagement_union.hpp"
 
 #include <algorithm>
@@ -16,6 +15,9 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <mutex>
+
+#include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -62,11 +64,16 @@ struct Band {
   double altitude_m;
 };
 
+// Grid tiles guarded by one mutex each: small enough that two threads rarely want the same one.
+constexpr int kLockRows = 32, kLockCols = 128;
+
 struct Accumulator {
   const Terrain& terrain;
   const std::vector<Band>& bands;
   float* lowest;
   std::vector<std::uint16_t*> counts;
+  std::vector<std::mutex>* locks;  // one per kLockRows x kLockCols tile of the grid, row-major
+  std::size_t lock_cols;
 };
 
 // Per-thread buffers: the viewshed kernel's and one window row of engageable intervals.
@@ -92,7 +99,6 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
   const int radius = tab.geometry.radius_cells, n = tab.geometry.side();
   const int r_lo = std::max(0, er - radius), r_hi = std::min(t.height() - 1, er + radius);
   const int c_lo = std::max(0, ec - radius), c_hi = std::min(t.width() - 1, ec + radius);
-  const int width = c_hi - c_lo + 1;
   if (ts.lo0.size() < static_cast<std::size_t>(n)) {
     ts.lo0.assign(n, 0.f);
     ts.hi0.assign(n, 0.f);
@@ -110,12 +116,14 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
   const float eye = static_cast<float>(eye_msl);
   constexpr float kEmptyLo = std::numeric_limits<float>::infinity();
   constexpr float kEmptyHi = -std::numeric_limits<float>::infinity();
-  for (int row = r_lo; row <= r_hi; ++row) {
-    const std::size_t lk = static_cast<std::size_t>(row - er + radius) * n + static_cast<std::size_t>(c_lo - ec + radius);
+  // One window row segment [seg_lo, seg_hi] of grid row `row`.
+  auto segment = [&](int row, int seg_lo, int seg_hi) {
+    const int seg_w = seg_hi - seg_lo + 1;
+    const std::size_t lk = static_cast<std::size_t>(row - er + radius) * n + static_cast<std::size_t>(seg_lo - ec + radius);
     const float* __restrict dz_max = tab.dz_max.data() + lk;
     const float* __restrict dz_min = tab.dz_min.data() + lk;
     const float* __restrict v = vis ? vis + lk : ts.zeros.data();
-    const std::size_t cell0 = t.index(c_lo, row);
+    const std::size_t cell0 = t.index(seg_lo, row);
     const float* __restrict z = t.elevations_m().data() + cell0;
     float* __restrict lowest = acc.lowest + cell0;
     int any = 0;
@@ -126,7 +134,7 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
       // vectorise that loop by itself).
       const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
       const __m256 inf = _mm256_set1_ps(kEmptyLo), ninf = _mm256_set1_ps(kEmptyHi);
-      for (; x + 8 <= width; x += 8) {
+      for (; x + 8 <= seg_w; x += 8) {
         const __m256 zt = _mm256_loadu_ps(z + x), hv = _mm256_loadu_ps(v + x);
         const __m256 dmax = _mm256_loadu_ps(dz_max + x), dmin = _mm256_loadu_ps(dz_min + x);
         const __m256 ok = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(dmax, dmax, _CMP_ORD_Q), _mm256_cmp_ps(zt, zt, _CMP_ORD_Q)),
@@ -148,7 +156,7 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
       }
     }
 #endif
-    for (; x < width; ++x) {
+    for (; x < seg_w; ++x) {
       const float zt = z[x];
       const float hv = v[x];
       // Out of range (dz_max NaN), nodata target, or no visibility figure: nothing engageable.
@@ -169,24 +177,33 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
       lowest[x] = low < cur ? low : cur;
       any |= static_cast<int>(low < kEmptyLo);
     }
-    if (!any) continue;
+    if (!any) return;
     for (std::size_t b = 0; b < acc.bands.size(); ++b) {
       std::uint16_t* __restrict count = acc.counts[b] + cell0;
       const float alt = static_cast<float>(acc.bands[b].altitude_m);
       if (acc.bands[b].msl) {
-        for (int c = 0; c < width; ++c) {
+        for (int c = 0; c < seg_w; ++c) {
           const float h = alt - z[c];  // MSL band: height above this cell's ground
           const int in = ((h >= lo0[c]) & (h <= hi0[c])) | ((h >= lo1[c]) & (h <= hi1[c]));
           count[c] = static_cast<std::uint16_t>(count[c] + (in & (count[c] != 0xFFFF)));  // saturating
         }
       } else {
-        for (int c = 0; c < width; ++c) {
+        for (int c = 0; c < seg_w; ++c) {
           const int in = ((alt >= lo0[c]) & (alt <= hi0[c])) | ((alt >= lo1[c]) & (alt <= hi1[c]));
           count[c] = static_cast<std::uint16_t>(count[c] + (in & (count[c] != 0xFFFF)));
         }
       }
     }
-  }
+  };
+  // Lock one grid tile at a time (never two: no deadlock) and update the window's part of it.
+  for (int tr = r_lo / kLockRows; tr <= r_hi / kLockRows; ++tr)
+    for (int tc = c_lo / kLockCols; tc <= c_hi / kLockCols; ++tc) {
+      const std::lock_guard<std::mutex> lock(
+          (*acc.locks)[static_cast<std::size_t>(tr) * acc.lock_cols + static_cast<std::size_t>(tc)]);
+      const int seg_lo = std::max(c_lo, tc * kLockCols), seg_hi = std::min(c_hi, tc * kLockCols + kLockCols - 1);
+      for (int row = std::max(r_lo, tr * kLockRows); row <= std::min(r_hi, tr * kLockRows + kLockRows - 1); ++row)
+        segment(row, seg_lo, seg_hi);
+    }
 }
 
 Status validate(const Terrain& terrain, const std::vector<Site>& sites, const std::vector<SystemSpec>& systems,
@@ -243,24 +260,22 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
 
   std::vector<Band> band_list;
   for (const AltitudeBand& b : bands) band_list.push_back({b.reference == HeightReference::kMsl, b.altitude_m});
-  Accumulator acc{terrain, band_list, u.lowest_engageable_agl_m.data(), {}};
+  const std::size_t lock_rows = static_cast<std::size_t>((terrain.height() + kLockRows - 1) / kLockRows);
+  const std::size_t lock_cols = static_cast<std::size_t>((terrain.width() + kLockCols - 1) / kLockCols);
+  std::vector<std::mutex> locks(lock_rows * lock_cols);
+  Accumulator acc{terrain, band_list, u.lowest_engageable_agl_m.data(), {}, &locks, lock_cols};
   for (auto& c : u.site_count) acc.counts.push_back(c.data());
 
   // Tables per system actually used.
   std::vector<std::optional<SystemTables>> tables(systems.size());
-  int max_radius = 0;
   for (const Site& s : sites) {
     auto& t = tables[s.system_index];
     if (!t) t = make_tables(systems[s.system_index], terrain.cell_size_m(), model);
-    max_radius = std::max(max_radius, t->geometry.radius_cells);
   }
 
-  // Bucket sites by tile. Within a tile, visit them along a Z-order (Morton) curve of their
-  // cells so consecutive windows overlap and the grid rows they update stay in cache. The order
-  // cannot change the result (minima and integer sums), only the speed.
-  const int tile = 2 * max_radius + 1;
-  const int tiles_x = (terrain.width() + tile - 1) / tile, tiles_y = (terrain.height() + tile - 1) / tile;
-  std::vector<std::vector<std::pair<std::uint64_t, std::size_t>>> keyed(static_cast<std::size_t>(tiles_x) * tiles_y);
+  // Visit sites along a Z-order (Morton) curve of their cells: consecutive windows overlap and the
+  // grid rows they update stay in cache, and TBB's range splitting hands threads far-apart parts of
+  // the curve, so they rarely wait for the same row band. The order cannot change the result.
   auto spread_bits = [](std::uint64_t v) {  // interleave: bit k -> bit 2k
     v &= 0xFFFFFFFF;
     v = (v | (v << 16)) & 0x0000FFFF0000FFFFull;
@@ -270,16 +285,13 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     v = (v | (v << 1)) & 0x5555555555555555ull;
     return v;
   };
+  std::vector<std::pair<std::uint64_t, std::size_t>> order;
+  order.reserve(sites.size());
   for (std::size_t i = 0; i < sites.size(); ++i) {
     const auto [c, r] = *terrain.cell_of(sites[i].x_m, sites[i].y_m);
-    const std::uint64_t key = spread_bits(static_cast<std::uint64_t>(c)) | (spread_bits(static_cast<std::uint64_t>(r)) << 1);
-    keyed[static_cast<std::size_t>(r / tile) * tiles_x + c / tile].emplace_back(key, i);
+    order.emplace_back(spread_bits(static_cast<std::uint64_t>(c)) | (spread_bits(static_cast<std::uint64_t>(r)) << 1), i);
   }
-  std::vector<std::vector<std::size_t>> by_tile(keyed.size());
-  for (std::size_t k = 0; k < keyed.size(); ++k) {
-    std::sort(keyed[k].begin(), keyed[k].end());
-    for (const auto& e : keyed[k]) by_tile[k].push_back(e.second);
-  }
+  std::sort(order.begin(), order.end());
 
   tbb::enumerable_thread_specific<ThreadScratch> scratch;
   std::atomic<std::int64_t> done{0};
@@ -309,16 +321,9 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
 
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   arena.execute([&] {
-    for (int colour = 0; colour < 9; ++colour) {
-      std::vector<std::size_t> batch;
-      for (int ty = colour / 3; ty < tiles_y; ty += 3)
-        for (int tx = colour % 3; tx < tiles_x; tx += 3)
-          if (!by_tile[static_cast<std::size_t>(ty) * tiles_x + tx].empty())
-            batch.push_back(static_cast<std::size_t>(ty) * tiles_x + tx);
-      tbb::parallel_for(std::size_t{0}, batch.size(), [&](std::size_t b) {
-        for (std::size_t i : by_tile[batch[b]]) run_site(i);
-      });
-    }
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, order.size(), 2), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t k = r.begin(); k != r.end(); ++k) run_site(order[k].second);
+    });
   });
 
   for (float& v : u.lowest_engageable_agl_m)
