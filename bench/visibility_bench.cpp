@@ -121,4 +121,4 @@ BENCHMARK(BM_ClaimScale)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRe
 }  // namespace
 }  // namespace skycover
 
-BENCHMARK_MAIN();
+// main(): all bench/*.cpp link into one skycover_bench binary; BENCHMARK_MAIN() is in raid_bench.cpp.
