@@ -147,5 +147,36 @@ TEST(Raid, IdenticalBytesForAnyThreadCount) {
   EXPECT_NE(raid_json(run_raid(*plan, ro), *plan, w.tracks, w.sites).dump(), raid_json(r, *plan, w.tracks, w.sites).dump());
 }
 
+
+// With Pk = 0 nothing is ever killed, so for one target every trial must fire exactly the shots of
+// the analytic shoot-look-shoot chains (finite and unlimited missiles): an exact cross-check of the
+// event simulation against the analytic bookkeeping.
+TEST(Raid, ZeroPkFiresExactlyTheAnalyticShots) {
+  auto w = make_world({straight_track("t", 0, 1000, 20000, 1000, 250, 100)},
+                      {{4000, 700}, {9000, 1500}, {9500, 300}, {13000, 1000}, {17000, 1900}}, 0.0, 2);
+  for (bool unlimited : {false, true}) {
+    ExposureOptions opt;
+    opt.unlimited_missiles = unlimited;
+    auto ex = analyse_exposure(w.tracks, w.windows, w.sites, w.systems, opt);
+    ASSERT_TRUE(ex.ok());
+    auto plan = plan_raid(w.tracks, w.windows, w.sites, w.systems, unlimited);
+    ASSERT_TRUE(plan.ok());
+    RaidOptions ro;
+    ro.trials = 20;
+    const auto r = run_raid(*plan, ro);
+    const auto shots = static_cast<std::int64_t>((*ex)[0].shots.size());
+    ASSERT_GT(shots, 5);
+    EXPECT_EQ(r.survivors_histogram[1], 20);
+    ASSERT_EQ(static_cast<std::int64_t>(r.missiles_histogram.size()), shots + 1) << "unlimited " << unlimited;
+    EXPECT_EQ(r.missiles_histogram[shots], 20);
+    // Per site, the same count as the analytic chain.
+    for (std::size_t p = 0; p < plan->sites.size(); ++p) {
+      std::int64_t n = 0;
+      for (const auto& sh : (*ex)[0].shots) n += sh.site == plan->sites[p];
+      EXPECT_EQ(r.site_missiles_total[p], 20 * n);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace skycover
