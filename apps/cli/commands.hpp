@@ -15,7 +15,7 @@ int report(const Status& status);
 void add_terrain_commands(CLI::App& app, int& exit_code);
 void add_visibility_commands(CLI::App& app, int& exit_code);
 void add_scenario_commands(CLI::App& app, int& exit_code);  // validate
-void add_exposure_commands(CLI::App& app, int& exit_code);  // exposure, raid
+void add_exposure_commands(CLI::App& app, int& exit_code, const std::string& command_line);  // exposure, raid
 // coverage, sweep, demo; command_line is recorded in manifests.
 void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& command_line);
 

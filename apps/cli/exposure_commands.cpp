@@ -1,22 +1,19 @@
 // `skycover exposure SCENARIO.toml` and `skycover raid SCENARIO.toml`.
-#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "skycover/core/progress.hpp"
 #include "skycover/exposure/exposure.hpp"
 #include "skycover/exposure/exposure_products.hpp"
 #include "skycover/exposure/track.hpp"
-#include "skycover/core/atomic_file.hpp"
+#include "skycover/products/manifest.hpp"
 #include "skycover/raid/raid.hpp"
 #include "skycover/raid/raid_products.hpp"
 #include "skycover/scenario/scenario.hpp"
-#include "skycover/version.hpp"
 
 namespace skycover::cli {
 namespace {
@@ -53,46 +50,12 @@ Result<Engagements> engagements(const fs::path& scenario_path) {
   return e;
 }
 
-// DIR/manifest.json: version, command, SHA-256 of the scenario and of every file it references,
-// and {path, bytes, sha256} of every product in DIR. No timestamps, so equal runs give equal bytes.
-Status write_stage_manifest(const fs::path& dir, const Scenario& sc, const std::string& command,
-                            const nlohmann::json& extra) {
-  nlohmann::json m;
-  m["skycover_version"] = kVersion;
-  m["command"] = command;
-  m["seed"] = sc.analysis.seed;
-  auto& inputs = m["inputs"] = nlohmann::json::array();
-  inputs.push_back({{"role", "scenario"}, {"path", sc.path.string()}, {"sha256", sc.sha256}});
-  auto add = [&](const char* role, const std::optional<fs::path>& p) -> Status {
-    if (!p) return Status::Ok();
-    SKYCOVER_ASSIGN_OR_RETURN(std::string h, sha256_file(*p));
-    inputs.push_back({{"role", role}, {"path", p->string()}, {"sha256", h}});
-    return Status::Ok();
-  };
-  SKYCOVER_RETURN_IF_ERROR(add("dem", sc.terrain.dem));
-  SKYCOVER_RETURN_IF_ERROR(add("area", sc.area_polygon));
-  for (const auto& d : sc.deployments) SKYCOVER_RETURN_IF_ERROR(add("sites", d.file));
-  for (const auto& t : sc.tracks) SKYCOVER_RETURN_IF_ERROR(add("track", t.file));
-  m["stage"] = extra;
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::recursive_directory_iterator(dir))
-    if (entry.is_regular_file() && entry.path().filename() != "manifest.json" &&
-        entry.path().filename().string().front() != '.')
-      files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  auto& outputs = m["outputs"] = nlohmann::json::array();
-  for (const auto& f : files) {
-    SKYCOVER_ASSIGN_OR_RETURN(std::string h, sha256_file(f));
-    outputs.push_back({{"path", fs::relative(f, dir).string()}, {"bytes", fs::file_size(f)}, {"sha256", h}});
-  }
-  return write_file_atomic(dir / "manifest.json", m.dump(2) + "\n");
-}
-
 fs::path output_dir(const std::string& out, const Scenario& sc, const char* sub) {
   return out.empty() ? sc.output_dir / sub : fs::path(out);
 }
 
-Status run_exposure(const std::string& scenario, const std::string& out, bool unlimited) {
+Status run_exposure(const std::string& scenario, const std::string& out, bool unlimited,
+                    const std::string& command_line) {
   SKYCOVER_ASSIGN_OR_RETURN(Engagements e, engagements(scenario));
   const auto& sc = e.prepared.scenario;
   ExposureOptions opt;
@@ -102,17 +65,15 @@ Status run_exposure(const std::string& scenario, const std::string& out, bool un
   const fs::path dir = output_dir(out, sc, "exposure");
   ExposureInputs in{&e.prepared.terrain, &e.prepared.sites, &sc.systems, &e.tracks, &e.windows, &exposures};
   SKYCOVER_RETURN_IF_ERROR(write_exposure_products(dir, in));
-  std::string cmd = fmt::format("skycover exposure {} --out {}", scenario, dir.string());
-  if (unlimited) cmd += " --unlimited-missiles";
-  SKYCOVER_RETURN_IF_ERROR(
-      write_stage_manifest(dir, sc, cmd, {{"name", "exposure"}, {"unlimited_missiles", unlimited}}));
+  SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(sc, command_line));
+  SKYCOVER_RETURN_IF_ERROR(write_manifest(dir, run, {{"stage", "exposure"}, {"unlimited_missiles", unlimited}}));
   fmt::print("{}", exposure_summary_table(in));
   fmt::print("wrote {}\n", dir.string());
   return Status::Ok();
 }
 
 Status run_raid_command(const std::string& scenario, const std::string& out, std::optional<std::int64_t> trials,
-                        std::optional<std::uint64_t> seed) {
+                        std::optional<std::uint64_t> seed, const std::string& command_line) {
   SKYCOVER_ASSIGN_OR_RETURN(Engagements e, engagements(scenario));
   const auto& sc = e.prepared.scenario;
   SKYCOVER_ASSIGN_OR_RETURN(RaidPlan plan, plan_raid(e.tracks, e.windows, e.prepared.sites, sc.systems));
@@ -126,10 +87,9 @@ Status run_raid_command(const std::string& scenario, const std::string& out, std
   progress.finish();
   const fs::path dir = output_dir(out, sc, "raid");
   SKYCOVER_RETURN_IF_ERROR(write_raid_products(dir, r, plan, e.tracks, e.prepared.sites));
-  const std::string cmd =
-      fmt::format("skycover raid {} --trials {} --seed {} --out {}", scenario, ro.trials, ro.seed, dir.string());
+  SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(sc, command_line));
   SKYCOVER_RETURN_IF_ERROR(
-      write_stage_manifest(dir, sc, cmd, {{"name", "raid"}, {"trials", ro.trials}, {"raid_seed", ro.seed}}));
+      write_manifest(dir, run, {{"stage", "raid"}, {"trials", ro.trials}, {"raid_seed", ro.seed}}));
   fmt::print("{}", raid_summary_text(r, plan, e.tracks));
   fmt::print("wrote {}\n", dir.string());
   return Status::Ok();
@@ -137,7 +97,7 @@ Status run_raid_command(const std::string& scenario, const std::string& out, std
 
 }  // namespace
 
-void add_exposure_commands(CLI::App& app, int& exit_code) {
+void add_exposure_commands(CLI::App& app, int& exit_code, const std::string& command_line) {
   {
     auto scenario = std::make_shared<std::string>();
     auto out = std::make_shared<std::string>();
@@ -147,7 +107,7 @@ void add_exposure_commands(CLI::App& app, int& exit_code) {
     cmd->add_option("SCENARIO", *scenario, "Scenario file (TOML) with [[tracks]]")->required();
     cmd->add_option("--out", *out, "Output directory (default: [output] dir of the scenario + /exposure)");
     cmd->add_flag("--unlimited-missiles", *unlimited, "Do not cap shots per site by its ready missiles");
-    cmd->callback([=, &exit_code] { exit_code = report(run_exposure(*scenario, *out, *unlimited)); });
+    cmd->callback([=, &exit_code] { exit_code = report(run_exposure(*scenario, *out, *unlimited, command_line)); });
   }
   {
     auto scenario = std::make_shared<std::string>();
@@ -163,7 +123,7 @@ void add_exposure_commands(CLI::App& app, int& exit_code) {
     cmd->add_option("--out", *out, "Output directory (default: [output] dir of the scenario + /raid)");
     cmd->callback([=, &exit_code] {
       exit_code = report(run_raid_command(*scenario, *out, t->count() ? std::optional<std::int64_t>(*trials) : std::nullopt,
-                                          s->count() ? std::optional<std::uint64_t>(*seed) : std::nullopt));
+                                          s->count() ? std::optional<std::uint64_t>(*seed) : std::nullopt, command_line));
     });
   }
 }

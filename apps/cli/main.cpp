@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   skycover::cli::add_terrain_commands(app, exit_code);
   skycover::cli::add_visibility_commands(app, exit_code);
   skycover::cli::add_scenario_commands(app, exit_code);
-  skycover::cli::add_exposure_commands(app, exit_code);
+  skycover::cli::add_exposure_commands(app, exit_code, skycover::join_command_line(argc, argv));
   skycover::cli::add_coverage_commands(app, exit_code, skycover::join_command_line(argc, argv));
 
   try {
