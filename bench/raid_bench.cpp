@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <ctime>
 #include <memory>
 
 #include <fmt/format.h>
@@ -129,10 +130,15 @@ void BM_RaidMonteCarlo(benchmark::State& state) {
   ro.seed = 1;
   ro.threads = 2;
   RaidResult r;
+  // Process CPU time over all threads (std::clock on Linux), so a loaded shared machine can be
+  // told apart from a slow kernel: wall ~ cpu / 2 when both cores are ours.
+  const std::clock_t c0 = std::clock();
   for (auto _ : state) {
     r = run_raid(w.plan, ro);
     benchmark::DoNotOptimize(r.mean_survivors);
   }
+  state.counters["cpu_s_all_threads_per_iter"] =
+      static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC / static_cast<double>(state.iterations());
   state.counters["targets"] = r.targets;
   state.counters["sites"] = static_cast<double>(w.sites.size());
   state.counters["opportunities"] = static_cast<double>(w.plan.opportunities.size());
