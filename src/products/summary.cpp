@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 
 #include "skycover/core/atomic_file.hpp"
@@ -69,13 +70,12 @@ std::string coverage_table(const CoverageResult& r) {
   out += fmt::format("{:<12} {:>12} {:>8} {:>10} {:>10} {:>9} {:>9}  {}\n", "band", "covered km2", "covered",
                      "clear LOS", "flat (th.)", "masking", "envelope", "cells by 0/1/2/3/4+ sites (%)");
   for (const auto& b : r.bands) {
+    // Shares reached by exactly 0, 1, 2, 3 sites, then 4 or more.
+    std::array<std::int64_t, 5> cells{};
+    for (std::size_t k = 0; k < b.multiplicity.size(); ++k) cells[std::min<std::size_t>(k, 4)] += b.multiplicity[k];
     std::string mult;
-    std::int64_t tail = 0;
-    for (std::size_t k = 0; k < b.multiplicity.size(); ++k) {
-      if (k < 4) mult += fmt::format("{}{:.1f}", k ? "/" : "", 100.0 * b.multiplicity[k] / std::max<std::int64_t>(1, b.area_cells));
-      else tail += b.multiplicity[k];
-    }
-    mult += fmt::format("/{:.1f}", 100.0 * tail / std::max<std::int64_t>(1, b.area_cells));
+    for (std::size_t k = 0; k < cells.size(); ++k)
+      mult += fmt::format("{}{:.1f}", k ? "/" : "", 100.0 * cells[k] / std::max<std::int64_t>(1, b.area_cells));
     out += fmt::format("{:<12} {:>12.1f} {:>7.1f}% {:>10} {:>10} {:>9} {:>9}  {}\n", band_label(b.band), b.covered_km2,
                        b.fraction * 100, pct(b.fraction_without_masking), pct(b.flat_expected_fraction),
                        pct(b.masking_loss_fraction), pct(b.envelope_loss_fraction), mult);

@@ -85,7 +85,9 @@ TEST(Summary, JsonCsvAndTableCarryEveryBand) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
   EXPECT_NE(csv.find("agl,50,10.0000,4.0000,0.400000,"), std::string::npos);
   EXPECT_NE(csv.find(",6;3;1\n"), std::string::npos);
-  EXPECT_NE(coverage_table(sample_result()).find("2000 m MSL"), std::string::npos);
+  const std::string table = coverage_table(sample_result());
+  EXPECT_NE(table.find("2000 m MSL"), std::string::npos);
+  EXPECT_NE(table.find("60.0/30.0/10.0/0.0/0.0"), std::string::npos);  // 0/1/2/3/4+ sites, padded
   EXPECT_EQ(band_tag({HeightReference::kMsl, 2000}), "msl_2000m");
 }
 
