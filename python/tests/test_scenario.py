@@ -1,0 +1,74 @@
+import json
+
+import pytest
+
+import skycover
+
+
+def test_example_scenario_is_valid(source_dir):
+    assert skycover.validate(source_dir / "examples" / "basic.toml") == []
+    s = skycover.load_scenario(source_dir / "examples" / "basic.toml")
+    assert s.system_names == ["igla-s"]
+    assert s.bands_agl_m == [50, 150, 500, 1500, 3000]
+
+
+def bad_scenario(tmp_path, source_dir):
+    text = (source_dir / "examples" / "basic.toml").read_text()
+    assert "count = 40" in text
+    path = tmp_path / "bad-count.toml"
+    path.write_text(text.replace("count = 40", "count = -3"))
+    return path
+
+
+def test_bad_scenario_diagnostics_name_file_line_and_field(tmp_path, source_dir):
+    path = bad_scenario(tmp_path, source_dir)
+    diags = skycover.validate(path)
+    assert len(diags) == 1
+    d = diags[0]
+    assert d.field == "deployments[0].count"
+    assert d.file.endswith("bad-count.toml")
+    lines = path.read_text().splitlines()
+    assert "count = -3" in lines[d.line - 1]
+    assert d.kind == "range"
+    assert d.message
+    assert "deployments[0].count" in str(d)
+
+
+def test_bad_scenario_raises_value_error_naming_file_and_field(tmp_path, source_dir):
+    path = bad_scenario(tmp_path, source_dir)
+    with pytest.raises(ValueError, match=r"bad-count\.toml.*deployments\[0\]\.count"):
+        skycover.load_scenario(path)
+    with pytest.raises(ValueError, match=r"deployments\[0\]\.count"):
+        skycover.coverage(path)
+
+
+def test_prepare_places_the_sites(source_dir):
+    p = skycover.prepare(source_dir / "examples" / "basic.toml")
+    assert len(p.sites) == 40
+    assert p.terrain.elevation_m.shape == (256, 256)
+    assert p.area_km2 == pytest.approx(256 * 256 * 0.03 * 0.03)
+    for site in p.sites:
+        assert site["system"] == "igla-s" and site["height_agl_m"] == 2
+
+
+def test_coverage_equals_the_cli_summary(tmp_path, source_dir, cli):
+    scenario = source_dir / "examples" / "basic.toml"
+    out = tmp_path / "cov"
+    cli("coverage", scenario, "--out", out, "--summary-only", "--threads", 2)
+    summary = json.loads((out / "summary.json").read_text())
+    bands = skycover.coverage(scenario, threads=1)
+    assert [(b["reference"], b["altitude_m"]) for b in bands] == [("agl", h) for h in (50, 150, 500, 1500, 3000)]
+    assert len(summary["bands"]) == len(bands)
+    for mine, theirs in zip(bands, summary["bands"]):
+        for key in ("reference", "altitude_m", "area_km2", "covered_km2", "fraction"):
+            assert mine[key] == theirs[key], key
+        assert sum(mine["multiplicity"]) == mine["area_cells"]
+        assert mine["covered_cells"] == mine["area_cells"] - mine["multiplicity"][0]
+        assert mine["fraction"] == mine["covered_cells"] / mine["area_cells"]
+    # 40 sites of 6 km over 59 km^2: most of the area is covered at 500 m AGL.
+    assert 0.5 < bands[2]["fraction"] <= 1.0
+
+
+def test_coverage_does_not_depend_on_thread_count(source_dir):
+    p = skycover.prepare(source_dir / "examples" / "basic.toml")
+    assert skycover.coverage(p, threads=1) == skycover.coverage(p, threads=2)
