@@ -23,7 +23,9 @@ void Progress::advance(std::int64_t n) {
 
 void Progress::draw(std::int64_t done) {
   std::lock_guard lock(draw_mutex_);
-  if (finished_) return;
+  // Workers race to the lock: never draw a value older than one already shown.
+  if (finished_ || done < drawn_) return;
+  drawn_ = done;
   constexpr int kWidth = 30;
   const double frac = static_cast<double>(done) / static_cast<double>(total_);
   const int filled = static_cast<int>(frac * kWidth);

@@ -28,6 +28,7 @@ class Progress {
   std::atomic<int> last_permille_{-1};
   std::mutex draw_mutex_;
   bool finished_ = false;
+  std::int64_t drawn_ = -1;  // last value drawn (guarded by draw_mutex_)
 };
 
 }  // namespace skycover
