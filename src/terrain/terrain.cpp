@@ -143,6 +143,29 @@ Result<double> suggested_square_cell_m(GDALDatasetH src, const std::string& sour
   return std::sqrt(std::abs(gt[1]) * std::abs(gt[5]));
 }
 
+// Transverse Mercator's scale factor grows with distance from the central meridian:
+// k ~= k0 (1 + (dlon cos(lat))^2 / 2) (Snyder 1987, Map Projections - A Working Manual, eq. 8-10,
+// first terms), k0 = 0.9996 for UTM. Inside a 6-degree zone the error is < 0.1 %; a national DEM
+// (Venezuela spans ~13 degrees of longitude) goes beyond it, so say so rather than stay silent.
+void warn_if_wider_than_utm_zone(OGRCoordinateTransformation& to_lonlat, const std::array<double, 6>& gt, int width,
+                                 int height, int epsg, const fs::path& path) {
+  const double central_meridian_deg = (epsg % 100) * 6.0 - 183.0;
+  double worst_scale_error = 0;
+  for (const auto& [px, py] : {std::pair{0, 0}, {width, 0}, {0, height}, {width, height}}) {
+    double lon = gt[0] + gt[1] * px + gt[2] * py;
+    double lat = gt[3] + gt[4] * px + gt[5] * py;
+    if (!to_lonlat.Transform(1, &lon, &lat)) continue;
+    const double a = (lon - central_meridian_deg) * M_PI / 180.0 * std::cos(lat * M_PI / 180.0);
+    worst_scale_error = std::max(worst_scale_error, std::abs(0.9996 * (1 + a * a / 2) - 1));
+  }
+  if (worst_scale_error > 0.002) {
+    spdlog::warn("{}: the DEM extends beyond its UTM zone (EPSG:{}); distances at its edges are off by up to "
+                 "{:.1f} % and areas by twice that. For country-wide work set [terrain] crs to an equal-area or "
+                 "custom transverse Mercator CRS centred on the area, or split the DEM by zone",
+                 path.string(), epsg, 100 * worst_scale_error);
+  }
+}
+
 }  // namespace
 
 Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& options) {
@@ -201,7 +224,9 @@ Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& opt
     if (!ct || !ct->Transform(1, &lon, &lat)) {
       return Status::Invalid(fmt::format("{}: cannot find the raster centre in lon/lat: {}", path.string(), last_gdal_error()));
     }
-    target = fmt::format("EPSG:{}", utm_epsg_for(lon, lat));
+    const int epsg = utm_epsg_for(lon, lat);
+    target = fmt::format("EPSG:{}", epsg);
+    warn_if_wider_than_utm_zone(*ct, gt, ds->GetRasterXSize(), ds->GetRasterYSize(), epsg, path);
   }
 
   const bool square_north_up = gt[2] == 0 && gt[4] == 0 && std::abs(std::abs(gt[5]) - gt[1]) < 1e-9 * gt[1] && gt[5] < 0;

@@ -10,6 +10,7 @@
 #include "skycover/terrain/gdal_support.hpp"
 #include "skycover/terrain/synthetic.hpp"
 #include "skycover/terrain/terrain.hpp"
+#include "skycover/visibility/engagement_union.hpp"
 #include "test_support.hpp"
 
 namespace skycover {
@@ -96,21 +97,51 @@ TEST(Terrain, UtmZoneForLonLat) {
   EXPECT_EQ(utm_epsg_for(151.2, -33.9), 32756);  // Sydney
 }
 
-// The same surface delivered in UTM and in lon/lat must give the same metric terrain:
-// warp a UTM DEM to EPSG:4326 with GDAL, load it back (reprojected to the local UTM zone),
-// and compare elevations at the same projected points.
-TEST(Terrain, GeographicDemLoadsToSameMetricTerrainAsUtm) {
-  test::TempDir dir;
+// The same surface delivered in UTM and in lon/lat must give the same metric terrain and the
+// same answers: warp a UTM DEM to EPSG:4326 with GDAL, load it back (reprojected to the local UTM
+// zone), and compare (1) where a landmark lands, to well under a cell, (2) elevations, and
+// (3) the area one site covers per altitude band, terrain masking included.
+Terrain cone_on_fbm(int n, double cell, double x0, double y0) {
   SyntheticTerrainParams p;
-  p.width = 200;
-  p.height = 200;
-  p.cell_size_m = 90;
-  p.relief_m = 600;
+  p.width = n;
+  p.height = n;
+  p.cell_size_m = cell;
+  p.relief_m = 300;
   p.roughness = 0.35;  // smooth enough that two bilinear resamplings stay within a few metres
   p.epsg = 32619;
-  p.origin_x_m = 400000;
-  p.origin_y_m = 1150000;
-  const auto utm = make_synthetic_terrain(p);
+  p.origin_x_m = x0;
+  p.origin_y_m = y0;
+  Terrain base = make_synthetic_terrain(p);
+  // A 900 m cone of 3 km radius centred on a known point: the landmark.
+  const double cx = x0 + n * cell * 0.4, cy = y0 - n * cell * 0.45;
+  std::vector<float> z = base.elevations_m();
+  for (int r = 0; r < n; ++r)
+    for (int c = 0; c < n; ++c) {
+      const double d = std::hypot(base.geometry().cell_center_x_m(c) - cx, base.geometry().cell_center_y_m(r) - cy);
+      z[static_cast<std::size_t>(r) * n + c] += static_cast<float>(std::max(0.0, 900.0 * (1 - d / 3000.0)));
+    }
+  return Terrain(base.geometry(), std::move(z));
+}
+
+// Elevation-weighted centroid of the cone above `threshold_m` (sub-cell landmark position).
+std::pair<double, double> cone_centroid(const Terrain& t, double threshold_m) {
+  double sx = 0, sy = 0, sw = 0;
+  for (int r = 0; r < t.height(); ++r)
+    for (int c = 0; c < t.width(); ++c) {
+      const double z = t.elevation_m(c, r);
+      if (std::isnan(z) || z < threshold_m) continue;
+      const double w = z - threshold_m;
+      sx += w * t.geometry().cell_center_x_m(c);
+      sy += w * t.geometry().cell_center_y_m(r);
+      sw += w;
+    }
+  return {sx / sw, sy / sw};
+}
+
+TEST(Terrain, GeographicDemLoadsToSameMetricTerrainAsUtm) {
+  test::TempDir dir;
+  const double x0 = 400000, y0 = 1150000, cell = 90;
+  const auto utm = cone_on_fbm(200, cell, x0, y0);
   const auto utm_path = dir.path() / "utm.tif";
   ASSERT_TRUE(write_terrain(utm_path, utm).ok());
 
@@ -130,9 +161,17 @@ TEST(Terrain, GeographicDemLoadsToSameMetricTerrainAsUtm) {
   auto geo = load_terrain(geo_path);
   ASSERT_TRUE(geo.ok()) << geo.status().message();
   EXPECT_NE(geo->geometry().crs_wkt.find("UTM zone 19N"), std::string::npos);
-  EXPECT_NEAR(geo->cell_size_m(), 90.0, 5.0);
+  EXPECT_NEAR(geo->cell_size_m(), cell, 5.0);
 
-  // Compare at interior points (away from the warped edges).
+  // (1) Georeferencing: the landmark lands where it was, to a small fraction of a cell
+  // (a one-cell shift would be 90 m).
+  const double threshold = 900;  // well above the fBm relief, inside the cone
+  const auto [ux, uy] = cone_centroid(utm, threshold);
+  const auto [gx, gy] = cone_centroid(*geo, threshold);
+  EXPECT_NEAR(gx, ux, 10.0);
+  EXPECT_NEAR(gy, uy, 10.0);
+
+  // (2) Elevations at interior points agree within the smoothing of two bilinear resamplings.
   int compared = 0;
   double max_err = 0;
   for (int row = 20; row < 180; row += 7) {
@@ -145,7 +184,37 @@ TEST(Terrain, GeographicDemLoadsToSameMetricTerrainAsUtm) {
     }
   }
   EXPECT_GT(compared, 400);
-  EXPECT_LT(max_err, 25.0) << "relief 600 m; two bilinear resamplings of a 90 m grid";
+  EXPECT_LT(max_err, 25.0);
+
+  // (3) Same answers: one site on the cone's flank, covered area per band on both grids.
+  SystemSpec sys;
+  sys.name = "test";
+  sys.max_range_m = 6000;
+  sys.max_altitude_m = 3500;
+  sys.min_altitude_m = 10;
+  const std::vector<AltitudeBand> bands = {{HeightReference::kAgl, 30}, {HeightReference::kAgl, 150},
+                                           {HeightReference::kAgl, 1000}};
+  auto covered_km2 = [&](const Terrain& t) {
+    Site s;
+    s.id = "flank";
+    s.x_m = ux + 1500;
+    s.y_m = uy - 800;
+    const auto cell_of_site = t.cell_of(s.x_m, s.y_m);
+    s.ground_msl_m = t.elevation_m(cell_of_site->first, cell_of_site->second);
+    s.height_agl_m = 2;
+    auto u = engagement_union(t, {s}, {sys}, bands, VisibilityModel{});
+    EXPECT_TRUE(u.ok()) << u.status().message();
+    std::vector<double> km2;
+    for (const auto& counts : u->site_count)
+      km2.push_back(static_cast<double>(std::count_if(counts.begin(), counts.end(), [](auto n) { return n > 0; })) *
+                    t.geometry().cell_area_km2());
+    return km2;
+  };
+  const auto a = covered_km2(utm), b = covered_km2(*geo);
+  for (std::size_t i = 0; i < bands.size(); ++i) {
+    EXPECT_GT(a[i], 5.0) << "band " << bands[i].altitude_m;
+    EXPECT_NEAR(b[i], a[i], 0.03 * a[i]) << "band " << bands[i].altitude_m << " m AGL";
+  }
 }
 
 TEST(Terrain, BundledUsgsSampleLoadsInFeet) {

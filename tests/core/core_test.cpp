@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "skycover/core/atomic_file.hpp"
+#include "skycover/core/status.hpp"
+#include "test_support.hpp"
+
+namespace skycover {
+namespace {
+namespace fs = std::filesystem;
+
+std::size_t files_in(const fs::path& dir) {
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}));
+}
+
+TEST(AtomicOutput, CommitMovesTheTemporaryIntoPlace) {
+  test::TempDir dir;
+  const auto final_path = dir.path() / "product.tif";
+  AtomicOutput out(final_path);
+  EXPECT_EQ(out.temp_path().parent_path(), dir.path());
+  EXPECT_EQ(out.temp_path().extension(), ".tif");  // so GDAL still picks the driver by extension
+  std::ofstream(out.temp_path()) << "data";
+  EXPECT_FALSE(fs::exists(final_path));  // nothing under the final name before commit
+  ASSERT_TRUE(out.commit().ok());
+  EXPECT_TRUE(fs::exists(final_path));
+  EXPECT_EQ(files_in(dir.path()), 1u);
+}
+
+TEST(AtomicOutput, AbandonedOutputLeavesNothingBehind) {
+  test::TempDir dir;
+  const auto final_path = dir.path() / "summary.json";
+  std::ofstream(final_path) << "old";
+  {
+    AtomicOutput out(final_path);
+    std::ofstream(out.temp_path()) << "half-writ";
+  }  // an error path: no commit
+  EXPECT_EQ(files_in(dir.path()), 1u);
+  EXPECT_EQ(read_file(final_path).value(), "old");  // the previous result is untouched
+}
+
+TEST(AtomicOutput, WriteFileCreatesParentsAndReplaces) {
+  test::TempDir dir;
+  const auto p = dir.path() / "a" / "b" / "c.txt";
+  ASSERT_TRUE(write_file_atomic(p, "one").ok());
+  ASSERT_TRUE(write_file_atomic(p, "two").ok());
+  EXPECT_EQ(read_file(p).value(), "two");
+  EXPECT_EQ(files_in(p.parent_path()), 1u);
+}
+
+TEST(AtomicOutput, WriteIntoAFileAsDirectoryIsAnIoError) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "blocker") << "x";
+  const Status st = write_file_atomic(dir.path() / "blocker" / "out.json", "{}");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kIoError);
+  EXPECT_EQ(st.exit_code(), 3);
+  EXPECT_NE(st.message().find("out.json"), std::string::npos);
+}
+
+TEST(Sha256, KnownVectors) {
+  // FIPS 180-2 appendix B.1 and the empty string.
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_FALSE(sha256_file("/nonexistent/file").ok());
+}
+
+TEST(Status, ExitCodesFollowTheReadme) {
+  EXPECT_EQ(Status::Ok().exit_code(), 0);
+  EXPECT_EQ(Status::Invalid("x").exit_code(), 2);
+  EXPECT_EQ(Status::OutOfRange("x").exit_code(), 2);
+  EXPECT_EQ(Status::IoError("x").exit_code(), 3);
+  EXPECT_EQ(Status::Internal("x").exit_code(), 4);
+  Result<int> r = Status::Invalid("bad");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "bad");
+  Result<int> v = 7;
+  EXPECT_TRUE(v.ok());
+  EXPECT_TRUE(v.status().ok());
+  EXPECT_EQ(*v, 7);
+}
+
+}  // namespace
+}  // namespace skycover
