@@ -2,6 +2,11 @@
 // target there (line of sight + full envelope), and per altitude band the number of sites that
 // can engage. Multi-threaded with TBB; results are bitwise identical for any thread count
 // (per-cell minima and integer counts do not depend on summation order).
+//
+// Geometry (docs/visibility.md): each site's eye is the viewshed's, the centre of the site's DEM
+// cell at that cell's elevation + height_agl_m (Site::ground_msl_m is not consulted); envelope
+// distances are measured from there. Sites must stand on valid cells of the terrain and name a
+// valid system (otherwise an error lists their ids). Arithmetic of the envelope test is float.
 #pragma once
 #include <cstdint>
 #include <functional>
