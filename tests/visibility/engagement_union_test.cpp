@@ -118,6 +118,56 @@ TEST(EngagementUnion, CeilingMinRangeAndMinAltitude) {
   EXPECT_EQ(c19, 0);
 }
 
+TEST(EngagementUnion, CeilingIsAboveTheSitesGroundOverUnevenGround) {
+  // A plateau at 1,000 m (x < 6,500 m) beside a valley at 0 m; 100 m cells. One site on the
+  // plateau, one in the valley; Rmax 6,000 m, ceiling 3,500 m above each SITE's ground, floor 10 m.
+  // Hand formula per site and cell: target_msl = ground + h, dz = target_msl - eye,
+  //   engaged iff d^2 + dz^2 <= Rmax^2  and  target_msl - site_ground <= 3500  and  h >= 10.
+  // Bands chosen so the ceiling binds: over the valley the plateau site reaches 4,000 and 4,400 m
+  // AGL (<= 4,500 m MSL) but not 4,600; over the plateau the valley site reaches 2,400 m AGL but
+  // not 3,000 (> 3,500 m MSL). Line of sight assumed clear: this tests the envelope only.
+  const Terrain t = make_terrain(131, 121, 100, [](double x, double) { return x < 6500 ? 1000.0 : 0.0; });
+  const std::vector<Site> sites = {site_at(t, 30, 60), site_at(t, 100, 60)};
+  ASSERT_EQ(sites[0].ground_msl_m, 1000.0);
+  ASSERT_EQ(sites[1].ground_msl_m, 0.0);
+  const std::vector<AltitudeBand> bands = {{HeightReference::kAgl, 2400}, {HeightReference::kAgl, 3000},
+                                           {HeightReference::kAgl, 4000}, {HeightReference::kAgl, 4400},
+                                           {HeightReference::kAgl, 4600}};
+  UnionOptions opt;
+  opt.terrain_masking = false;
+  auto u = engagement_union(t, sites, {manpads(6000, 3500, 0, 10)}, bands, VisibilityModel{}, opt);
+  ASSERT_TRUE(u.ok()) << u.status().message();
+  const int site_cells[2][2] = {{30, 60}, {100, 60}};
+  for (std::size_t b = 0; b < bands.size(); ++b) {
+    const double h = bands[b].altitude_m;
+    int mismatches = 0, valley_from_plateau = 0, plateau_from_valley = 0;
+    for (int r = 0; r < t.height(); ++r)
+      for (int c = 0; c < t.width(); ++c) {
+        const double ground = t.elevation_m(c, r);
+        int expected = 0;
+        bool near_sphere = false;  // within 1 m of the range sphere: float rounding may go either way
+        for (int k = 0; k < 2; ++k) {
+          const double d = dist_cells(site_cells[k][0], site_cells[k][1], c, r, 100);
+          const double dz = ground + h - sites[k].eye_msl_m();
+          const double slant = std::hypot(d, dz);
+          near_sphere |= std::abs(slant - 6000) < 1;
+          const bool in = slant <= 6000 && ground + h - sites[k].ground_msl_m <= 3500 && h >= 10;
+          expected += in;
+          if (in && k == 0 && ground == 0) ++valley_from_plateau;
+          if (in && k == 1 && ground == 1000) ++plateau_from_valley;
+        }
+        if (u->site_count[b][t.index(c, r)] != expected && !near_sphere) ++mismatches;
+      }
+    EXPECT_EQ(mismatches, 0) << "band " << h;
+    // The cases exist: the ceiling above the site's ground lets the plateau site reach 4,000 and
+    // 4,400 m over the valley and stops the valley site at 3,000 m over the plateau.
+    if (h == 4000 || h == 4400) EXPECT_GT(valley_from_plateau, 300) << "band " << h;
+    if (h == 4600) EXPECT_EQ(valley_from_plateau, 0);
+    if (h == 2400) EXPECT_GT(plateau_from_valley, 100);
+    if (h == 3000) EXPECT_EQ(plateau_from_valley, 0);
+  }
+}
+
 TEST(EngagementUnion, TerrainMaskingBehindAWall) {
   // A 60 m wall 200 m east of the eye (flat ground at 0, no curvature).
   const Terrain t = make_terrain(121, 41, 10, [](double x, double) { return static_cast<int>(x / 10) == 40 ? 60.0 : 0.0; });

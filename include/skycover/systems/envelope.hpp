@@ -31,9 +31,15 @@ struct LauncherGeometry {
 
 // Heights above the target's ground (AGL) at which the target is inside the envelope, at
 // horizontal distance d_m. The set is at most two intervals (the minimum-range sphere can cut
-// one out of the middle); returns their count and fills out[0..count).
+// one out of the middle); returns their count and fills out[0..count). Returns 0 when any input
+// position or ground height is not finite.
 inline int envelope_agl_intervals(const SystemSpec& s, const LauncherGeometry& l, double target_ground_msl_m,
                                   double d_m, HeightInterval out[2]) {
+  // Nodata ground or an undefined distance: nothing is engageable (NaN bounds would compare false
+  // in HeightInterval::empty() and yield a bogus interval).
+  if (!std::isfinite(d_m) || !std::isfinite(target_ground_msl_m) || !std::isfinite(l.eye_msl_m) ||
+      !std::isfinite(l.site_ground_msl_m))
+    return 0;
   if (d_m > s.max_range_m) return 0;
   // |dz| <= sqrt(Rmax^2 - d^2) and, if d < Rmin, |dz| >= sqrt(Rmin^2 - d^2); dz = target_msl - eye.
   const double dz_max = std::sqrt(s.max_range_m * s.max_range_m - d_m * d_m);
