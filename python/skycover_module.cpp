@@ -97,9 +97,11 @@ py::dict band_dict(const BandCoverage& b) {
   d["area_cells"] = b.area_cells;
   d["multiplicity"] = b.multiplicity;
   d["fraction_without_masking"] = b.fraction_without_masking;
-  d["masking_loss_fraction"] = b.masking_loss_fraction;
   d["flat_expected_fraction"] = b.flat_expected_fraction;
-  d["envelope_loss_fraction"] = b.envelope_loss_fraction;
+  d["flat_same_sites_fraction"] = b.flat_same_sites_fraction;
+  d["placement_loss_fraction"] = b.placement_loss_fraction;
+  d["relief_envelope_loss_fraction"] = b.relief_envelope_loss_fraction;
+  d["masking_loss_fraction"] = b.masking_loss_fraction;
   return d;
 }
 

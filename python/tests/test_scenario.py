@@ -70,6 +70,13 @@ def test_coverage_equals_the_cli_summary(tmp_path, source_dir, cli):
     assert 0.5 < bands[0]["fraction"] < bands[1]["fraction"] < 1.0
     assert bands[0]["fraction_without_masking"] == 1.0
     assert bands[0]["masking_loss_fraction"] == 1.0 - bands[0]["fraction"]
+    for b, theirs in zip(bands, summary["bands"]):
+        for key in ("flat_expected_fraction", "flat_same_sites_fraction", "placement_loss_fraction",
+                    "relief_envelope_loss_fraction", "masking_loss_fraction"):
+            assert b[key] == theirs[key], key
+        # The three losses add up to the gap between the Poisson formula and the result.
+        gap = b["placement_loss_fraction"] + b["relief_envelope_loss_fraction"] + b["masking_loss_fraction"]
+        assert abs(gap - (b["flat_expected_fraction"] - b["fraction"])) < 1e-12
 
 
 def test_coverage_does_not_depend_on_thread_count(source_dir):

@@ -67,6 +67,29 @@ double flat_expected_fraction(const std::vector<Site>& sites, const std::vector<
   return 1.0 - std::exp(-sum_km2 / area_km2);
 }
 
+std::vector<Site> sites_inside_area(const std::vector<Site>& sites, const AreaMask& area) {
+  std::vector<Site> inside;
+  for (const auto& s : sites) {
+    const double c = std::floor(area.geometry.col_of(s.x_m)), r = std::floor(area.geometry.row_of(s.y_m));
+    if (c >= 0 && r >= 0 && c < area.geometry.width && r < area.geometry.height &&
+        area.contains(static_cast<int>(c), static_cast<int>(r)))
+      inside.push_back(s);
+  }
+  return inside;
+}
+
+double mean_area_elevation_m(const Terrain& terrain, const AreaMask& area) {
+  double sum = 0;  // sequential: deterministic
+  std::int64_t n = 0;
+  const auto& z = terrain.elevations_m();
+  for (std::size_t i = 0; i < z.size(); ++i)
+    if (area.inside[i] && !std::isnan(z[i])) sum += z[i], ++n;
+  if (n == 0)  // empty area: fall back to every valid cell
+    for (float v : z)
+      if (!std::isnan(v)) sum += v, ++n;
+  return n > 0 ? sum / static_cast<double>(n) : 0.0;
+}
+
 namespace {
 
 Status check_inputs(const CoverageInputs& in) {
@@ -100,6 +123,20 @@ Result<EngagementUnion> run_union(const CoverageInputs& in, const CoverageOption
   return engagement_union(in.terrain, in.sites, in.systems, in.bands, in.model, u);
 }
 
+// The clear-line-of-sight union on flat ground: every valid cell and every site's ground set to
+// `ground_m` (nodata stays nodata), same sites, grid, bands and area. No viewsheds: cheap.
+Result<EngagementUnion> run_flat_union(const CoverageInputs& in, const CoverageOptions& options, double ground_m,
+                                       std::int64_t progress_offset) {
+  std::vector<float> z = in.terrain.elevations_m();
+  for (float& v : z)
+    if (!std::isnan(v)) v = static_cast<float>(ground_m);
+  const Terrain flat(in.terrain.geometry(), std::move(z));
+  std::vector<Site> sites = in.sites;
+  for (Site& s : sites) s.ground_msl_m = static_cast<float>(ground_m);  // the same float the cells hold
+  const CoverageInputs flat_in{flat, in.area, sites, in.systems, in.bands, in.model};
+  return run_union(flat_in, options, false, progress_offset);
+}
+
 }  // namespace
 
 Result<CoverageResult> compute_coverage(const CoverageInputs& in, const CoverageOptions& options) {
@@ -107,22 +144,30 @@ Result<CoverageResult> compute_coverage(const CoverageInputs& in, const Coverage
   CoverageResult result;
   result.site_count = static_cast<int>(in.sites.size());
   result.area_km2 = in.area.area_km2();
+  // Only sites standing inside the area count in the Poisson expectation's N (its density is N / A).
+  const std::vector<Site> inside = sites_inside_area(in.sites, in.area);
+  result.sites_in_area = static_cast<int>(inside.size());
+  const std::int64_t n_sites = static_cast<std::int64_t>(in.sites.size());
   SKYCOVER_ASSIGN_OR_RETURN(EngagementUnion masked, run_union(in, options, true, 0));
   for (std::size_t b = 0; b < in.bands.size(); ++b) result.bands.push_back(summarize_band(masked, b, in.area));
+  for (auto& bc : result.bands) bc.flat_expected_fraction = flat_expected_fraction(inside, in.systems, bc.band, bc.area_km2);
   if (options.split_masking) {
-    SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion clear,
-                              run_union(in, options, false, static_cast<std::int64_t>(in.sites.size())));
+    SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion clear, run_union(in, options, false, n_sites));
+    result.flat_ground_msl_m = mean_area_elevation_m(in.terrain, in.area);
+    SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion flat,
+                              run_flat_union(in, options, *result.flat_ground_msl_m, 2 * n_sites));
     for (std::size_t b = 0; b < in.bands.size(); ++b) {
       BandCoverage& bc = result.bands[b];
       const BandCoverage open = summarize_band(clear, b, in.area);
+      const BandCoverage level = summarize_band(flat, b, in.area);
       bc.covered_km2_without_masking = open.covered_km2;
       bc.fraction_without_masking = open.fraction;
+      bc.flat_same_sites_fraction = level.fraction;
+      // Poisson - real = placement/edge + relief/envelope + masking (telescoping sum).
+      bc.placement_loss_fraction = *bc.flat_expected_fraction - level.fraction;
+      bc.relief_envelope_loss_fraction = level.fraction - open.fraction;
       bc.masking_loss_fraction = open.fraction - bc.fraction;
-      bc.flat_expected_fraction = flat_expected_fraction(in.sites, in.systems, bc.band, bc.area_km2);
-      bc.envelope_loss_fraction = *bc.flat_expected_fraction - open.fraction;
     }
-  } else {
-    for (auto& bc : result.bands) bc.flat_expected_fraction = flat_expected_fraction(in.sites, in.systems, bc.band, bc.area_km2);
   }
   if (options.keep_union) result.engagement = std::move(masked);
   return result;

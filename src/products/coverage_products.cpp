@@ -214,7 +214,8 @@ std::vector<std::vector<std::string>> coverage_table_rows(const CoverageResult& 
     for (std::size_t k = 2; k < b.multiplicity.size(); ++k) two_plus += b.multiplicity[k];
     rows.push_back({band_label(b.band), fmt::format("{:.1f}", b.covered_km2), fmt::format("{:.1f}", b.area_km2),
                     fmt::format("{:.1f}%", b.fraction * 100), pct(b.fraction_without_masking),
-                    pct(b.flat_expected_fraction), pct(b.masking_loss_fraction), pct(b.envelope_loss_fraction),
+                    pct(b.flat_same_sites_fraction), pct(b.flat_expected_fraction), pct(b.placement_loss_fraction),
+                    pct(b.relief_envelope_loss_fraction), pct(b.masking_loss_fraction),
                     fmt::format("{:.1f}%", 100.0 * two_plus / std::max<std::int64_t>(1, b.area_cells))});
   }
   return rows;
@@ -223,9 +224,13 @@ std::vector<std::vector<std::string>> coverage_table_rows(const CoverageResult& 
 void add_coverage_section(HtmlReport& report, const CoverageResult& r, const CoverageProductFiles& products,
                           const std::string& heading, const std::string& files_dir) {
   report.heading(heading, 2);
-  report.table({"band", "covered km2", "area km2", "covered", "line of sight clear", "flat ground (Poisson)",
-                "terrain masking loss", "envelope/relief loss", "reached by 2+ sites"},
-               coverage_table_rows(r), fmt::format("{} sites over {:.0f} km2", r.site_count, r.area_km2));
+  report.table({"band", "covered km2", "area km2", "covered", "line of sight clear", "same sites, flat ground",
+                "flat ground (Poisson)", "placement/edge loss", "relief/envelope loss", "terrain masking loss",
+                "reached by 2+ sites"},
+               coverage_table_rows(r),
+               fmt::format("{} sites ({} inside the area) over {:.0f} km2{}", r.site_count, r.sites_in_area, r.area_km2,
+                           r.flat_ground_msl_m ? fmt::format("; flat ground at {:.0f} m", *r.flat_ground_msl_m)
+                                               : std::string()));
   report.image_svg(products.altitude_chart_svg.bytes, products.altitude_chart_svg.caption);
   report.image_svg(products.multiplicity_chart_svg.bytes, products.multiplicity_chart_svg.caption);
   for (const auto& m : products.maps_png) report.image_png(m.bytes, m.caption);
@@ -243,13 +248,17 @@ area A, each reaching a target at height h within a horizontal radius r<sub>h</s
 1 - exp(-N &pi; r<sub>h</sub><sup>2</sup> / A). For the public claim (5,000 Igla-S, R = 6 km, A = 916,000 km<sup>2</sup>)
 that is about 46&nbsp;% near the ground and 34&nbsp;% at 3,500 m. Every result must stay at or below it: terrain can only
 remove coverage.</p>
-<p><b>Where the loss goes.</b> The engagement union is computed twice: once with line of sight over the real terrain
-(the result) and once with line of sight assumed clear. <i>Terrain masking loss</i> = clear-sight share - result:
-targets hidden by hills. <i>Envelope/relief loss</i> = flat-ground formula - clear-sight share: targets outside the
-envelope because the ground is not flat (the ceiling counts above the launcher's own ground, a valley target is
-higher above a ridge-top launcher, ...), plus edge effects at the area boundary, the noise of one random placement,
-and for clustered or high-ground deployments the overlap the formula does not assume. A negative envelope loss means
-the placement spreads sites better than random.</p>
+<p><b>Where the loss goes.</b> The engagement union is computed three times: with line of sight over the real
+terrain (the result), with line of sight assumed clear over the real terrain, and with line of sight clear for the
+same sites on flat ground (every cell and every site at one height, the mean elevation of the area). The gap between
+the formula and the result splits in three (percentage points, adding up):
+<i>placement/edge loss</i> = formula - same sites on flat ground: where the sites stand (clustering, a lattice,
+overlap unlike random placement, sites near the area edge, the noise of one random draw; negative when sites are
+spread better than random); <i>relief/envelope loss</i> = flat ground - clear sight over the real terrain: targets
+outside the envelope because the ground is not flat (the ceiling counts above the launcher's own ground, the minimum
+altitude above the target's, a valley target is higher above a ridge-top launcher, ...);
+<i>terrain masking loss</i> = clear sight - result: targets hidden by hills. The formula counts only sites standing
+inside the area.</p>
 <p><b>Multiplicity.</b> The share of the area that 0, 1, 2, ... sites can engage at once: coverage by a single site
 is fragile; redundancy shows how many independent engagements a crossing target could face there.</p>
 <p><b>Not modelled</b> (see DEVELOPERS.md): detection and cueing, readiness, weather, seeker and countermeasure

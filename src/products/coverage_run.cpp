@@ -4,13 +4,14 @@
 
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/progress.hpp"
+#include "skycover/products/output_dir.hpp"
 #include "skycover/products/summary.hpp"
 
 namespace skycover {
 
 Result<CoverageResult> compute_coverage_with_progress(const CoverageInputs& inputs, CoverageOptions options,
                                                       const std::string& label, bool show_progress) {
-  const auto runs = options.split_masking ? 2 : 1;
+  const auto runs = options.split_masking ? 3 : 1;  // real, clear line of sight, flat ground
   Progress progress(label, static_cast<std::int64_t>(inputs.sites.size()) * runs, show_progress);
   std::atomic<std::int64_t> last{0};
   options.on_progress = [&](std::int64_t done) {
@@ -44,7 +45,11 @@ Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vec
   return out;
 }
 
-Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const CoverageRunSettings& s) {
+Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const CoverageRunSettings& settings) {
+  // Staged: a failure leaves no partial new folder (see output_dir.hpp).
+  SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
+  CoverageRunSettings s = settings;
+  s.out_dir = dir.path();
   SKYCOVER_ASSIGN_OR_RETURN(auto out, run_coverage(p, p.sites, s));
   if (s.products) {
     HtmlReport report(fmt::format("skycover coverage: {}", s.title));
@@ -55,6 +60,7 @@ Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const Cove
     SKYCOVER_RETURN_IF_ERROR(write_file_atomic(s.out_dir / "report.html", report.html()));
   }
   SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
+  SKYCOVER_RETURN_IF_ERROR(dir.commit());
   return out;
 }
 
@@ -71,7 +77,10 @@ Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& p, cons
   return rows;
 }
 
-Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const SweepRunSettings& s) {
+Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const SweepRunSettings& settings) {
+  SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
+  SweepRunSettings s = settings;
+  s.out_dir = dir.path();
   SweepProductFiles files;
   SKYCOVER_ASSIGN_OR_RETURN(auto rows, run_sweep_products(p, s, &files));
   HtmlReport report("skycover sweep");
@@ -81,6 +90,7 @@ Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const Swe
   add_provenance_section(report, s.run, s.scenario_text);
   SKYCOVER_RETURN_IF_ERROR(write_file_atomic(s.out_dir / "report.html", report.html()));
   SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
+  SKYCOVER_RETURN_IF_ERROR(dir.commit());
   return rows;
 }
 

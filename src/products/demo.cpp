@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "skycover/core/atomic_file.hpp"
+#include "skycover/products/output_dir.hpp"
 #include "skycover/products/summary.hpp"
 #include "skycover/terrain/gdal_support.hpp"
 
@@ -216,11 +217,15 @@ void add_headline_table(HtmlReport& report, const DemoOutcome& o) {
                fmt::format("Share of the area that at least one of {} Igla-S sites can engage (claim density)", o.sites));
   const BandCoverage& low = first.bands.front();
   report.paragraph(fmt::format(
-      "Reading it: the flat-ground column reproduces the claim's quick check (about 46 % near the ground). Over this "
-      "real terrain, {} sites placed uniformly at random can engage a target at {} over {:.1f} % of the area: terrain "
-      "masking removes {:.1f} points and the envelope over uneven ground and the area's edges another {:.1f}.{}",
-      o.sites, band_label(low.band), low.fraction * 100, low.masking_loss_fraction.value_or(NAN) * 100,
-      low.envelope_loss_fraction.value_or(NAN) * 100, other_hypotheses_sentence(o)));
+      "Reading it: the flat-ground column is the claim's quick check, 1 - exp(-N pi r^2 / A) for these {} sites over "
+      "{:.0f} km2 ({:.1f} % at {}; the claim's own figure is about 46 % near the ground). Over this real terrain, the "
+      "sites placed uniformly at random can engage a target at {} over {:.1f} % of the area. Of the gap, "
+      "{:.1f} points are placement and area edges (the same sites on flat ground reach {:.1f} %), {:.1f} points the "
+      "envelope over real relief, and {:.1f} points terrain masking.{}",
+      o.sites, o.area_km2, low.flat_expected_fraction.value_or(NAN) * 100, band_label(low.band), band_label(low.band),
+      low.fraction * 100, low.placement_loss_fraction.value_or(NAN) * 100,
+      low.flat_same_sites_fraction.value_or(NAN) * 100, low.relief_envelope_loss_fraction.value_or(NAN) * 100,
+      low.masking_loss_fraction.value_or(NAN) * 100, other_hypotheses_sentence(o)));
 }
 
 }  // namespace
@@ -293,9 +298,17 @@ SweepRunSettings demo_sweep_settings(const DemoContext& c, const DemoOutcome& o)
 
 }  // namespace
 
-Result<DemoOutcome> run_demo(const DemoOptions& opt) {
+Result<DemoOutcome> run_demo(const DemoOptions& options) {
+  // Staged: a failure leaves no partial new folder (see output_dir.hpp).
+  SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(options.out_dir));
+  DemoOptions opt = options;
+  opt.out_dir = dir.path();
   DemoOutcome o;
-  SKYCOVER_ASSIGN_OR_RETURN(const DemoContext c, load_demo(opt, o));
+  SKYCOVER_ASSIGN_OR_RETURN(DemoContext c, load_demo(opt, o));
+  // The manifest and report name the scenario where it will lie, not the staging folder.
+  const std::string staged = dir.path().string(), final_dir = dir.target().string();
+  for (auto& f : c.run.inputs)
+    if (!dir.in_place() && f.path.rfind(staged, 0) == 0) f.path = final_dir + f.path.substr(staged.size());
   std::vector<CoverageProductFiles> products;
   for (Hypothesis h : {Hypothesis::kUniform, Hypothesis::kClustered, Hypothesis::kHighGround}) {
     SKYCOVER_ASSIGN_OR_RETURN(auto files, run_hypothesis(c, h, o));
@@ -316,11 +329,12 @@ Result<DemoOutcome> run_demo(const DemoOptions& opt) {
   }
   add_sweep_section(report, o.sweep, sweep_files, sw.presentation);
   add_provenance_section(report, c.run, c.scenario_text);
-  o.report = opt.out_dir / "report.html";
-  SKYCOVER_RETURN_IF_ERROR(write_file_atomic(o.report, report.html()));
+  SKYCOVER_RETURN_IF_ERROR(write_file_atomic(opt.out_dir / "report.html", report.html()));
   SKYCOVER_RETURN_IF_ERROR(write_manifest(opt.out_dir, c.run,
                                           {{"demo", {{"sites", o.sites}, {"area_km2", o.area_km2},
                                                      {"terrain", o.terrain.description}}}}));
+  SKYCOVER_RETURN_IF_ERROR(dir.commit());
+  o.report = dir.target() / "report.html";
   return o;
 }
 
@@ -339,6 +353,14 @@ std::string demo_headline(const DemoOutcome& o) {
     out += "\n";
   }
   out += "(share of the area at least one site can engage; flat = Poisson expectation on flat ground)\n";
+  const BandCoverage& low = first.bands.front();
+  out += fmt::format(
+      "uniform at {}: Poisson {:.1f}% -> same sites on flat ground {:.1f}% -> clear line of sight {:.1f}% -> result "
+      "{:.1f}%\n  (placement/edge {:.1f}, relief/envelope {:.1f}, terrain masking {:.1f} points)\n",
+      band_label(low.band), low.flat_expected_fraction.value_or(NAN) * 100,
+      low.flat_same_sites_fraction.value_or(NAN) * 100, low.fraction_without_masking.value_or(NAN) * 100,
+      low.fraction * 100, low.placement_loss_fraction.value_or(NAN) * 100,
+      low.relief_envelope_loss_fraction.value_or(NAN) * 100, low.masking_loss_fraction.value_or(NAN) * 100);
   return out;
 }
 

@@ -34,9 +34,11 @@ nlohmann::json band_json(const BandCoverage& b) {
           {"multiplicity", b.multiplicity},
           {"covered_km2_without_masking", opt(b.covered_km2_without_masking)},
           {"fraction_without_masking", opt(b.fraction_without_masking)},
-          {"masking_loss_fraction", opt(b.masking_loss_fraction)},
           {"flat_expected_fraction", opt(b.flat_expected_fraction)},
-          {"envelope_loss_fraction", opt(b.envelope_loss_fraction)}};
+          {"flat_same_sites_fraction", opt(b.flat_same_sites_fraction)},
+          {"placement_loss_fraction", opt(b.placement_loss_fraction)},
+          {"relief_envelope_loss_fraction", opt(b.relief_envelope_loss_fraction)},
+          {"masking_loss_fraction", opt(b.masking_loss_fraction)}};
 }
 
 nlohmann::json coverage_json(const CoverageResult& r, const RunInfo& run) {
@@ -44,6 +46,8 @@ nlohmann::json coverage_json(const CoverageResult& r, const RunInfo& run) {
   for (const auto& b : r.bands) bands.push_back(band_json(b));
   return {{"bands", bands},
           {"sites", r.site_count},
+          {"sites_in_area", r.sites_in_area},
+          {"flat_ground_msl_m", opt(r.flat_ground_msl_m)},
           {"area_km2", r.area_km2},
           {"scenario_sha256", run.scenario_sha256},
           {"version", run.version},
@@ -53,22 +57,27 @@ nlohmann::json coverage_json(const CoverageResult& r, const RunInfo& run) {
 std::string coverage_csv(const CoverageResult& r) {
   std::string out =
       "reference,altitude_m,area_km2,covered_km2,fraction,covered_km2_without_masking,fraction_without_masking,"
-      "masking_loss_fraction,flat_expected_fraction,envelope_loss_fraction,sites,multiplicity\n";
+      "flat_expected_fraction,flat_same_sites_fraction,placement_loss_fraction,relief_envelope_loss_fraction,"
+      "masking_loss_fraction,sites,sites_in_area,multiplicity\n";
   for (const auto& b : r.bands) {
-    out += fmt::format("{},{:g},{:.4f},{:.4f},{:.6f},{},{},{},{},{},{},{}\n", height_reference_name(b.band.reference),
-                       b.band.altitude_m, b.area_km2, b.covered_km2, b.fraction,
+    out += fmt::format("{},{:g},{:.4f},{:.4f},{:.6f},{},{},{},{},{},{},{},{},{},{}\n",
+                       height_reference_name(b.band.reference), b.band.altitude_m, b.area_km2, b.covered_km2, b.fraction,
                        b.covered_km2_without_masking ? fmt::format("{:.4f}", *b.covered_km2_without_masking) : "",
-                       csv_opt(b.fraction_without_masking), csv_opt(b.masking_loss_fraction),
-                       csv_opt(b.flat_expected_fraction), csv_opt(b.envelope_loss_fraction), r.site_count,
-                       fmt::join(b.multiplicity, ";"));
+                       csv_opt(b.fraction_without_masking), csv_opt(b.flat_expected_fraction),
+                       csv_opt(b.flat_same_sites_fraction), csv_opt(b.placement_loss_fraction),
+                       csv_opt(b.relief_envelope_loss_fraction), csv_opt(b.masking_loss_fraction), r.site_count,
+                       r.sites_in_area, fmt::join(b.multiplicity, ";"));
   }
   return out;
 }
 
 std::string coverage_table(const CoverageResult& r) {
-  std::string out = fmt::format("{} sites over {:.1f} km2\n", r.site_count, r.area_km2);
-  out += fmt::format("{:<12} {:>12} {:>8} {:>10} {:>10} {:>9} {:>9}  {}\n", "band", "covered km2", "covered",
-                     "clear LOS", "flat (th.)", "masking", "envelope", "cells by 0/1/2/3/4+ sites (%)");
+  std::string out = fmt::format("{} sites ({} inside the area) over {:.1f} km2\n", r.site_count, r.sites_in_area,
+                                r.area_km2);
+  // Losses in percentage points: Poisson - result = placement + relief/envelope + masking.
+  out += fmt::format("{:<12} {:>12} {:>8} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}  {}\n", "band", "covered km2",
+                     "covered", "clear LOS", "flat same", "flat (th.)", "placemnt", "relief", "masking",
+                     "cells by 0/1/2/3/4+ sites (%)");
   for (const auto& b : r.bands) {
     // Shares reached by exactly 0, 1, 2, 3 sites, then 4 or more.
     std::array<std::int64_t, 5> cells{};
@@ -76,10 +85,16 @@ std::string coverage_table(const CoverageResult& r) {
     std::string mult;
     for (std::size_t k = 0; k < cells.size(); ++k)
       mult += fmt::format("{}{:.1f}", k ? "/" : "", 100.0 * cells[k] / std::max<std::int64_t>(1, b.area_cells));
-    out += fmt::format("{:<12} {:>12.1f} {:>7.1f}% {:>10} {:>10} {:>9} {:>9}  {}\n", band_label(b.band), b.covered_km2,
-                       b.fraction * 100, pct(b.fraction_without_masking), pct(b.flat_expected_fraction),
-                       pct(b.masking_loss_fraction), pct(b.envelope_loss_fraction), mult);
+    out += fmt::format("{:<12} {:>12.1f} {:>7.1f}% {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}  {}\n", band_label(b.band),
+                       b.covered_km2, b.fraction * 100, pct(b.fraction_without_masking), pct(b.flat_same_sites_fraction),
+                       pct(b.flat_expected_fraction), pct(b.placement_loss_fraction),
+                       pct(b.relief_envelope_loss_fraction), pct(b.masking_loss_fraction), mult);
   }
+  if (r.flat_ground_msl_m)
+    out += fmt::format("flat same = the same sites on flat ground at {:.0f} m (mean area elevation), clear line of "
+                       "sight; flat (th.) = Poisson formula over the {} sites inside the area;\nlosses: placement = "
+                       "flat (th.) - flat same, relief = flat same - clear LOS, masking = clear LOS - covered\n",
+                       *r.flat_ground_msl_m, r.sites_in_area);
   return out;
 }
 

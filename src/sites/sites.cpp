@@ -479,6 +479,22 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& 
                                             spec.source, bad.size(), list, more));
     spdlog::warn("{}: dropped {} site(s) off the DEM or on nodata: {}{}", spec.source, bad.size(), list, more);
   }
+  if (spec.hypothesis == Hypothesis::kFile &&
+      area.inside.size() == static_cast<std::size_t>(area.geometry.cell_count())) {
+    // Generated sites always lie inside the area; sites read from a file may not. They are kept
+    // (they still reach into the area) but do not count in the flat-ground expectation.
+    std::vector<std::string> outside;
+    for (const auto& s : out) {
+      const auto cell = terrain.cell_of(s.x_m, s.y_m);
+      if (!area.contains(cell->first, cell->second)) outside.push_back(s.id);
+    }
+    if (!outside.empty())
+      spdlog::warn("{}: {} of {} site(s) lie outside the analysis area ([area]): {}{}; they are kept and may cover "
+                   "cells inside it, but do not count in the flat-ground expectation",
+                   spec.source, outside.size(), out.size(),
+                   fmt::join(outside.begin(), outside.begin() + std::min<std::size_t>(outside.size(), 20), ", "),
+                   outside.size() > 20 ? fmt::format(" and {} more", outside.size() - 20) : std::string());
+  }
   return out;
 }
 

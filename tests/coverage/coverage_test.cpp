@@ -1,5 +1,6 @@
 #include "skycover/coverage/coverage.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -146,9 +147,18 @@ TEST(CoverageValidation, FlatGroundMatchesThePoissonFormulaAtTwoAltitudes) {
     // 4 sigma of Monte Carlo noise + 0.004 for rasterising disks of 7-10 cells' radius.
     EXPECT_NEAR(res->bands[b].fraction, ref.expected, 4 * ref.sigma + 0.004)
         << "band " << bands[b].altitude_m << " m, sigma " << ref.sigma;
-    // The library's own Poisson expectation (over the area mask, same density) agrees too.
-    const double density_expected = 1 - std::exp(-n * std::numbers::pi * r_h * r_h / area_m2);
-    EXPECT_NEAR(density_expected, ref.expected, 1e-3);
+    // The library's own Poisson expectation agrees too. It counts the sites standing inside the area
+    // mask over the mask's area (same density as n over the DEM, up to the binomial noise of the
+    // count inside: ~0.5 % of N, ~0.002 in the fraction).
+    std::int64_t n_inside = 0;
+    for (const auto& st : sites)
+      n_inside += inner.contains(static_cast<int>(std::floor(g.col_of(st.x_m))), static_cast<int>(std::floor(g.row_of(st.y_m))));
+    ASSERT_EQ(res->sites_in_area, n_inside);
+    const double inner_m2 = static_cast<double>(res->bands[b].area_cells) * 100 * 100;
+    ASSERT_TRUE(res->bands[b].flat_expected_fraction.has_value());
+    EXPECT_NEAR(*res->bands[b].flat_expected_fraction,
+                1 - std::exp(-static_cast<double>(n_inside) * std::numbers::pi * r_h * r_h / inner_m2), 1e-12);
+    EXPECT_NEAR(*res->bands[b].flat_expected_fraction, ref.expected, 0.008);
     // Multiplicity is Poisson too: P(exactly 1) = m e^-m, m = N a / A.
     const double m = n * std::numbers::pi * r_h * r_h / area_m2;
     const auto& hist = res->bands[b].multiplicity;
@@ -182,7 +192,106 @@ TEST(CoverageValidation, FlatGroundHasNoMaskingLossAndIsThreadIndependent) {
   EXPECT_EQ(a->engagement->site_count, b->engagement->site_count);
   // MSL 700 m over ground at 100 m is 600 m AGL.
   EXPECT_NEAR(*a->bands[1].flat_expected_fraction,
-              flat_expected_fraction(sites, systems, {HeightReference::kAgl, 600}, a->bands[1].area_km2), 1e-12);
+              flat_expected_fraction(sites_inside_area(sites, inner), systems, {HeightReference::kAgl, 600},
+                                     a->bands[1].area_km2),
+              1e-12);
+}
+
+// Sites at the centres of the given cells, on the terrain's ground.
+std::vector<Site> sites_at_cells(const Terrain& t, const std::vector<std::pair<int, int>>& cells) {
+  std::vector<Site> out;
+  for (const auto& [c, r] : cells) {
+    Site s;
+    s.id = fmt::format("s{}", out.size());
+    s.x_m = t.geometry().cell_center_x_m(c);
+    s.y_m = t.geometry().cell_center_y_m(r);
+    s.ground_msl_m = t.elevation_m(c, r);
+    s.height_agl_m = 2;
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(FlatExpectation, CountsOnlySitesInsideTheArea) {
+  // Area = the left half of a 10 km x 10 km DEM (50 km^2). 20 sites stand inside it, 30 outside
+  // (as a site file may put them): N = 20 in 1 - exp(-N a / A), not 50.
+  const GridGeometry g = flat_grid(100, 100);
+  const Terrain terrain(g, std::vector<float>(g.cell_count(), 0.0f));
+  AreaMask half;
+  half.geometry = g;
+  half.inside.assign(g.cell_count(), 0);
+  for (int r = 0; r < 100; ++r)
+    for (int c = 0; c < 50; ++c) half.inside[static_cast<std::size_t>(r) * 100 + c] = 1;
+  std::vector<std::pair<int, int>> cells;
+  for (int i = 0; i < 20; ++i) cells.emplace_back(5 + 2 * (i % 20), 10 + 4 * (i % 20));
+  for (int i = 0; i < 30; ++i) cells.emplace_back(55 + i, 5 + 3 * i);
+  const auto sites = sites_at_cells(terrain, cells);
+  ASSERT_EQ(sites_inside_area(sites, half).size(), 20u);
+  const std::vector<SystemSpec> systems = {test_system(1000, 1000)};
+  CoverageOptions opt;
+  opt.split_masking = false;
+  auto res = compute_coverage(CoverageInputs{terrain, half, sites, systems, {{HeightReference::kAgl, 302}}, VisibilityModel{}}, opt);
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_EQ(res->site_count, 50);
+  EXPECT_EQ(res->sites_in_area, 20);
+  // a = pi (1000^2 - 300^2) m^2, A = 50 km^2.
+  const double a_km2 = std::numbers::pi * (1e6 - 9e4) * 1e-6;
+  EXPECT_NEAR(*res->bands[0].flat_expected_fraction, 1 - std::exp(-20 * a_km2 / 50.0), 1e-12);
+}
+
+TEST(CoverageDecomposition, LossesAddUpAndFlatRunIsTheSameSitesOnLevelGround) {
+  // A plateau at 1,000 m (columns 0-59) beside a valley at 0 m (60-119), 100 m cells, 12 km x 8 km;
+  // Rmax 3 km, ceiling 1,500 m above the site's ground. Four plateau sites far west (column 10),
+  // one at the cliff (54), four valley sites at the cliff's foot (66) and two far east (100).
+  GridGeometry g = flat_grid(120, 100);
+  g.height = 80;
+  std::vector<float> z(g.cell_count());
+  for (int r = 0; r < g.height; ++r)
+    for (int c = 0; c < g.width; ++c) z[static_cast<std::size_t>(r) * g.width + c] = c < 60 ? 1000.0f : 0.0f;
+  const Terrain terrain(g, z);
+  const AreaMask all = mask_with_margin(g, 0);
+  std::vector<std::pair<int, int>> cells;
+  for (int row : {10, 30, 50, 70}) cells.emplace_back(10, row), cells.emplace_back(66, row);
+  cells.insert(cells.end(), {{54, 40}, {100, 20}, {100, 60}});
+  const auto sites = sites_at_cells(terrain, cells);
+  const std::vector<SystemSpec> systems = {test_system(3000, 1500)};
+  const std::vector<AltitudeBand> bands = {{HeightReference::kAgl, 100}, {HeightReference::kAgl, 1200},
+                                           {HeightReference::kAgl, 2000}};
+  auto res = compute_coverage(CoverageInputs{terrain, all, sites, systems, bands, VisibilityModel{}});
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  ASSERT_TRUE(res->flat_ground_msl_m.has_value());
+  EXPECT_DOUBLE_EQ(*res->flat_ground_msl_m, 500.0);  // mean of the area: half at 1,000, half at 0
+
+  // Independent reference for the flat run: a separately built level terrain at 500 m with the
+  // same sites standing on it, line of sight clear.
+  const Terrain level(g, std::vector<float>(g.cell_count(), 500.0f));
+  auto moved = sites;
+  for (auto& s : moved) s.ground_msl_m = 500;
+  auto ref = compute_coverage(CoverageInputs{level, all, moved, systems, bands, VisibilityModel{}});
+  ASSERT_TRUE(ref.ok());
+  for (std::size_t b = 0; b < bands.size(); ++b) {
+    const BandCoverage& bc = res->bands[b];
+    ASSERT_TRUE(bc.flat_same_sites_fraction && bc.placement_loss_fraction && bc.relief_envelope_loss_fraction &&
+                bc.masking_loss_fraction && bc.fraction_without_masking && bc.flat_expected_fraction);
+    EXPECT_EQ(*bc.flat_same_sites_fraction, *ref->bands[b].fraction_without_masking) << "band " << b;
+    EXPECT_DOUBLE_EQ(*bc.placement_loss_fraction, *bc.flat_expected_fraction - *bc.flat_same_sites_fraction);
+    EXPECT_DOUBLE_EQ(*bc.relief_envelope_loss_fraction, *bc.flat_same_sites_fraction - *bc.fraction_without_masking);
+    EXPECT_DOUBLE_EQ(*bc.masking_loss_fraction, *bc.fraction_without_masking - bc.fraction);
+    EXPECT_NEAR(*bc.placement_loss_fraction + *bc.relief_envelope_loss_fraction + *bc.masking_loss_fraction,
+                *bc.flat_expected_fraction - bc.fraction, 1e-12);
+    // On level ground the decomposition finds no relief and no masking.
+    EXPECT_EQ(*ref->bands[b].relief_envelope_loss_fraction, 0.0);
+    EXPECT_NEAR(*ref->bands[b].masking_loss_fraction, 0.0, 0.002);
+  }
+  // 1,200 m AGL: on level ground every site reaches a disk of sqrt(3000^2 - 1198^2) = 2,750 m;
+  // over the real relief the cliff-foot valley sites lose the plateau (targets at 2,200 m MSL,
+  // above their 1,500 m MSL ceiling): a relief/envelope loss.
+  EXPECT_GT(*res->bands[1].relief_envelope_loss_fraction, 0.02);
+  // 2,000 m AGL: nothing on level ground (above the ceiling), but the cliff-top site reaches the
+  // valley (2,000 m MSL <= its 2,500 m MSL ceiling): a negative relief loss, a real relief gain.
+  EXPECT_EQ(*res->bands[2].flat_same_sites_fraction, 0.0);
+  EXPECT_GT(*res->bands[2].fraction_without_masking, 0.02);
+  EXPECT_LT(*res->bands[2].relief_envelope_loss_fraction, -0.02);
 }
 
 TEST(Coverage, RejectsNoBands) {

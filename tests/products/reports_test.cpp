@@ -55,7 +55,9 @@ CoverageResult sample_result() {
   b.fraction_without_masking = 0.5;
   b.masking_loss_fraction = 0.1;
   b.flat_expected_fraction = 0.6;
-  b.envelope_loss_fraction = 0.1;
+  b.flat_same_sites_fraction = 0.55;
+  b.placement_loss_fraction = 0.05;
+  b.relief_envelope_loss_fraction = 0.05;
   r.bands.push_back(b);
   BandCoverage m = b;
   m.band = {HeightReference::kMsl, 2000};
@@ -80,11 +82,20 @@ TEST(Summary, JsonCsvAndTableCarryEveryBand) {
   EXPECT_EQ(j["bands"][0]["multiplicity"], (std::vector<int>{6, 3, 1}));
   EXPECT_DOUBLE_EQ(j["bands"][0]["fraction"].get<double>(), 0.4);
   EXPECT_TRUE(j["bands"][1]["fraction_without_masking"].is_null());
+  EXPECT_DOUBLE_EQ(j["bands"][0]["flat_same_sites_fraction"].get<double>(), 0.55);
+  EXPECT_DOUBLE_EQ(j["bands"][0]["placement_loss_fraction"].get<double>(), 0.05);
+  EXPECT_DOUBLE_EQ(j["bands"][0]["relief_envelope_loss_fraction"].get<double>(), 0.05);
+  EXPECT_DOUBLE_EQ(j["bands"][0]["masking_loss_fraction"].get<double>(), 0.1);
+  EXPECT_FALSE(j["bands"][0].contains("envelope_loss_fraction"));
   EXPECT_EQ(j["bands"][1]["reference"], "msl");
   const std::string csv = coverage_csv(sample_result());
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
   EXPECT_NE(csv.find("agl,50,10.0000,4.0000,0.400000,"), std::string::npos);
   EXPECT_NE(csv.find(",6;3;1\n"), std::string::npos);
+  EXPECT_NE(csv.find("flat_expected_fraction,flat_same_sites_fraction,placement_loss_fraction,"
+                     "relief_envelope_loss_fraction,masking_loss_fraction"),
+            std::string::npos);
+  EXPECT_NE(csv.find("0.600000,0.550000,0.050000,0.050000,0.100000"), std::string::npos);
   const std::string table = coverage_table(sample_result());
   EXPECT_NE(table.find("2000 m MSL"), std::string::npos);
   EXPECT_NE(table.find("60.0/30.0/10.0/0.0/0.0"), std::string::npos);  // 0/1/2/3/4+ sites, padded

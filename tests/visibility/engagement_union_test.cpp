@@ -161,10 +161,18 @@ TEST(EngagementUnion, CeilingIsAboveTheSitesGroundOverUnevenGround) {
     EXPECT_EQ(mismatches, 0) << "band " << h;
     // The cases exist: the ceiling above the site's ground lets the plateau site reach 4,000 and
     // 4,400 m over the valley and stops the valley site at 3,000 m over the plateau.
-    if (h == 4000 || h == 4400) EXPECT_GT(valley_from_plateau, 300) << "band " << h;
-    if (h == 4600) EXPECT_EQ(valley_from_plateau, 0);
-    if (h == 2400) EXPECT_GT(plateau_from_valley, 100);
-    if (h == 3000) EXPECT_EQ(plateau_from_valley, 0);
+    if (h == 4000 || h == 4400) {
+      EXPECT_GT(valley_from_plateau, 300) << "band " << h;
+    }
+    if (h == 4600) {
+      EXPECT_EQ(valley_from_plateau, 0);
+    }
+    if (h == 2400) {
+      EXPECT_GT(plateau_from_valley, 100);
+    }
+    if (h == 3000) {
+      EXPECT_EQ(plateau_from_valley, 0);
+    }
   }
 }
 

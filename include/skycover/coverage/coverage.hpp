@@ -4,18 +4,30 @@
 // can engage a target there. Counting only cells inside the area mask:
 //   covered_km2 / fraction     cells engaged by >= 1 site
 //   multiplicity[k]            cells engaged by exactly k sites (k = 0 .. max)
-// and the loss against flat ground is split in two by running the union a second time with line of
-// sight assumed clear (UnionOptions::terrain_masking = false):
-//   masking loss  = fraction_without_masking - fraction          (hills hiding targets)
-//   envelope loss = flat_expected_fraction - fraction_without_masking
-//                   (envelope limits relative to real ground: ceiling above the site's ground,
-//                    minimum altitude, relief changing the relative height; plus edge effects,
-//                    the sampling noise of one random placement and any non-uniform hypothesis)
+// and the gap to the flat-ground expectation is split in three by running the union twice more,
+// with line of sight assumed clear (UnionOptions::terrain_masking = false): once on the real
+// terrain ("clear LOS"), once on a flat copy of it ("flat, same sites": every valid cell and every
+// site's ground set to one constant, the mean elevation of the cells inside the area mask; same
+// sites, grid and area mask; no viewsheds, so cheap):
+//   placement loss       = flat_expected_fraction - flat_same_sites_fraction
+//                          (where the sites stand: clustering, lattice, overlap different from
+//                           Poisson, sites near or outside the area edge, sampling noise)
+//   relief/envelope loss = flat_same_sites_fraction - fraction_without_masking
+//                          (the real relief against the envelope: ceiling above the site's ground,
+//                           minimum altitude above the target's ground, slant range to higher or
+//                           lower targets)
+//   masking loss         = fraction_without_masking - fraction   (hills hiding targets)
+// The three add up to flat_expected_fraction - fraction. For AGL bands the constant does not
+// matter; for MSL bands the flat run puts the band at (altitude - constant) above the ground
+// everywhere while the Poisson formula uses each site's own ground, so the placement part of an
+// MSL band also holds that difference.
 // The flat-ground expectation for N sites placed uniformly at random over area A is the Poisson
 // coverage formula 1 - exp(-sum_i a_i / A), with a_i the horizontal area in which site i reaches a
 // target at height h above flat ground: a_i = pi (max(0, Rmax^2 - dz^2) - max(0, Rmin^2 - dz^2)),
 // dz = h - launcher height, zero outside [min_altitude, ceiling] (for Rmin = 0 and dz = h this is
-// the claim's pi (R^2 - h^2)). All counts are integers: results do not depend on thread count.
+// the claim's pi (R^2 - h^2)). N counts only the sites standing inside the area mask (sites read
+// from a file may lie outside it; they still cover cells inside but would inflate the density
+// N / A). All counts are integers: results do not depend on thread count.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -43,15 +55,20 @@ struct BandCoverage {
   // Line of sight assumed clear (only when CoverageOptions::split_masking).
   std::optional<double> covered_km2_without_masking;
   std::optional<double> fraction_without_masking;
-  std::optional<double> masking_loss_fraction;   // fraction_without_masking - fraction
-  std::optional<double> flat_expected_fraction;  // Poisson formula (see above)
-  std::optional<double> envelope_loss_fraction;  // flat_expected_fraction - fraction_without_masking
+  std::optional<double> flat_same_sites_fraction;  // clear LOS on the flat copy of the terrain
+  std::optional<double> placement_loss_fraction;   // flat_expected_fraction - flat_same_sites_fraction
+  std::optional<double> relief_envelope_loss_fraction;  // flat_same_sites_fraction - fraction_without_masking
+  std::optional<double> masking_loss_fraction;     // fraction_without_masking - fraction
+  // Poisson formula (see above); always set.
+  std::optional<double> flat_expected_fraction;
 };
 
 struct CoverageResult {
   std::vector<BandCoverage> bands;
   int site_count = 0;
+  int sites_in_area = 0;  // of those, standing inside the area mask (the Poisson N)
   double area_km2 = 0;
+  std::optional<double> flat_ground_msl_m;  // ground level of the flat run (split_masking only)
   // The union with terrain masking (lowest engageable height, per-band site counts) for products;
   // empty unless CoverageOptions::keep_union.
   std::optional<EngagementUnion> engagement;
@@ -59,10 +76,10 @@ struct CoverageResult {
 
 struct CoverageOptions {
   int threads = 0;               // 0 = all cores; results identical for any value
-  bool split_masking = true;     // run the union a second time without terrain masking
+  bool split_masking = true;     // run the union twice more without terrain masking (real, flat)
   bool keep_union = false;       // keep the masked union in the result (products need it)
   bool use_reference_kernel = false;
-  std::function<void(std::int64_t)> on_progress;  // sites done (counts both runs), from worker threads
+  std::function<void(std::int64_t)> on_progress;  // sites done (counts all runs), from worker threads
 };
 
 struct CoverageInputs {
@@ -87,10 +104,17 @@ BandCoverage summarize_band(const EngagementUnion& u, std::size_t band_index, co
 // Horizontal area (km^2) within which `site` reaches a target at height `target_agl_m` above flat
 // ground level with the site's own ground (see the header comment).
 double flat_reach_area_km2(const SystemSpec& system, const Site& site, double target_agl_m);
-// Poisson flat-ground expectation 1 - exp(-sum_i a_i / A) for `band` (MSL bands use each site's
-// own ground as the flat ground level).
+// Poisson flat-ground expectation 1 - exp(-sum_i a_i / A) for `band` over all of `sites` (MSL
+// bands use each site's own ground as the flat ground level). compute_coverage passes only the
+// sites inside the area mask (sites_inside_area).
 double flat_expected_fraction(const std::vector<Site>& sites, const std::vector<SystemSpec>& systems,
                               const AltitudeBand& band, double area_km2);
+
+// The sites whose cell lies inside the area mask, in order.
+std::vector<Site> sites_inside_area(const std::vector<Site>& sites, const AreaMask& area);
+// Mean elevation of the valid cells inside the area mask (of all valid cells if it is empty):
+// the ground level of the flat-ground run.
+double mean_area_elevation_m(const Terrain& terrain, const AreaMask& area);
 
 // "agl" / "msl".
 const char* height_reference_name(HeightReference reference);

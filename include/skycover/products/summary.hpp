@@ -17,9 +17,11 @@ std::string band_tag(const AltitudeBand& band);
 std::string band_label(const AltitudeBand& band);
 
 // {"bands": [{"reference", "altitude_m", "covered_km2", "area_km2", "fraction", "multiplicity",
-//   "covered_km2_without_masking", "fraction_without_masking", "masking_loss_fraction",
-//   "flat_expected_fraction", "envelope_loss_fraction"}], "sites", "area_km2", "scenario_sha256",
-//   "version", "seed"}; absent optional values are null.
+//   "covered_km2_without_masking", "fraction_without_masking", "flat_expected_fraction",
+//   "flat_same_sites_fraction", "placement_loss_fraction", "relief_envelope_loss_fraction",
+//   "masking_loss_fraction"}], "sites", "sites_in_area", "flat_ground_msl_m", "area_km2",
+//   "scenario_sha256", "version", "seed"}; absent optional values are null. Fractions are shares
+//   of the area (0..1); see coverage.hpp for the loss decomposition.
 nlohmann::json coverage_json(const CoverageResult& result, const RunInfo& run);
 nlohmann::json band_json(const BandCoverage& band);
 // One row per band; multiplicity as "n0;n1;n2;...".

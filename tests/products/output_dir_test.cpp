@@ -1,0 +1,138 @@
+// Product folders appear whole or not at all (include/skycover/products/output_dir.hpp).
+#include "skycover/products/output_dir.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "skycover/core/atomic_file.hpp"
+#include "skycover/products/coverage_run.hpp"
+#include "skycover/products/demo.hpp"
+#include "skycover/scenario/scenario.hpp"
+#include "test_support.hpp"
+
+namespace skycover {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* kScenario = R"(
+[terrain]
+synthetic = { width = 80, height = 80, cell_m = 100, relief_m = 300, seed = 3 }
+[[systems]]
+name = "igla-s"
+preset = "igla-s"
+[[deployments]]
+system = "igla-s"
+hypothesis = "uniform"
+count = 3
+seed = 5
+[analysis]
+bands_agl_m = [50]
+)";
+
+std::vector<std::string> entries(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+PreparedScenario prepared(const fs::path& dir) {
+  ScenarioParse parsed = parse_scenario_text(kScenario, dir / "s.toml");
+  EXPECT_TRUE(parsed.scenario.has_value());
+  auto p = prepare_scenario(*parsed.scenario);
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  return std::move(p).value();
+}
+
+CoverageRunSettings settings(const fs::path& out) {
+  CoverageRunSettings s;
+  s.out_dir = out;
+  s.title = "test";
+  s.show_progress = false;
+  s.threads = 1;
+  return s;
+}
+
+TEST(StagedOutputDir, UncommittedLeavesNothingCommittedAppearsWhole) {
+  test::TempDir tmp;
+  const fs::path target = tmp.path() / "out";
+  {
+    auto d = StagedOutputDir::open(target);
+    ASSERT_TRUE(d.ok()) << d.status().message();
+    EXPECT_FALSE(d->in_place());
+    ASSERT_TRUE(write_file_atomic(d->path() / "a.txt", "a").ok());
+    EXPECT_FALSE(fs::exists(target));
+  }
+  EXPECT_TRUE(entries(tmp.path()).empty());  // no target, no staging sibling
+  {
+    auto d = StagedOutputDir::open(target);
+    ASSERT_TRUE(d.ok());
+    ASSERT_TRUE(write_file_atomic(d->path() / "a.txt", "a").ok());
+    ASSERT_TRUE(d->commit().ok());
+  }
+  EXPECT_EQ(entries(tmp.path()), std::vector<std::string>{"out"});
+  EXPECT_EQ(entries(target), std::vector<std::string>{"a.txt"});
+  // A non-empty target is written in place (other files kept).
+  auto d = StagedOutputDir::open(target);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->in_place());
+  ASSERT_TRUE(write_file_atomic(d->path() / "b.txt", "b").ok());
+  ASSERT_TRUE(d->commit().ok());
+  EXPECT_EQ(entries(target), (std::vector<std::string>{"a.txt", "b.txt"}));
+}
+
+TEST(StagedOutputDir, CoverageFailureHalfWayLeavesNoPartialFolder) {
+  test::TempDir tmp;
+  const PreparedScenario p = prepared(tmp.path());
+  // A hillshade of the wrong size makes the map step fail after summary.json and the first
+  // raster have been written.
+  const std::vector<std::uint8_t> bad_shade(7, 0);
+  CoverageRunSettings s = settings(tmp.path() / "out");
+  s.hillshade = &bad_shade;
+  auto r = coverage_command(p, s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(entries(tmp.path()).empty()) << "left: " << (entries(tmp.path()).empty() ? "" : entries(tmp.path())[0]);
+  // The same run without the fault writes the whole folder, manifest included, and no sibling.
+  s.hillshade = nullptr;
+  auto ok = coverage_command(p, s);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(entries(tmp.path()), std::vector<std::string>{"out"});
+  EXPECT_TRUE(fs::exists(tmp.path() / "out" / "manifest.json"));
+  EXPECT_TRUE(fs::exists(tmp.path() / "out" / "report.html"));
+  EXPECT_TRUE(fs::exists(tmp.path() / "out" / "summary.json"));
+}
+
+TEST(Demo, SmokeFlatColumnIsThePoissonFormulaForItsNAndA) {
+  test::TempDir tmp;
+  DemoOptions o;
+  o.out_dir = tmp.path() / "demo";
+  o.smoke = true;
+  o.threads = 2;
+  o.show_progress = false;
+  auto r = run_demo(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->report, tmp.path() / "demo" / "report.html");
+  EXPECT_EQ(entries(tmp.path()), std::vector<std::string>{"demo"});
+  const BandCoverage& low = r->runs.front().result.bands.front();
+  ASSERT_EQ(low.band.reference, HeightReference::kAgl);
+  // Igla-S preset: 6,000 m slant range, 500 m minimum range, launcher 2 m above ground: the reach
+  // is the disk of r^2 = 6000^2 - dz^2 less the inner disk of 500^2 - dz^2, dz = h - 2.
+  const double dz = low.band.altitude_m - 2;
+  const double a_km2 = std::numbers::pi * ((6000.0 * 6000.0 - dz * dz) - std::max(0.0, 500.0 * 500.0 - dz * dz)) * 1e-6;
+  ASSERT_EQ(r->runs.front().result.sites_in_area, r->sites);
+  EXPECT_NEAR(*low.flat_expected_fraction, 1 - std::exp(-r->sites * a_km2 / r->area_km2), 1e-9);
+  // The report states that computed value, not a fixed one.
+  const auto html = read_file(r->report);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find(fmt::format("({:.1f} % at", *low.flat_expected_fraction * 100)), std::string::npos);
+  // The three losses add up to the gap.
+  EXPECT_NEAR(*low.placement_loss_fraction + *low.relief_envelope_loss_fraction + *low.masking_loss_fraction,
+              *low.flat_expected_fraction - low.fraction, 1e-12);
+}
+
+}  // namespace
+}  // namespace skycover
