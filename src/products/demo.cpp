@@ -218,7 +218,7 @@ void add_headline_table(HtmlReport& report, const DemoOutcome& o) {
   const BandCoverage& low = first.bands.front();
   report.paragraph(fmt::format(
       "Reading it: the flat-ground column is the claim's quick check, 1 - exp(-N pi r^2 / A) for these {} sites over "
-      "{:.0f} km2 ({:.1f} % at {}; the claim's own figure is about 46 % near the ground). Over this real terrain, the "
+      "{:.0f} km2, the claim's density: {:.1f} % at {}. Over this real terrain, the "
       "sites placed uniformly at random can engage a target at {} over {:.1f} % of the area. Of the gap, "
       "{:.1f} points are placement and area edges (the same sites on flat ground reach {:.1f} %), {:.1f} points the "
       "envelope over real relief, and {:.1f} points terrain masking.{}",

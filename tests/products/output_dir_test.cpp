@@ -128,7 +128,7 @@ TEST(Demo, SmokeFlatColumnIsThePoissonFormulaForItsNAndA) {
   // The report states that computed value, not a fixed one.
   const auto html = read_file(r->report);
   ASSERT_TRUE(html.ok());
-  EXPECT_NE(html->find(fmt::format("({:.1f} % at", *low.flat_expected_fraction * 100)), std::string::npos);
+  EXPECT_NE(html->find(fmt::format("density: {:.1f} % at", *low.flat_expected_fraction * 100)), std::string::npos);
   // The three losses add up to the gap.
   EXPECT_NEAR(*low.placement_loss_fraction + *low.relief_envelope_loss_fraction + *low.masking_loss_fraction,
               *low.flat_expected_fraction - low.fraction, 1e-12);
