@@ -246,8 +246,9 @@ void add_claim_check_explanation(HtmlReport& report) {
 area A, each reaching a target at height h within a horizontal radius r<sub>h</sub> = sqrt(R<sup>2</sup> - h<sup>2</sup>)
 (R: maximum slant range), the expected covered share is the Poisson coverage formula
 1 - exp(-N &pi; r<sub>h</sub><sup>2</sup> / A). For the public claim (5,000 Igla-S, R = 6 km, A = 916,000 km<sup>2</sup>)
-that is about 46&nbsp;% near the ground and 34&nbsp;% at 3,500 m. Every result must stay at or below it: terrain can only
-remove coverage.</p>
+that is about 46&nbsp;% near the ground and 34&nbsp;% at 3,500 m. Terrain masking can only remove coverage; the
+placement and the relief can shift it either way (below), so a result above the formula means sites spread better
+than random or launchers on high ground, not an error.</p>
 <p><b>Where the loss goes.</b> The engagement union is computed three times: with line of sight over the real
 terrain (the result), with line of sight assumed clear over the real terrain, and with line of sight clear for the
 same sites on flat ground (every cell and every site at one height, the mean elevation of the area). The gap between
