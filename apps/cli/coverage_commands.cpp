@@ -102,7 +102,7 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exi
 void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& command_line) {
   auto ca = std::make_shared<CoverageArgs>();
   auto* cov = app.add_subcommand("coverage", "Coverage per altitude band: summary, GeoTIFFs, polygons, maps, report");
-  cov->add_option("SCENARIO", ca->scenario, "Scenario file (TOML)")->required()->check(CLI::ExistingFile);
+  cov->add_option("SCENARIO", ca->scenario, "Scenario file (TOML)")->required();
   cov->add_option("--out", ca->out, "Output directory (default: the scenario's [output] dir)");
   cov->add_option("--threads", ca->threads, "Worker threads (0 = all cores; results identical for any value)")
       ->check(CLI::Range(0, 4096));
@@ -112,7 +112,7 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
   auto sa = std::make_shared<SweepArgs>();
   auto* sweep = app.add_subcommand(
       "sweep", "Coverage against site count: overrides the first deployment's hypothesis and count (seed kept)");
-  sweep->add_option("SCENARIO", sa->scenario, "Scenario file (TOML)")->required()->check(CLI::ExistingFile);
+  sweep->add_option("SCENARIO", sa->scenario, "Scenario file (TOML)")->required();
   sweep->add_option("--counts", sa->counts, "Site counts, e.g. 50,500,5000")->required()->delimiter(',')
       ->check(CLI::Range(0, 1000000));
   sweep->add_option("--hypotheses", sa->hypotheses, "uniform,clustered,high_ground (default: the deployment's own)")
@@ -126,8 +126,7 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
   auto out = std::make_shared<std::string>("skycover-demo");
   auto* demo = app.add_subcommand("demo", "Built-in scenario: the 5,000 Igla-S claim at equal density on real terrain");
   demo->add_option("--out", *out, "Output directory (default: skycover-demo)");
-  demo->add_option("--dem", *dem, "Use this DEM (heights in feet) instead of the bundled Trinidad DEM")
-      ->check(CLI::ExistingFile);
+  demo->add_option("--dem", *dem, "Use this DEM (heights in feet) instead of the bundled Trinidad DEM");
   demo->add_flag("--smoke", da->smoke, "Small and fast variant (bundled crop, 300 m cells, short sweep)");
   demo->add_option("--threads", da->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 4096));
   demo->callback([da, dem, out, command_line, &exit_code] {

@@ -43,7 +43,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 1;
+    // --help and --version arrive here as "errors" with exit code 0: CLI11 prints them.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    // Usage errors read like every other error. File arguments are not checked here (no
+    // CLI::ExistingFile): the library reports a missing file as an I/O error (exit 3).
+    fmt::print(stderr, "skycover: error: {}\nRun with --help for more information.\n", e.what());
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "skycover: internal error: {} (please report this with the command you ran)\n", e.what());
     return 4;

@@ -11,19 +11,9 @@ namespace skycover::cli {
 
 namespace {
 
-std::string_view hypothesis_name(Hypothesis h) {
-  switch (h) {
-    case Hypothesis::kUniform: return "uniform";
-    case Hypothesis::kClustered: return "clustered";
-    case Hypothesis::kHighGround: return "high_ground";
-    case Hypothesis::kGrid: return "grid";
-    case Hypothesis::kFile: return "file";
-  }
-  return "?";
-}
-
 int validate(const std::string& file, bool quick) {
   const auto parsed = parse_scenario_file(file);
+  if (Status st = scenario_read_status(parsed, file); !st.ok()) return report(st);
   if (!parsed.scenario) {
     for (const auto& d : parsed.diagnostics) fmt::print(stderr, "{}\n", d.to_string());
     fmt::print(stderr, "skycover: {} problem{} in {}\n", parsed.diagnostics.size(),

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "validators.hpp"
 #include "skycover/terrain/synthetic.hpp"
 #include "skycover/terrain/terrain.hpp"
 
@@ -16,14 +17,18 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
   auto* synth = terrain->add_subcommand("synth", "Write a seeded fractal DEM (float32 GeoTIFF, metres)");
   synth->add_option("--width", params->width, "Columns")->required()->check(CLI::Range(2, 100000));
   synth->add_option("--height", params->height, "Rows")->required()->check(CLI::Range(2, 100000));
-  synth->add_option("--cell-m", params->cell_size_m, "Cell size (m)")->required()->check(CLI::PositiveNumber);
-  synth->add_option("--relief-m", params->relief_m, "Peak-to-trough relief (m)")->required()->check(CLI::NonNegativeNumber);
+  synth->add_option("--cell-m", params->cell_size_m, "Cell size (m)")->required()->check(positive_number());
+  synth->add_option("--relief-m", params->relief_m, "Peak-to-trough relief (m)")->required()->check(non_negative_number());
   synth->add_option("--seed", params->seed, "Random seed")->required();
   synth->add_option("--roughness", params->roughness, "fBm gain per octave (0.3 smooth .. 0.7 rugged)")
       ->check(CLI::Range(0.05, 0.95));
   synth->add_option("--epsg", params->epsg, "Projected CRS to georeference with (metres)");
   synth->add_option("--out", *out, "Output GeoTIFF")->required();
   synth->callback([params, out, &exit_code] {
+    if (Status st = check_synthetic_size(*params, "--width x --height"); !st.ok()) {
+      exit_code = report(st);
+      return;
+    }
     const Terrain t = make_synthetic_terrain(*params);
     exit_code = report(write_terrain(*out, t));
     if (exit_code == 0) fmt::print("wrote {} ({}x{} cells of {} m)\n", *out, t.width(), t.height(), t.cell_size_m());

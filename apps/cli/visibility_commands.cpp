@@ -8,6 +8,7 @@
 #include <ogr_spatialref.h>
 
 #include "commands.hpp"
+#include "validators.hpp"
 #include "skycover/terrain/gdal_support.hpp"
 #include "skycover/terrain/terrain.hpp"
 #include "skycover/visibility/viewshed.hpp"
@@ -122,8 +123,8 @@ void add_visibility_commands(CLI::App& app, int& exit_code) {
       ->required()
       ->allow_extra_args(false);
   v->add_option("--site-crs", a->site_crs, "CRS of --site, e.g. EPSG:4326 (x = longitude, y = latitude)");
-  v->add_option("--height-agl-m", a->height_agl_m, "Eye height above the site's ground (m)")->check(CLI::NonNegativeNumber);
-  v->add_option("--max-range-m", a->max_range_m, "Horizontal radius to compute (m)")->check(CLI::PositiveNumber);
+  v->add_option("--height-agl-m", a->height_agl_m, "Eye height above the site's ground (m)")->check(non_negative_number());
+  v->add_option("--max-range-m", a->max_range_m, "Horizontal radius to compute (m)")->check(positive_number());
   v->add_option("--refraction-k", a->refraction_k, "Refraction coefficient k (drop = d^2 (1-k) / 2R)")
       ->check(CLI::Range(-1.0, 1.0));
   v->add_flag("--feet", a->feet, "DEM elevations are in feet");

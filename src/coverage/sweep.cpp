@@ -4,17 +4,6 @@
 
 namespace skycover {
 
-std::string_view hypothesis_name(Hypothesis h) {
-  switch (h) {
-    case Hypothesis::kUniform: return "uniform";
-    case Hypothesis::kClustered: return "clustered";
-    case Hypothesis::kHighGround: return "high_ground";
-    case Hypothesis::kGrid: return "grid";
-    case Hypothesis::kFile: return "file";
-  }
-  return "unknown";
-}
-
 Result<Hypothesis> parse_hypothesis(std::string_view name, std::string_view context) {
   for (Hypothesis h : {Hypothesis::kUniform, Hypothesis::kClustered, Hypothesis::kHighGround}) {
     if (name == hypothesis_name(h)) return h;

@@ -156,10 +156,6 @@ ShotStatistics shot_statistics(std::vector<Shot> shots) {
   return st;
 }
 
-Result<double> kill_probability(const SystemSpec& system, TargetClass target_class) {
-  return require_pk(system, target_class);  // the systems stage owns the wording of the error
-}
-
 namespace {
 
 struct Box {
@@ -198,16 +194,24 @@ void windows_for_site(int site_index, const Site& site, const SystemSpec& sys, c
                       const VisibilityModel& model, const ExposureOptions& opt, std::vector<EngagementWindow>& out,
                       Status& status) {
   const double reach = sys.max_range_m;
+  // Ranges, line of sight and intercepts all from the launcher's cell centre (site.hpp).
+  const auto launcher = launcher_position(site, terrain);
+  if (!launcher || std::isnan(launcher->ground_msl_m)) {
+    status = Status::OutOfRange(fmt::format("site '{}' ({}, {}) lies off the terrain or on nodata", site.id, site.x_m,
+                                            site.y_m));
+    return;
+  }
+  const double sx = launcher->x_m, sy = launcher->y_m;
   std::vector<int> candidates;
   for (int t = 0; t < static_cast<int>(tracks.size()); ++t) {
-    if (!index[t].all.near(site.x_m, site.y_m, reach)) continue;
+    if (!index[t].all.near(sx, sy, reach)) continue;
     bool any = false;
     for (std::size_t b = 0; b < index[t].blocks.size() && !any; ++b) {
-      if (!index[t].blocks[b].near(site.x_m, site.y_m, reach)) continue;
+      if (!index[t].blocks[b].near(sx, sy, reach)) continue;
       const int n = static_cast<int>(tracks[t].samples.size());
       for (int i = static_cast<int>(b) * kBlock; i < std::min(n, static_cast<int>(b + 1) * kBlock); ++i) {
         const auto& s = tracks[t].samples[i];
-        if (std::hypot(s.x_m - site.x_m, s.y_m - site.y_m) <= reach) {
+        if (std::hypot(s.x_m - sx, s.y_m - sy) <= reach) {
           any = true;
           break;
         }
@@ -220,7 +224,7 @@ void windows_for_site(int site_index, const Site& site, const SystemSpec& sys, c
   std::optional<ViewshedWindow> vs;
   if (opt.terrain_masking) {
     // Pad by a cell diagonal so every cell holding a sample within `reach` lies in the window.
-    const Observer obs{site.x_m, site.y_m, site.height_agl_m, reach + terrain.cell_size_m() * 1.5};
+    const Observer obs{sx, sy, site.height_agl_m, reach + terrain.cell_size_m() * 1.5};
     auto r = opt.use_reference_viewshed ? viewshed_reference(terrain, obs, model) : viewshed(terrain, obs, model);
     if (!r.ok()) {
       status = r.status();
@@ -228,18 +232,18 @@ void windows_for_site(int site_index, const Site& site, const SystemSpec& sys, c
     }
     vs = std::move(r).value();
   }
-  const LauncherGeometry lg{site.ground_msl_m, site.eye_msl_m()};
-  const LauncherPoint eye{site.x_m, site.y_m, site.eye_msl_m()};
+  const LauncherGeometry lg{launcher->ground_msl_m, launcher->eye_msl_m};
+  const LauncherPoint eye{sx, sy, launcher->eye_msl_m};
   std::vector<std::uint8_t> flags;
   for (int t : candidates) {
     const auto& tr = tracks[t];
     const int n = static_cast<int>(tr.samples.size());
     flags.assign(n, 0);
     for (std::size_t b = 0; b < index[t].blocks.size(); ++b) {
-      if (!index[t].blocks[b].near(site.x_m, site.y_m, reach)) continue;
+      if (!index[t].blocks[b].near(sx, sy, reach)) continue;
       for (int i = static_cast<int>(b) * kBlock; i < std::min(n, static_cast<int>(b + 1) * kBlock); ++i) {
         const auto& s = tr.samples[i];
-        const double d = std::hypot(s.x_m - site.x_m, s.y_m - site.y_m);
+        const double d = std::hypot(s.x_m - sx, s.y_m - sy);
         if (d > reach || !in_envelope(sys, lg, s.ground_msl_m, d, s.z_msl_m)) continue;
         if (vs) {
           const auto cell = terrain.cell_of(s.x_m, s.y_m);
@@ -342,7 +346,7 @@ Result<std::vector<TrackExposure>> analyse_exposure(const std::vector<Track>& tr
         const int i = launch_sample_for(win, track, free_at);
         if (i < 0) break;
         if (!pk) {
-          auto p = kill_probability(sys, track.target_class);
+          auto p = require_pk(sys, track.target_class);
           if (!p.ok())
             return Status::Invalid(fmt::format("track '{}' ({}), site '{}': {}", track.id,
                                                to_string(track.target_class), sites[s].id, p.status().message()));

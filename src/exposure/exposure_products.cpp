@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "skycover/core/atomic_file.hpp"
+#include "skycover/core/csv.hpp"
 
 namespace skycover {
 namespace fs = std::filesystem;
@@ -17,21 +18,6 @@ std::string safe_file_stem(const std::string& id) {
   if (out.empty() || out.front() == '.') out.insert(out.begin(), '_');
   return out;
 }
-
-namespace {
-
-// CSV field: quoted when it holds a comma, quote or newline (RFC 4180).
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + '"';
-}
-
-}  // namespace
 
 std::string exposure_csv(const ExposureInputs& in, int track) {
   const auto& tr = (*in.tracks)[track];

@@ -13,6 +13,7 @@
 #include <ogrsf_frmts.h>
 
 #include "skycover/core/atomic_file.hpp"
+#include "skycover/core/csv.hpp"
 #include "skycover/terrain/gdal_support.hpp"
 
 namespace skycover {
@@ -35,10 +36,6 @@ struct CtDeleter {
   void operator()(OGRCoordinateTransformation* ct) const { OGRCoordinateTransformation::DestroyCT(ct); }
 };
 using CtPtr = std::unique_ptr<OGRCoordinateTransformation, CtDeleter>;
-
-struct DatasetCloser {
-  void operator()(GDALDataset* ds) const { GDALClose(ds); }
-};
 
 // Transform waypoints from `src` into the terrain CRS in place. No-op when src is unset.
 Status reproject(std::vector<TrackWaypoint>& pts, const OGRSpatialReference* src, const std::string& terrain_crs_wkt,
@@ -81,29 +78,50 @@ Result<std::vector<TrackWaypoint>> read_vector_track(const TrackSpec& spec, cons
   ensure_gdal();
   const fs::path& path = *spec.file;
   const std::string what = fmt::format("{}: file {}", track_label(spec), path.string());
-  std::unique_ptr<GDALDataset, DatasetCloser> ds(
+  DatasetPtr ds(
       GDALDataset::Open(path.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
   if (!ds) {
     return Status::Invalid(fmt::format("{}: not a readable vector file ({}); use GeoJSON with a LineString, or CSV "
                                        "with columns x,y[,altitude_m][,speed_mps]",
                                        what, last_gdal_error()));
   }
+  // One track = one line feature. Several features (or the parts of a MultiLineString that do
+  // not meet end to start) are separate lines: joining them would invent a leg between them
+  // that nobody flew, so it is an error instead of a guess (docs/exposure.md, "Track files").
   std::vector<TrackWaypoint> pts;
   const OGRSpatialReference* file_srs = nullptr;
+  int line_features = 0;
   for (OGRLayer* layer : ds->GetLayers()) {
     if (!file_srs) file_srs = layer->GetSpatialRef();
     for (const auto& feature : *layer) {
       const OGRGeometry* g = feature->GetGeometryRef();
       if (!g) continue;
-      switch (wkbFlatten(g->getGeometryType())) {
-        case wkbLineString: append_line(*g->toLineString(), pts); break;
-        case wkbMultiLineString:
-          for (const OGRLineString* part : *g->toMultiLineString()) append_line(*part, pts);
-          break;
-        default:
+      const auto type = wkbFlatten(g->getGeometryType());
+      if (type != wkbLineString && type != wkbMultiLineString)
+        return Status::Invalid(fmt::format(
+            "{}: feature {} has geometry type {}, expected LineString or MultiLineString", what,
+            static_cast<long long>(feature->GetFID()), OGRGeometryTypeToName(g->getGeometryType())));
+      if (++line_features > 1)
+        return Status::Invalid(fmt::format(
+            "{}: holds more than one line feature; a track file must hold exactly one LineString (or one "
+            "MultiLineString whose parts join end to start), since joining separate lines would invent legs "
+            "between them. Put each line in its own file and its own [[tracks]] entry, or merge them into one "
+            "LineString",
+            what));
+      if (type == wkbLineString) {
+        append_line(*g->toLineString(), pts);
+        continue;
+      }
+      int part = 0;
+      for (const OGRLineString* line : *g->toMultiLineString()) {
+        if (part > 0 && !pts.empty() && line->getNumPoints() > 0 &&
+            (line->getX(0) != pts.back().x_m || line->getY(0) != pts.back().y_m))
           return Status::Invalid(fmt::format(
-              "{}: feature {} has geometry type {}, expected LineString or MultiLineString", what,
-              static_cast<long long>(feature->GetFID()), OGRGeometryTypeToName(g->getGeometryType())));
+              "{}: MultiLineString part {} starts at ({}, {}) but part {} ends at ({}, {}); only parts that join "
+              "end to start form one track. Split the parts into separate [[tracks]] entries, or close the gap",
+              what, part + 1, line->getX(0), line->getY(0), part, pts.back().x_m, pts.back().y_m));
+        append_line(*line, pts);
+        ++part;
       }
     }
   }
@@ -124,30 +142,12 @@ Result<std::vector<TrackWaypoint>> read_vector_track(const TrackSpec& spec, cons
   return pts;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '"')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split_csv(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= line.size(); ++i) {
-    if (i == line.size() || line[i] == ',') {
-      out.push_back(trim(line.substr(start, i - start)));
-      start = i + 1;
-    }
-  }
-  return out;
-}
-
 // CSV waypoints. Parsed by hand (not OGR) so errors can name the line and column.
 Result<std::vector<TrackWaypoint>> read_csv_track(const TrackSpec& spec, const std::string& terrain_crs_wkt) {
   const fs::path& path = *spec.file;
   SKYCOVER_ASSIGN_OR_RETURN(std::string text, read_file(path));
   const std::string file = path.string();
-  std::istringstream in(text);
+  std::istringstream in(std::string(strip_utf8_bom(text)));
   std::string line;
   int lineno = 0;
   int cx = -1, cy = -1, calt = -1, cspeed = -1;
@@ -155,9 +155,9 @@ Result<std::vector<TrackWaypoint>> read_csv_track(const TrackSpec& spec, const s
   std::vector<TrackWaypoint> pts;
   while (std::getline(in, line)) {
     ++lineno;
-    std::string_view lv = trim(line);
+    std::string_view lv = trim_csv_field(line);
     if (lv.empty() || lv.front() == '#') continue;
-    auto cols = split_csv(lv);
+    auto cols = split_csv_line(lv);
     if (!have_header) {
       for (int i = 0; i < static_cast<int>(cols.size()); ++i) {
         if (cols[i] == "x") cx = i;

@@ -10,19 +10,18 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "skycover/core/random.hpp"
+
 namespace skycover {
+
+// Chaining SplitMix64 over (seed, trial, shot) gives a stateless counter-based stream.
+double raid_uniform(std::uint64_t seed, std::uint64_t trial, std::uint64_t shot) {
+  return unit_from_hash(splitmix64(splitmix64(seed ^ splitmix64(trial)) ^ splitmix64(shot)));
+}
+
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer; chaining it over
-// (seed, trial, shot) gives a stateless counter-based stream.
-constexpr std::uint64_t mix(std::uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 enum EventKind : int { kIntercept = 0, kLaunch = 1 };  // intercepts first at equal times
 
@@ -86,7 +85,6 @@ TrialOutcome simulate(const RaidPlan& plan, std::uint64_t seed, std::uint64_t tr
   s.dead_at.assign(plan.targets.size(), kInf);
   s.missiles.assign(plan.missiles.begin(), plan.missiles.end());
   s.heap.clear();
-  const std::uint64_t trial_key = mix(seed ^ mix(trial));
   std::uint64_t shot = 0;
   // Sites join when their first opportunity opens (plan.activation, sorted by time then site)
   // instead of all being pushed at the start: the heap then holds only the sites in play, which
@@ -113,8 +111,7 @@ TrialOutcome simulate(const RaidPlan& plan, std::uint64_t seed, std::uint64_t tr
       }
       const EngagementWindow& w = plan.windows[op.window];
       const double intercept = w.intercept_s[e.b - w.first_launch_sample] + op.offset_s;
-      const std::uint64_t h = mix(trial_key ^ mix(shot++));
-      const double u = static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+      const double u = raid_uniform(seed, trial, shot++);
       --s.missiles[e.site];
       if (site_use) ++(*site_use)[e.site];
       s.heap.push_back({intercept, kIntercept, e.site, op.target, u < op.pk ? 1 : 0});
@@ -148,10 +145,6 @@ int percentile(const std::vector<std::int64_t>& hist, std::int64_t n, double q) 
 
 }  // namespace
 
-double raid_uniform(std::uint64_t seed, std::uint64_t trial, std::uint64_t shot) {
-  const std::uint64_t h = mix(mix(seed ^ mix(trial)) ^ mix(shot));
-  return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
-}
 
 Result<RaidPlan> plan_raid(const std::vector<Track>& tracks, const std::vector<EngagementWindow>& windows,
                            const std::vector<Site>& sites, const std::vector<SystemSpec>& systems,
@@ -174,7 +167,7 @@ Result<RaidPlan> plan_raid(const std::vector<Track>& tracks, const std::vector<E
     if (w.intercept_s.empty()) continue;
     const Track& tr = tracks[w.track];
     const SystemSpec& sys = systems[sites[w.site].system_index];
-    auto pk = kill_probability(sys, tr.target_class);
+    auto pk = require_pk(sys, tr.target_class);
     if (!pk.ok())
       return Status::Invalid(fmt::format("track '{}' ({}), site '{}': {}", tr.id, to_string(tr.target_class),
                                          sites[w.site].id, pk.status().message()));

@@ -3,21 +3,12 @@
 #include <fmt/format.h>
 
 #include "skycover/core/atomic_file.hpp"
+#include "skycover/core/csv.hpp"
 
 namespace skycover {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + '"';
-}
 
 // Per track: trials x copies in which a target of that track survived.
 std::vector<std::int64_t> survived_per_track(const RaidResult& r, const RaidPlan& plan, std::size_t n_tracks) {

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "field_reader.hpp"
+#include "skycover/core/random.hpp"
 
 namespace skycover {
 namespace fs = std::filesystem;
@@ -43,13 +44,11 @@ std::string Diagnostic::to_string() const {
 
 namespace {
 
-// Mix a seed with a stream number (SplitMix64 finaliser) so that deployments without their own
-// seed still get distinct, reproducible streams derived from [analysis] seed.
+// Mix a seed with a stream number so that deployments without their own seed still get
+// distinct, reproducible streams derived from [analysis] seed. splitmix64 adds the golden
+// ratio once more, so this is finaliser(seed + golden * (stream + 1)), as it always was.
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (stream + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+  return splitmix64(seed + 0x9E3779B97F4A7C15ull * stream);
 }
 
 const std::vector<std::string> kTargetClasses(kTargetClassNames.begin(), kTargetClassNames.end());
@@ -83,6 +82,16 @@ void parse_terrain(ParseContext& ctx, const toml::table* t, Scenario& sc) {
     auto ox = sr.number("origin_x_m");
     auto oy = sr.number("origin_y_m");
     auto base = sr.number("base_elevation_m");
+    if (w && h) {
+      SyntheticTerrainParams size;
+      size.width = static_cast<int>(*w);
+      size.height = static_cast<int>(*h);
+      if (Status st = check_synthetic_size(size, "width x height"); !st.ok()) {
+        sr.error(DiagnosticKind::kRange, "width", st.message(),
+                 "lower width and height and raise cell_m to keep the extent (at most 400 M cells)");
+        w.reset();
+      }
+    }
     if (w && h && c && rel && seed) {
       p.width = static_cast<int>(*w);
       p.height = static_cast<int>(*h);
@@ -166,7 +175,6 @@ void parse_systems(ParseContext& ctx, TableReader& root, Scenario& sc) {
     }
     TableReader r(ctx, *node.as_table(), path, known);
     SystemSpec s;
-    bool ok = true;
     auto name = r.string("name", true, "add name = \"...\" (used by [[deployments]] system = ...)");
     auto preset = r.string("preset");
     bool has_preset = false;
@@ -180,11 +188,11 @@ void parse_systems(ParseContext& ctx, TableReader& root, Scenario& sc) {
         r.error(DiagnosticKind::kUnknownPreset, "preset", fmt::format("unknown preset '{}'", *preset),
                 fmt::format("{}known presets: {}", near ? fmt::format("did you mean \"{}\"? ", *near) : "",
                             fmt::join(preset_names(), ", ")));
-        ok = false;
       }
-    } else if (r.has("preset")) {
-      ok = false;  // type error already reported
     }
+    // Which envelope figures hold a usable value (from the user, or from a known preset), so each
+    // cross-field check below runs whenever its own two fields are valid, whatever the others.
+    std::set<std::string> usable;
     for (const auto& f : kFields) {
       const bool required = !has_preset && !r.has("preset");
       auto v = r.number(f.key, f.bounds, required,
@@ -195,24 +203,24 @@ void parse_systems(ParseContext& ctx, TableReader& root, Scenario& sc) {
         // A user figure replaces the preset's citation for it.
         std::erase_if(s.sources, [&](const Citation& c) { return c.figure == f.key; });
         s.sources.push_back({f.key, fmt::format("user: {}:{}", ctx.file, r.where(f.key).begin.line)});
-      } else if (r.has(f.key) || required) {
-        ok = false;
+        usable.insert(f.key);
+      } else if (has_preset && !r.has(f.key)) {
+        usable.insert(f.key);
       }
     }
+    auto both_usable = [&](const char* a, const char* b) { return usable.count(a) && usable.count(b); };
     if (auto m = r.integer("missiles_per_site", 1, 1000)) s.missiles_per_site = static_cast<int>(*m);
     // Cross-field consistency, reported at the "min" field.
-    if (ok && s.min_range_m >= s.max_range_m) {
+    if (both_usable("min_range_m", "max_range_m") && s.min_range_m >= s.max_range_m) {
       r.error(DiagnosticKind::kRange, "min_range_m",
               fmt::format("min_range_m ({}) must be less than max_range_m ({})", s.min_range_m, s.max_range_m),
               "check the two figures (metres, slant range)");
-      ok = false;
     }
-    if (ok && s.min_altitude_m >= s.max_altitude_m) {
+    if (both_usable("min_altitude_m", "max_altitude_m") && s.min_altitude_m >= s.max_altitude_m) {
       r.error(DiagnosticKind::kRange, "min_altitude_m",
               fmt::format("min_altitude_m ({}) must be less than max_altitude_m ({})", s.min_altitude_m,
                           s.max_altitude_m),
               "min_altitude_m is above the target's ground, max_altitude_m above the site's ground (metres)");
-      ok = false;
     }
     parse_pk(r, s);
     if (name) {
@@ -486,8 +494,10 @@ ScenarioParse parse_scenario_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ScenarioParse r;
+    std::error_code ec;
     r.diagnostics.push_back({DiagnosticKind::kMissingFile, path.string(), 0, 0, "",
-                             "cannot open the scenario file", "check the path"});
+                             fs::exists(path, ec) ? "cannot read the scenario file" : "the scenario file does not exist",
+                             "check the path"});
     return r;
   }
   std::ostringstream ss;
@@ -495,9 +505,18 @@ ScenarioParse parse_scenario_file(const fs::path& path) {
   return parse_scenario_text(ss.str(), path);
 }
 
+Status scenario_read_status(const ScenarioParse& parsed, const fs::path& path) {
+  // The file itself could not be read: an I/O error (exit 3), not a problem in its contents.
+  if (parsed.diagnostics.size() == 1 && parsed.diagnostics[0].kind == DiagnosticKind::kMissingFile &&
+      parsed.diagnostics[0].line == 0)
+    return Status::IoError(fmt::format("scenario {}: {}; check the path", path.string(), parsed.diagnostics[0].message));
+  return Status::Ok();
+}
+
 Result<Scenario> load_scenario(const fs::path& path) {
   auto parsed = parse_scenario_file(path);
   if (parsed.scenario) return std::move(*parsed.scenario);
+  SKYCOVER_RETURN_IF_ERROR(scenario_read_status(parsed, path));
   std::string msg = fmt::format("scenario {} has {} problem{}:", path.string(), parsed.diagnostics.size(),
                                 parsed.diagnostics.size() == 1 ? "" : "s");
   for (const auto& d : parsed.diagnostics) msg += "\n  " + d.to_string();

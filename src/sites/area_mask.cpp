@@ -19,13 +19,6 @@ std::int64_t AreaMask::inside_count() const {
   return n;
 }
 
-namespace {
-struct DatasetCloser {
-  void operator()(GDALDataset* d) const { GDALClose(d); }
-};
-using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
-}  // namespace
-
 Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std::filesystem::path>& polygon_path) {
   AreaMask mask;
   mask.geometry = terrain.geometry();

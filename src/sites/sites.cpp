@@ -15,23 +15,13 @@
 #include <ogrsf_frmts.h>
 #include <spdlog/spdlog.h>
 
+#include "skycover/core/csv.hpp"
+#include "skycover/core/random.hpp"
 #include "skycover/sites/site.hpp"
 #include "skycover/terrain/gdal_support.hpp"
 
 namespace skycover {
 namespace {
-
-std::uint64_t splitmix(std::uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-// Uniform double in [0, 1) from (seed, stream, index).
-double u01(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
-  const std::uint64_t h = splitmix(splitmix(splitmix(seed) ^ stream) ^ index);
-  return static_cast<double>(h >> 11) * 0x1.0p-53;
-}
 
 // Streams: one per use, so changing how one quantity is drawn never shifts another.
 enum Stream : std::uint64_t { kCell = 1, kOffX, kOffY, kCentre, kGauss1, kGauss2 };
@@ -303,25 +293,30 @@ Result<std::vector<Site>> grid_sites(const DeploymentSpec& spec, const Terrain& 
   return out;
 }
 
+// Per-site values read from a file obey the same bounds as the scenario's own
+// [[deployments]] height_agl_m (>= 0) and missiles (whole number 1..1000); see scenario.cpp.
+constexpr int kMaxMissilesPerSite = 1000;
+
+Status check_height_agl(double h, const std::string& where) {
+  if (h >= 0 && std::isfinite(h)) return Status::Ok();
+  return Status::Invalid(fmt::format("{}: height_agl_m is {}; it must be >= 0 (metres above the ground; the eye "
+                                     "cannot be underground)",
+                                     where, h));
+}
+
+Result<int> check_missiles(double m, const std::string& where) {
+  // Checked in double before any conversion: casting an out-of-range double to int is UB.
+  if (m >= 1 && m <= kMaxMissilesPerSite && m == std::floor(m)) return static_cast<int>(m);
+  return Status::Invalid(fmt::format("{}: missiles is {}; it must be a whole number from 1 to {}", where, m,
+                                     kMaxMissilesPerSite));
+}
+
 struct RawPoint {
   std::string id;
   double x = 0, y = 0;
   std::optional<double> height_agl_m;
   std::optional<int> missiles;
 };
-
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::istringstream ss(line);
-  while (std::getline(ss, cur, ',')) {
-    while (!cur.empty() && (cur.back() == ' ' || cur.back() == '\r' || cur.back() == '"')) cur.pop_back();
-    std::size_t b = 0;
-    while (b < cur.size() && (cur[b] == ' ' || cur[b] == '"')) ++b;
-    out.push_back(cur.substr(b));
-  }
-  return out;
-}
 
 // CSV with a header naming id, x, y and optionally height_agl_m, missiles (any order).
 Result<std::vector<RawPoint>> read_csv_points(const std::filesystem::path& path, const std::string& context) {
@@ -331,7 +326,8 @@ Result<std::vector<RawPoint>> read_csv_points(const std::filesystem::path& path,
   if (!std::getline(in, line))
     return Status::Invalid(fmt::format("{}: {} is empty; expected a header id,x,y[,height_agl_m][,missiles]", context,
                                        path.string()));
-  const auto header = split_csv(line);
+  const std::string header_line(strip_utf8_bom(line));
+  const auto header = split_csv_line(header_line);
   auto col = [&](std::string_view name) -> int {
     for (std::size_t i = 0; i < header.size(); ++i)
       if (header[i] == name) return static_cast<int>(i);
@@ -340,14 +336,16 @@ Result<std::vector<RawPoint>> read_csv_points(const std::filesystem::path& path,
   const int ci = col("id"), cx = col("x"), cy = col("y"), ch = col("height_agl_m"), cm = col("missiles");
   if (ci < 0 || cx < 0 || cy < 0)
     return Status::Invalid(fmt::format("{}: {} header must name the columns id, x, y (got '{}')", context,
-                                       path.string(), line));
+                                       path.string(), header_line));
   std::vector<RawPoint> pts;
   int lineno = 1;
   while (std::getline(in, line)) {
     ++lineno;
     if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
-    const auto f = split_csv(line);
-    auto field = [&](int c) -> std::string { return c >= 0 && c < static_cast<int>(f.size()) ? f[c] : std::string(); };
+    const auto f = split_csv_line(line);
+    auto field = [&](int c) -> std::string {
+      return c >= 0 && c < static_cast<int>(f.size()) ? std::string(f[c]) : std::string();
+    };
     auto num = [&](int c, const char* name) -> Result<double> {
       const std::string s = field(c);
       char* end = nullptr;
@@ -363,33 +361,28 @@ Result<std::vector<RawPoint>> read_csv_points(const std::filesystem::path& path,
     SKYCOVER_ASSIGN_OR_RETURN(p.y, num(cy, "y"));
     if (ch >= 0 && !field(ch).empty()) {
       SKYCOVER_ASSIGN_OR_RETURN(double h, num(ch, "height_agl_m"));
+      SKYCOVER_RETURN_IF_ERROR(check_height_agl(h, fmt::format("{}: {}:{}", context, path.string(), lineno)));
       p.height_agl_m = h;
     }
     if (cm >= 0 && !field(cm).empty()) {
       SKYCOVER_ASSIGN_OR_RETURN(double m, num(cm, "missiles"));
-      if (m < 1 || m != std::floor(m))
-        return Status::Invalid(fmt::format("{}: {}:{}: missiles must be a whole number >= 1", context, path.string(),
-                                           lineno));
-      p.missiles = static_cast<int>(m);
+      SKYCOVER_ASSIGN_OR_RETURN(p.missiles, check_missiles(m, fmt::format("{}: {}:{}", context, path.string(), lineno)));
     }
     pts.push_back(std::move(p));
   }
   return pts;
 }
 
-struct DatasetCloser {
-  void operator()(GDALDataset* d) const { GDALClose(d); }
-};
-
 // Points from any OGR vector (GeoJSON, GeoPackage, Shapefile...). Returns the layer CRS too.
 Result<std::vector<RawPoint>> read_vector_points(const std::filesystem::path& path, const std::string& context,
                                                  std::optional<OGRSpatialReference>& layer_srs) {
   ensure_gdal();
-  std::unique_ptr<GDALDataset, DatasetCloser> ds(static_cast<GDALDataset*>(
+  DatasetPtr ds(static_cast<GDALDataset*>(
       GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
   if (!ds) return Status::IoError(fmt::format("{}: cannot open {} as a vector file: {}", context, path.string(),
                                               last_gdal_error()));
   std::vector<RawPoint> pts;
+  int feature_index = 0;  // 0-based over the file, as GeoJSON viewers count "features[i]"
   for (OGRLayer* layer : ds->GetLayers()) {
     if (const auto* srs = layer->GetSpatialRef(); srs && !layer_srs) layer_srs = *srs;
     const OGRFeatureDefn* defn = layer->GetLayerDefn();
@@ -406,8 +399,17 @@ Result<std::vector<RawPoint>> read_vector_points(const std::filesystem::path& pa
                                                           : fmt::format("{}", feature->GetFID());
       p.x = geom->toPoint()->getX();
       p.y = geom->toPoint()->getY();
-      if (fh >= 0 && feature->IsFieldSetAndNotNull(fh)) p.height_agl_m = feature->GetFieldAsDouble(fh);
-      if (fm >= 0 && feature->IsFieldSetAndNotNull(fm)) p.missiles = feature->GetFieldAsInteger(fm);
+      const std::string where = fmt::format("{}: {}: feature {} (id '{}')", context, path.string(), feature_index, p.id);
+      if (fh >= 0 && feature->IsFieldSetAndNotNull(fh)) {
+        const double h = feature->GetFieldAsDouble(fh);
+        SKYCOVER_RETURN_IF_ERROR(check_height_agl(h, where));
+        p.height_agl_m = h;
+      }
+      if (fm >= 0 && feature->IsFieldSetAndNotNull(fm)) {
+        // As a double: GetFieldAsInteger would saturate or truncate 1e12 or 2.5 silently.
+        SKYCOVER_ASSIGN_OR_RETURN(p.missiles, check_missiles(feature->GetFieldAsDouble(fm), where));
+      }
+      ++feature_index;
       pts.push_back(std::move(p));
     }
   }
@@ -446,6 +448,31 @@ Result<std::vector<Site>> file_sites(const DeploymentSpec& spec, const GridGeome
 }
 
 }  // namespace
+
+std::optional<LauncherPosition> launcher_position(const Site& site, const Terrain& terrain) {
+  const auto cell = terrain.cell_of(site.x_m, site.y_m);
+  if (!cell) return std::nullopt;
+  const auto& g = terrain.geometry();
+  LauncherPosition p;
+  p.col = cell->first;
+  p.row = cell->second;
+  p.x_m = g.cell_center_x_m(p.col);
+  p.y_m = g.cell_center_y_m(p.row);
+  p.ground_msl_m = terrain.elevation_m(p.col, p.row);
+  p.eye_msl_m = p.ground_msl_m + site.height_agl_m;
+  return p;
+}
+
+std::string_view hypothesis_name(Hypothesis h) {
+  switch (h) {
+    case Hypothesis::kUniform: return "uniform";
+    case Hypothesis::kClustered: return "clustered";
+    case Hypothesis::kHighGround: return "high_ground";
+    case Hypothesis::kGrid: return "grid";
+    case Hypothesis::kFile: return "file";
+  }
+  return "unknown";
+}
 
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
                                      int default_missiles) {

@@ -5,6 +5,7 @@
 #include <cpl_error.h>
 #include <fmt/format.h>
 #include <gdal.h>
+#include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
 namespace skycover {
@@ -32,6 +33,10 @@ Result<OGRSpatialReference> parse_crs(const std::string& definition, const std::
   }
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   return srs;
+}
+
+void GdalDatasetCloser::operator()(GDALDataset* ds) const {
+  if (ds) GDALClose(ds);
 }
 
 }  // namespace skycover

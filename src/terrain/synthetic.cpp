@@ -8,22 +8,19 @@
 #include <ogr_spatialref.h>
 #include <tbb/parallel_for.h>
 
+#include "skycover/core/random.hpp"
+
 namespace skycover {
 namespace {
 
-// SplitMix64 finaliser: a stateless hash, so each lattice value depends only on
-// (seed, octave, i, j) and the surface is identical for any thread count.
-constexpr std::uint64_t mix(std::uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+// Each lattice value is a stateless hash of (seed, octave, i, j) (core/random.hpp), so the
+// surface is identical for any thread count.
+constexpr auto mix = splitmix64;
 
 double lattice(std::uint64_t seed, int octave, std::int64_t i, std::int64_t j) {
   const std::uint64_t h = mix(seed ^ mix(static_cast<std::uint64_t>(octave) ^ mix(static_cast<std::uint64_t>(i) ^
                                                                                  mix(static_cast<std::uint64_t>(j)))));
-  return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0) * 2.0 - 1.0;  // [-1, 1)
+  return unit_from_hash(h) * 2.0 - 1.0;  // [-1, 1)
 }
 
 double smoothstep(double t) { return t * t * t * (t * (t * 6 - 15) + 10); }  // Perlin's quintic fade
@@ -40,6 +37,16 @@ double value_noise(std::uint64_t seed, int octave, double u, double v) {
 }
 
 }  // namespace
+
+Status check_synthetic_size(const SyntheticTerrainParams& p, const std::string& context) {
+  const std::int64_t cells = std::int64_t{p.width} * p.height;
+  if (cells <= kMaxSyntheticCells) return Status::Ok();
+  return Status::Invalid(fmt::format("{}: {} x {} = {} cells is more than the {} synthetic cells allowed ({:.1f} GB "
+                                     "of elevations); use fewer, larger cells (raise the cell size and lower width "
+                                     "and height), or a real DEM",
+                                     context, p.width, p.height, cells, kMaxSyntheticCells,
+                                     static_cast<double>(cells) * sizeof(float) / 1e9));
+}
 
 Terrain make_synthetic_terrain(const SyntheticTerrainParams& p) {
   GridGeometry g;

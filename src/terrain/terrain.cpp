@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <memory>
 
@@ -62,13 +63,6 @@ int utm_epsg_for(double lon_deg, double lat_deg) {
 }
 
 namespace {
-
-struct GdalCloser {
-  void operator()(GDALDatasetH ds) const {
-    if (ds) GDALClose(ds);
-  }
-};
-using DatasetPtr = std::unique_ptr<std::remove_pointer_t<GDALDatasetH>, GdalCloser>;
 
 // Is this CRS projected with metre units (so cells can be used as they are)?
 bool is_metric_projected(const OGRSpatialReference& srs) {
@@ -170,11 +164,24 @@ void warn_if_wider_than_utm_zone(OGRCoordinateTransformation& to_lonlat, const s
 
 Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& options) {
   ensure_gdal();
-  DatasetPtr src(GDALOpen(path.string().c_str(), GA_ReadOnly));
-  if (!src) {
-    return Status::IoError(fmt::format("{}: cannot open as a raster DEM: {}", path.string(), last_gdal_error()));
+  // A missing or unreadable file is an I/O problem (exit 3); a readable file GDAL does not
+  // recognise as a raster is bad input (exit 2) and usually means the wrong path or format.
+  // GDAL virtual paths (/vsizip/..., /vsicurl/...) are not on the file system: let GDAL judge them.
+  const bool virtual_path = path.string().rfind("/vsi", 0) == 0;
+  std::error_code ec;
+  const bool missing = !virtual_path && !fs::exists(path, ec);
+  if (missing || (fs::is_regular_file(path, ec) && !std::ifstream(path, std::ios::binary))) {
+    return Status::IoError(fmt::format("{}: cannot read the DEM: {}; check the path (relative paths in a scenario "
+                                       "are relative to the scenario file)",
+                                       path.string(), missing ? "no such file" : "permission denied or unreadable"));
   }
-  auto* ds = GDALDataset::FromHandle(src.get());
+  DatasetPtr src(GDALDataset::FromHandle(GDALOpen(path.string().c_str(), GA_ReadOnly)));
+  if (!src) {
+    return Status::Invalid(fmt::format("{}: the file exists but GDAL cannot read it as a raster ({}); convert it with "
+                                       "gdal_translate, or check the path points to the DEM",
+                                       path.string(), last_gdal_error()));
+  }
+  GDALDataset* ds = src.get();
   if (ds->GetRasterCount() < 1) {
     return Status::Invalid(fmt::format("{}: has no raster band; a DEM needs elevations in band 1", path.string()));
   }
@@ -271,13 +278,13 @@ Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& opt
   if (!wopts) return Status::Internal(fmt::format("gdalwarp options rejected: {}", last_gdal_error()));
   GDALDatasetH in = src.get();
   int usage_error = 0;
-  DatasetPtr warped(GDALWarp("", nullptr, 1, &in, wopts.get(), &usage_error));
+  DatasetPtr warped(GDALDataset::FromHandle(GDALWarp("", nullptr, 1, &in, wopts.get(), &usage_error)));
   if (!warped) {
     return Status::Invalid(fmt::format("{}: reprojecting to {} failed: {}", path.string(),
                                        target.empty() ? "square cells" : target, last_gdal_error()));
   }
   // GDAL already converted nodata to NaN; read_band1 applies the unit factor.
-  auto terrain = read_band1(*GDALDataset::FromHandle(warped.get()), path, options.unit);
+  auto terrain = read_band1(*warped, path, options.unit);
   if (terrain.ok() && terrain->geometry().crs_wkt.empty() && !target.empty()) {
     return Status::Internal("warped DEM lost its CRS");
   }

@@ -299,10 +299,10 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     const Site& site = sites[i];
     const SystemSpec& sys = systems[site.system_index];
     const SystemTables& tab = *tables[site.system_index];
-    const auto [ec, er] = *terrain.cell_of(site.x_m, site.y_m);
-    // The eye stands on the terrain cell (the same ground the viewshed uses).
-    const double ground = terrain.elevation_m(ec, er);
-    const double eye = ground + site.height_agl_m;
+    // The eye stands on the terrain cell (launcher_position, shared with exposure and the viewshed).
+    const LauncherPosition lp = *launcher_position(site, terrain);
+    const int ec = lp.col, er = lp.row;
+    const double ground = lp.ground_msl_m, eye = lp.eye_msl_m;
     ThreadScratch& ts = scratch.local();
     const float* vis = nullptr;
     if (options.terrain_masking) {

@@ -22,6 +22,17 @@ inline Terrain flat_terrain(int w, int h, double cell_m, float elevation_m = 0.0
   return Terrain(g, std::vector<float>(static_cast<std::size_t>(w) * h, elevation_m));
 }
 
+// Flat terrain whose cell centres lie on whole multiples of cell_m (x in [-cell/2, (w - 1/2) cell],
+// y in [cell/2, (h + 1/2) cell]). A launcher stands on its cell centre (launcher_position), so
+// hand-derived geometry with sites at round coordinates needs them on cell centres.
+inline Terrain centred_flat_terrain(int w, int h, double cell_m, float elevation_m = 0.0f) {
+  Terrain t = flat_terrain(w, h, cell_m, elevation_m);
+  GridGeometry g = t.geometry();
+  g.origin_x_m = -0.5 * cell_m;
+  g.origin_y_m = (h + 0.5) * cell_m;
+  return Terrain(g, t.elevations_m());
+}
+
 // An illustrative short-range system: 500..6000 m slant, 5..3500 m, 5 s reaction, 500 m/s.
 inline SystemSpec test_system(double pk_cruise = 0.3) {
   SystemSpec s;

@@ -62,7 +62,9 @@ TEST(Exposure, TrueRuns) {
 // and when u t - x_s = v (t - t_L) (receding), i.e. t* = (v t_L - x_s) / (v - u).
 TEST(Exposure, HeadOnInterceptMatchesHandFormula) {
   const double u = 250, v = 500, xs = 10000;
-  auto s = run(flat_terrain(1000, 100, 20), {make_site(flat_terrain(1000, 100, 20), "s", xs, 1000, 10, 4)},
+  // The site on a cell centre: ranges are measured from the launcher's cell centre.
+  const Terrain t = test::centred_flat_terrain(1001, 100, 20);
+  auto s = run(t, {make_site(t, "s", xs, 1000, 10, 4)},
                {straight_track("head-on", 0, 1000, 20000, 1000, u, 10)}, no_masking());
   // Two windows: closing from 6000 m to the 500 m minimum range, then receding.
   ASSERT_EQ(s.windows.size(), 2u);
@@ -136,7 +138,7 @@ TEST(Exposure, InterceptQuadraticWithHeightDifference) {
 }
 
 TEST(Exposure, AboveCeilingNeverEngaged) {
-  const Terrain t = flat_terrain(500, 100, 20);
+  const Terrain t = test::centred_flat_terrain(500, 100, 20);  // sites on cell centres
   const std::vector<Site> sites = {make_site(t, "a", 5000, 1000), make_site(t, "b", 3000, 500)};
   // Ceiling 3,500 m above the site's ground: at 3,600 m AGL nothing; at 3,400 m the sites engage
   // (so the test can fail).

@@ -134,13 +134,13 @@ TEST(Track, GeoJsonLonLatReprojectedToUtm) {
 }
 
 
-TEST(Track, MultiLineStringPartsConcatenatedAndCrsNeedsATerrainCrs) {
+TEST(Track, ContiguousMultiLineStringPartsJoinAndCrsNeedsATerrainCrs) {
   const Terrain t = flat_terrain(100, 100, 20);  // local grid, no CRS
   test::TempDir dir;
   const auto path = dir.path() / "multi.geojson";
   std::ofstream(path) << R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{},)"
                          R"("geometry":{"type":"MultiLineString","coordinates":[[[100,100],[500,100]],)"
-                         R"([[500,400],[900,400]]]}}]})";
+                         R"([[500,100],[500,400],[900,400]]]}}]})";
   TrackSpec spec = straight_track("multi", 0, 0, 0, 0, 100, 20);
   spec.waypoints.clear();
   spec.file = path;
@@ -157,13 +157,63 @@ TEST(Track, MultiLineStringPartsConcatenatedAndCrsNeedsATerrainCrs) {
   wps = read_track_waypoints(spec, wkt);
   CPLFree(wkt);
   ASSERT_TRUE(wps.ok()) << wps.status().message();
-  ASSERT_EQ(wps->size(), 4u);
-  EXPECT_NEAR((*wps)[2].x_m, 500, 1e-9);
-  EXPECT_NEAR((*wps)[2].y_m, 400, 1e-9);
+  ASSERT_EQ(wps->size(), 5u);  // the shared vertex twice; sample_track drops the repeat
+  EXPECT_NEAR((*wps)[3].x_m, 500, 1e-9);
+  EXPECT_NEAR((*wps)[3].y_m, 400, 1e-9);
   auto tr = sample_track(spec, *wps, t);
   ASSERT_TRUE(tr.ok());
   EXPECT_NEAR(tr->length_m(), 400 + 300 + 400, 1e-9);
   EXPECT_NEAR(tr->duration_s(), 11.0, 1e-9);
+}
+
+// Joining separate lines would invent a leg nobody flew: several features, or MultiLineString
+// parts with a gap between them, are an error naming the file and the fix.
+TEST(Track, SeveralLineFeaturesOrDisjointPartsAreAnError) {
+  test::TempDir dir;
+  TrackSpec spec = straight_track("two", 0, 0, 0, 0, 100, 20);
+  spec.waypoints.clear();
+  spec.crs = "EPSG:32619";
+  OGRSpatialReference utm;
+  utm.importFromEPSG(32619);
+  char* wkt = nullptr;
+  utm.exportToWkt(&wkt);
+  const std::string terrain_wkt = wkt;
+  CPLFree(wkt);
+
+  spec.file = dir.path() / "two.geojson";
+  std::ofstream(*spec.file) << R"({"type":"FeatureCollection","features":[)"
+                               R"({"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[100,100],[500,100]]}},)"
+                               R"({"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[500,400],[900,400]]}}]})";
+  auto wps = read_track_waypoints(spec, terrain_wkt);
+  ASSERT_FALSE(wps.ok());
+  EXPECT_EQ(wps.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(wps.status().message().find("two.geojson"), std::string::npos) << wps.status().message();
+  EXPECT_NE(wps.status().message().find("more than one line feature"), std::string::npos) << wps.status().message();
+  EXPECT_NE(wps.status().message().find("[[tracks]]"), std::string::npos) << wps.status().message();
+
+  spec.file = dir.path() / "gap.geojson";
+  std::ofstream(*spec.file) << R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{},)"
+                               R"("geometry":{"type":"MultiLineString","coordinates":[[[100,100],[500,100]],)"
+                               R"([[500,400],[900,400]]]}}]})";
+  wps = read_track_waypoints(spec, terrain_wkt);
+  ASSERT_FALSE(wps.ok());
+  EXPECT_EQ(wps.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(wps.status().message().find("part 2 starts at (500, 400) but part 1 ends at (500, 100)"),
+            std::string::npos)
+      << wps.status().message();
+}
+
+TEST(Track, CsvWithUtf8ByteOrderMarkReadsItsHeader) {
+  test::TempDir dir;
+  const auto path = dir.path() / "bom.csv";
+  std::ofstream(path) << "\xEF\xBB\xBFx,y\n100,100\n1100,100\n";
+  const Terrain t = flat_terrain(100, 100, 20);
+  TrackSpec spec = straight_track("bom", 0, 0, 0, 0, 50, 20);
+  spec.waypoints.clear();
+  spec.file = path;
+  auto tr = load_track(spec, t);
+  ASSERT_TRUE(tr.ok()) << tr.status().message();
+  EXPECT_NEAR(tr->length_m(), 1000, 1e-9);
 }
 
 }  // namespace

@@ -427,5 +427,98 @@ TEST(Sites, BadCsvIsAnError) {
   EXPECT_NE(s2.status().message().find(":2: column y is 'oops'"), std::string::npos) << s2.status().message();
 }
 
+// ---- Site-file values obey the scenario's own bounds (height_agl_m >= 0, missiles 1..1000).
+
+Result<std::vector<Site>> csv_sites(const fs::path& dir, const std::string& text) {
+  std::ofstream(dir / "s.csv") << text;
+  auto t = test_terrain();
+  auto d = spec(Hypothesis::kFile, 0);
+  d.file = dir / "s.csv";
+  return make_sites(d, t, whole(t), 1);
+}
+
+std::string centre_row(const char* id, const std::string& extra) {
+  const auto g = test_terrain().geometry();
+  return fmt::format("{},{},{}{}\n", id, g.cell_center_x_m(5), g.cell_center_y_m(5), extra);
+}
+
+TEST(SiteFiles, CsvRejectsNegativeHeightNamingFileAndLine) {
+  test::TempDir dir;
+  auto s = csv_sites(dir.path(), "id,x,y,height_agl_m\n" + centre_row("a", ",3") + centre_row("b", ",-20"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidInput);
+  const auto& m = s.status().message();
+  EXPECT_NE(m.find("s.csv:3"), std::string::npos) << m;
+  EXPECT_NE(m.find("height_agl_m is -20"), std::string::npos) << m;
+}
+
+TEST(SiteFiles, CsvRejectsMissilesOutOfRangeOrFractional) {
+  test::TempDir dir;
+  // 1e12 used to pass ">= 1 and whole" and then overflow the int conversion (UB).
+  for (const char* bad : {"1e12", "1001", "0", "2.5", "-3"}) {
+    auto s = csv_sites(dir.path(), "id,x,y,missiles\n" + centre_row("a", std::string(",") + bad));
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.status().code(), StatusCode::kInvalidInput) << bad;
+    EXPECT_NE(s.status().message().find("s.csv:2: missiles is"), std::string::npos) << s.status().message();
+    EXPECT_NE(s.status().message().find("from 1 to 1000"), std::string::npos) << s.status().message();
+  }
+  auto ok = csv_sites(dir.path(), "id,x,y,missiles,height_agl_m\n" + centre_row("a", ",1000,0"));
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ((*ok)[0].missiles, 1000);
+  EXPECT_DOUBLE_EQ((*ok)[0].height_agl_m, 0);
+}
+
+TEST(SiteFiles, CsvWithUtf8ByteOrderMarkReadsItsHeader) {
+  test::TempDir dir;
+  auto s = csv_sites(dir.path(), "\xEF\xBB\xBFid,x,y,missiles\n" + centre_row("a", ",4"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_EQ(s->size(), 1u);
+  EXPECT_EQ((*s)[0].id, "a");
+  EXPECT_EQ((*s)[0].missiles, 4);
+}
+
+TEST(SiteFiles, GeoJsonRejectsNegativeHeightAndMissilesNamingTheFeature) {
+  test::TempDir dir;
+  auto t = test_terrain();
+  const auto& g = t.geometry();
+  auto feature = [&](const char* id, const char* props) {
+    return fmt::format(R"({{"type":"Feature","properties":{{"id":"{}"{}}},"geometry":{{"type":"Point","coordinates":[{},{}]}}}})",
+                       id, props, g.cell_center_x_m(5), g.cell_center_y_m(5));
+  };
+  for (const auto& [props, field] : {std::pair{R"(,"height_agl_m":-20)", "height_agl_m is -20"},
+                                     std::pair{R"(,"missiles":-3)", "missiles is -3"},
+                                     std::pair{R"(,"missiles":1e12)", "missiles is 1"}}) {
+    std::ofstream(dir.path() / "p.geojson") << R"({"type":"FeatureCollection","features":[)" << feature("ok", "")
+                                            << "," << feature("bad", props) << "]}";
+    auto d = spec(Hypothesis::kFile, 0);
+    d.file = dir.path() / "p.geojson";
+    auto s = make_sites(d, t, whole(t), 1);
+    ASSERT_FALSE(s.ok()) << props;
+    EXPECT_EQ(s.status().code(), StatusCode::kInvalidInput);
+    const auto& m = s.status().message();
+    EXPECT_NE(m.find("p.geojson: feature 1 (id 'bad')"), std::string::npos) << m;
+    EXPECT_NE(m.find(field), std::string::npos) << m;
+  }
+}
+
+TEST(SiteFiles, LauncherStandsOnItsCellCentre) {
+  auto t = test_terrain();
+  const auto& g = t.geometry();
+  Site s;
+  s.x_m = g.cell_center_x_m(7) + 0.4 * g.cell_size_m;
+  s.y_m = g.cell_center_y_m(9) - 0.3 * g.cell_size_m;
+  s.height_agl_m = 4;
+  const auto p = launcher_position(s, t);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->col, 7);
+  EXPECT_EQ(p->row, 9);
+  EXPECT_DOUBLE_EQ(p->x_m, g.cell_center_x_m(7));
+  EXPECT_DOUBLE_EQ(p->y_m, g.cell_center_y_m(9));
+  EXPECT_DOUBLE_EQ(p->ground_msl_m, t.elevation_m(7, 9));
+  EXPECT_DOUBLE_EQ(p->eye_msl_m, t.elevation_m(7, 9) + 4);
+  s.x_m = g.origin_x_m - 1;
+  EXPECT_FALSE(launcher_position(s, t).has_value());
+}
+
 }  // namespace
 }  // namespace skycover

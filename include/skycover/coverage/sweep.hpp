@@ -16,7 +16,7 @@
 
 namespace skycover {
 
-std::string_view hypothesis_name(Hypothesis h);  // "uniform", "clustered", "high_ground", "grid", "file"
+// hypothesis_name(Hypothesis) is in sites/site.hpp.
 Result<Hypothesis> parse_hypothesis(std::string_view name, std::string_view context);
 
 struct ClusterSettings {

@@ -137,7 +137,6 @@ Result<std::vector<TrackExposure>> analyse_exposure(const std::vector<Track>& tr
                                                     const std::vector<SystemSpec>& systems,
                                                     const ExposureOptions& options = {});
 
-// Pk for a class, or the user-facing error.
-Result<double> kill_probability(const SystemSpec& system, TargetClass target_class);
+// Pk for a class, or the user-facing error: require_pk in systems/system.hpp.
 
 }  // namespace skycover

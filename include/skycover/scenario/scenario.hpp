@@ -81,7 +81,10 @@ struct ScenarioParse {
 };
 ScenarioParse parse_scenario_text(std::string_view toml_text, const std::filesystem::path& path);
 ScenarioParse parse_scenario_file(const std::filesystem::path& path);
-// Convenience: all diagnostics joined (one per line) into an InvalidInput status.
+// The I/O error when the scenario file itself could not be read (missing or unreadable), else Ok.
+Status scenario_read_status(const ScenarioParse& parsed, const std::filesystem::path& path);
+// Convenience: all diagnostics joined (one per line) into an InvalidInput status, or the
+// IoError of scenario_read_status when the file could not be read.
 Result<Scenario> load_scenario(const std::filesystem::path& path);
 
 // A scenario made concrete: terrain loaded, area rasterised, sites placed.

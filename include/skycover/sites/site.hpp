@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "skycover/core/status.hpp"
@@ -22,6 +23,22 @@ struct Site {
   double eye_msl_m() const { return ground_msl_m + height_agl_m; }
 };
 
+// Where a site's launcher is taken to stand in every computation that looks from it: the
+// coverage union, the viewshed, exposure windows, intercepts and raids. The grid resolves
+// nothing finer than a cell, and the viewshed must put its eye on a cell, so the launcher is
+// the centre of the terrain cell holding (x_m, y_m), on that cell's elevation, eye
+// height_agl_m above it. Using the true (x_m, y_m) for ranges but the cell for line of sight
+// would make exposure and coverage disagree near the minimum and maximum range.
+struct LauncherPosition {
+  int col = 0, row = 0;       // the site's cell
+  double x_m = 0, y_m = 0;    // its centre
+  double ground_msl_m = 0;    // its elevation (NaN on nodata)
+  double eye_msl_m = 0;       // ground_msl_m + site.height_agl_m
+};
+
+// nullopt when the site lies off the grid.
+std::optional<LauncherPosition> launcher_position(const Site& site, const Terrain& terrain);
+
 // The analysis area rasterised on the terrain grid: 1 = inside the area polygon and not nodata.
 struct AreaMask {
   GridGeometry geometry;
@@ -38,6 +55,9 @@ struct AreaMask {
 Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std::filesystem::path>& polygon_path);
 
 enum class Hypothesis { kUniform, kClustered, kHighGround, kGrid, kFile };
+
+// The scenario-file spelling: "uniform", "clustered", "high_ground", "grid", "file".
+std::string_view hypothesis_name(Hypothesis h);
 
 struct ClusterCentre {
   double x = 0, y = 0;  // in `centres_crs` (default: the terrain CRS)

@@ -2,7 +2,9 @@
 // benchmarks and scenarios without a real DEM. Same parameters + seed => same bytes.
 #pragma once
 #include <cstdint>
+#include <string>
 
+#include "skycover/core/status.hpp"
 #include "skycover/terrain/terrain.hpp"
 
 namespace skycover {
@@ -21,6 +23,16 @@ struct SyntheticTerrainParams {
   double origin_y_m = 1200000.0;
 };
 
+// Largest synthetic grid, in cells: 400 M float32 cells = 1.6 GB of elevations, before the
+// per-band rasters an analysis adds. 20,000 x 20,000 cells (600 km square at 30 m) fits.
+// Larger requests are refused up front instead of failing with an out-of-memory error later.
+inline constexpr std::int64_t kMaxSyntheticCells = 400'000'000;
+
+// Ok, or an invalid-input error naming `context` (e.g. "--width x --height") when
+// width * height exceeds kMaxSyntheticCells.
+Status check_synthetic_size(const SyntheticTerrainParams& params, const std::string& context);
+
+// The caller checks the size first (check_synthetic_size).
 Terrain make_synthetic_terrain(const SyntheticTerrainParams& params);
 
 }  // namespace skycover

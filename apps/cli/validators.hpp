@@ -1,0 +1,36 @@
+// Numeric option checks with plain messages ("must be > 0 (got -30)"), shared by every command.
+// CLI11's PositiveNumber / NonNegativeNumber print the whole double range instead
+// ("not in range 0.000000 to 1797693134862315708...").
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace skycover::cli {
+
+namespace detail {
+// "" when `text` is a finite number satisfying `ok`, else the message CLI11 shows after the option name.
+template <typename Pred>
+std::string check_number(const std::string& text, Pred ok, const char* requirement) {
+  double v = 0;
+  if (!CLI::detail::lexical_cast(text, v) || !std::isfinite(v))
+    return fmt::format("must be a number {} (got '{}')", requirement, text);
+  if (!ok(v)) return fmt::format("must be {} (got {})", requirement, text);
+  return {};
+}
+}  // namespace detail
+
+inline CLI::Validator positive_number() {
+  return CLI::Validator([](std::string& s) { return detail::check_number(s, [](double v) { return v > 0; }, "> 0"); },
+                        "> 0", "POSITIVE");
+}
+
+inline CLI::Validator non_negative_number() {
+  return CLI::Validator([](std::string& s) { return detail::check_number(s, [](double v) { return v >= 0; }, ">= 0"); },
+                        ">= 0", "NONNEGATIVE");
+}
+
+}  // namespace skycover::cli

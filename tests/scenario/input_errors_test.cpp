@@ -1,0 +1,151 @@
+// Input errors: which exit code and which message the user gets (README: 0 ok, 1 usage,
+// 2 invalid input, 3 I/O, 4 internal), for scenario checks and through the CLI.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "skycover/scenario/scenario.hpp"
+#include "test_support.hpp"
+
+namespace skycover {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* kDeployment = "[[deployments]]\nsystem = \"a\"\nhypothesis = \"uniform\"\ncount = 1\n";
+constexpr const char* kTerrain = "[terrain]\nsynthetic = { width = 32, height = 32, cell_m = 30, relief_m = 100, seed = 1 }\n";
+
+const Diagnostic* find(const ScenarioParse& p, const std::string& field) {
+  for (const auto& d : p.diagnostics)
+    if (d.field == field) return &d;
+  return nullptr;
+}
+
+std::string all(const ScenarioParse& p) {
+  std::string s;
+  for (const auto& d : p.diagnostics) s += d.to_string() + "\n";
+  return s;
+}
+
+TEST(ScenarioCrossField, MinAboveMaxIsReportedEvenWhenAnotherFieldIsMissing) {
+  // reaction_time_s missing used to hide the min/max checks (they only ran when every field was valid).
+  const auto p = parse_scenario_text(std::string(kTerrain) +
+                                         "[[systems]]\nname = \"a\"\nmin_range_m = 7000\nmax_range_m = 6000\n"
+                                         "min_altitude_m = 4000\nmax_altitude_m = 3500\nmissile_speed_mps = 500\n" +
+                                         kDeployment,
+                                     "s.toml");
+  ASSERT_NE(find(p, "systems[0].reaction_time_s"), nullptr) << all(p);
+  const Diagnostic* range = find(p, "systems[0].min_range_m");
+  ASSERT_NE(range, nullptr) << all(p);
+  EXPECT_NE(range->message.find("must be less than max_range_m (6000)"), std::string::npos) << range->message;
+  const Diagnostic* alt = find(p, "systems[0].min_altitude_m");
+  ASSERT_NE(alt, nullptr) << all(p);
+  EXPECT_NE(alt->message.find("must be less than max_altitude_m (3500)"), std::string::npos) << alt->message;
+  EXPECT_EQ(p.diagnostics.size(), 3u) << all(p);
+}
+
+TEST(ScenarioCrossField, PresetValueAndUserValueAreCompared) {
+  // igla-s: max_range_m 6000; a user min_range_m above it is caught.
+  const auto p = parse_scenario_text(std::string(kTerrain) + "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n"
+                                         "min_range_m = 6500\nreaction_time_s = -1\n" + kDeployment,
+                                     "s.toml");
+  ASSERT_NE(find(p, "systems[0].reaction_time_s"), nullptr) << all(p);
+  ASSERT_NE(find(p, "systems[0].min_range_m"), nullptr) << all(p);
+}
+
+TEST(ScenarioSyntheticSize, HugeGridIsInvalidInputNamingTheField) {
+  const auto p = parse_scenario_text(
+      "[terrain]\nsynthetic = { width = 100000, height = 100000, cell_m = 30, relief_m = 100, seed = 1 }\n"
+      "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n" + std::string(kDeployment),
+      "s.toml");
+  const Diagnostic* d = find(p, "terrain.synthetic.width");
+  ASSERT_NE(d, nullptr) << all(p);
+  EXPECT_EQ(d->kind, DiagnosticKind::kRange);
+  EXPECT_NE(d->message.find("10000000000 cells"), std::string::npos) << d->message;
+  EXPECT_NE(d->hint.find("cell_m"), std::string::npos) << d->hint;
+  EXPECT_FALSE(p.scenario.has_value());
+  // 20000 x 20000 = 400 M cells is the largest allowed.
+  const auto ok = parse_scenario_text(
+      "[terrain]\nsynthetic = { width = 20000, height = 20000, cell_m = 30, relief_m = 100, seed = 1 }\n"
+      "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n" + std::string(kDeployment),
+      "s.toml");
+  EXPECT_TRUE(ok.scenario.has_value()) << all(ok);
+}
+
+TEST(ScenarioFile, MissingFileIsAnIoError) {
+  test::TempDir dir;
+  auto r = load_scenario(dir.path() / "nope.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIoError);
+  EXPECT_NE(r.status().message().find("nope.toml"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("does not exist"), std::string::npos) << r.status().message();
+}
+
+// ---- Through the CLI: exit code and the "skycover: error:" prefix on every error.
+
+struct CliRun {
+  int code = -1;
+  std::string err;
+};
+
+CliRun cli(const std::string& args) {
+  test::TempDir dir;
+  const fs::path err = dir.path() / "err";
+  const int rc = std::system((std::string(SKYCOVER_CLI_PATH) + " " + args + " >/dev/null 2>" + err.string()).c_str());
+  std::ifstream in(err);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1,
+          std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())};
+}
+
+TEST(CliErrors, MissingScenarioIsAnIoErrorForEveryCommand) {
+  test::TempDir dir;
+  const std::string missing = (dir.path() / "nonexistent.toml").string();
+  for (const char* cmd : {"coverage", "sweep --counts 5 --", "validate", "exposure", "raid"}) {
+    const auto r = cli(fmt::format("{} {}", cmd, missing));
+    EXPECT_EQ(r.code, 3) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find("skycover: error: "), std::string::npos) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find(missing), std::string::npos) << cmd << ": " << r.err;
+  }
+}
+
+TEST(CliErrors, DemMissingIsIoErrorAndNotARasterIsInvalidInputWithAHint) {
+  test::TempDir dir;
+  const auto missing = cli("terrain info " + (dir.path() / "none.tif").string());
+  EXPECT_EQ(missing.code, 3) << missing.err;
+  EXPECT_NE(missing.err.find("no such file"), std::string::npos) << missing.err;
+  std::ofstream(dir.path() / "notes.tif") << "this is not a raster\n";
+  const auto junk = cli("terrain info " + (dir.path() / "notes.tif").string());
+  EXPECT_EQ(junk.code, 2) << junk.err;
+  EXPECT_NE(junk.err.find("convert it with gdal_translate, or check the path points to the DEM"), std::string::npos)
+      << junk.err;
+}
+
+TEST(CliErrors, NumericOptionsSayWhatIsWrongPlainly) {
+  test::TempDir dir;
+  const std::string out = (dir.path() / "t.tif").string();
+  const auto cell = cli("terrain synth --width 8 --height 8 --cell-m -30 --relief-m 1 --seed 1 --out " + out);
+  EXPECT_EQ(cell.code, 1) << cell.err;
+  EXPECT_NE(cell.err.find("skycover: error: --cell-m: must be > 0 (got -30)"), std::string::npos) << cell.err;
+  EXPECT_EQ(cell.err.find("1797693"), std::string::npos) << cell.err;
+  const auto relief = cli("terrain synth --width 8 --height 8 --cell-m 30 --relief-m -1 --seed 1 --out " + out);
+  EXPECT_EQ(relief.code, 1) << relief.err;
+  EXPECT_NE(relief.err.find("--relief-m: must be >= 0 (got -1)"), std::string::npos) << relief.err;
+  const auto eye = cli("viewshed --dem " + out + " --site 0,0 --height-agl-m -2 --out " + out);
+  EXPECT_EQ(eye.code, 1) << eye.err;
+  EXPECT_NE(eye.err.find("--height-agl-m: must be >= 0 (got -2)"), std::string::npos) << eye.err;
+}
+
+TEST(CliErrors, HugeSyntheticGridIsRefusedBeforeAllocating) {
+  test::TempDir dir;
+  const auto r = cli("terrain synth --width 100000 --height 100000 --cell-m 30 --relief-m 1 --seed 1 --out " +
+                     (dir.path() / "t.tif").string());
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--width x --height: 100000 x 100000 = 10000000000 cells"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "t.tif"));
+}
+
+}  // namespace
+}  // namespace skycover
