@@ -492,6 +492,7 @@ TEST(SiteFiles, GeoJsonRejectsNegativeHeightAndMissilesNamingTheFeature) {
                                             << "," << feature("bad", props) << "]}";
     auto d = spec(Hypothesis::kFile, 0);
     d.file = dir.path() / "p.geojson";
+    d.crs = "EPSG:32619";  // the coordinates are the terrain's UTM metres, not GeoJSON's default lon/lat
     auto s = make_sites(d, t, whole(t), 1);
     ASSERT_FALSE(s.ok()) << props;
     EXPECT_EQ(s.status().code(), StatusCode::kInvalidInput);
