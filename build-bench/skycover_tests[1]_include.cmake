@@ -1,5 +1,0 @@
-if(EXISTS "/work/wt-visibility/build-bench/skycover_tests[1]_tests.cmake")
-  include("/work/wt-visibility/build-bench/skycover_tests[1]_tests.cmake")
-else()
-  add_test(skycover_tests_NOT_BUILT skycover_tests_NOT_BUILT)
-endif()
