@@ -22,7 +22,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
-#if defined(__AVX2__)
+#if defined(__AVX2__) || defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
@@ -40,6 +40,7 @@ struct SystemTables {
   detail::ViewshedGeometry geometry;
   std::vector<float> dz_max;  // (2R+1)^2; NaN beyond max range
   std::vector<float> dz_min;  // 0 beyond min range
+  std::vector<int> half_width;  // per window row (dy + R): largest |dx| within max range
 };
 
 SystemTables make_tables(const SystemSpec& s, double cell_size_m, const VisibilityModel& model) {
@@ -48,9 +49,11 @@ SystemTables make_tables(const SystemSpec& s, double cell_size_m, const Visibili
   const int radius = t.geometry.radius_cells, n = t.geometry.side();
   t.dz_max.assign(static_cast<std::size_t>(n) * n, std::numeric_limits<float>::quiet_NaN());
   t.dz_min.assign(static_cast<std::size_t>(n) * n, 0.f);
+  t.half_width.assign(n, -1);
   for (int dy = -radius; dy <= radius; ++dy)
     for (int dx = -radius; dx <= radius; ++dx) {
       if (!detail::offset_in_range(dx, dy, cell_size_m, s.max_range_m)) continue;
+      t.half_width[dy + radius] = std::max(t.half_width[dy + radius], std::abs(dx));
       const double d = cell_size_m * std::sqrt(static_cast<double>(dx) * dx + static_cast<double>(dy) * dy);
       const std::size_t k = static_cast<std::size_t>(dy + radius) * n + (dx + radius);
       t.dz_max[k] = static_cast<float>(std::sqrt(s.max_range_m * s.max_range_m - d * d));
@@ -76,12 +79,16 @@ struct Accumulator {
   std::size_t lock_cols;
 };
 
-// Per-thread buffers: the viewshed kernel's and one window row of engageable intervals.
+// Per-thread buffers: the viewshed kernel's, and a window row of zeros.
 struct ThreadScratch {
   detail::ViewshedScratch viewshed;
-  std::vector<float> lo0, hi0, lo1, hi1;
   std::vector<float> zeros;  // the "line of sight clear" window row
 };
+
+#if defined(__SSE2__) && !defined(__AVX2__)
+// SSE2 (the x86-64 baseline) has no blendv: select b where mask is set, else a.
+inline __m128 select_ps(__m128 a, __m128 b, __m128 mask) { return _mm_or_ps(_mm_and_ps(mask, b), _mm_andnot_ps(mask, a)); }
+#endif
 
 // Fold one site's window into the grids. `vis` is the (2R+1)^2 local minimum-visible-height
 // window (NaN = out of range / nodata), or null for "line of sight assumed clear".
@@ -93,31 +100,28 @@ struct ThreadScratch {
 // are branch-free and vectorise. The arithmetic is float (the tables of square roots are computed
 // in double and rounded), so cells within ~0.1 mm of an envelope boundary may differ from the
 // double-precision envelope_agl_intervals; the result never depends on the thread count.
+//
+// One pass per window row: the four interval ends stay in registers and every band's count is
+// updated from them in the same pass (a saturating +1 per band where the band's height lies in
+// either interval), instead of storing the ends and re-reading them once per band.
 void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTables& tab, int ec, int er,
                 double ground_msl, double eye_msl, const float* vis, ThreadScratch& ts) {
   const Terrain& t = acc.terrain;
   const int radius = tab.geometry.radius_cells, n = tab.geometry.side();
   const int r_lo = std::max(0, er - radius), r_hi = std::min(t.height() - 1, er + radius);
   const int c_lo = std::max(0, ec - radius), c_hi = std::min(t.width() - 1, ec + radius);
-  if (ts.lo0.size() < static_cast<std::size_t>(n)) {
-    ts.lo0.assign(n, 0.f);
-    ts.hi0.assign(n, 0.f);
-    ts.lo1.assign(n, 0.f);
-    ts.hi1.assign(n, 0.f);
-    ts.zeros.assign(n, 0.f);
-  }
-  float* __restrict lo0 = ts.lo0.data();
-  float* __restrict hi0 = ts.hi0.data();
-  float* __restrict lo1 = ts.lo1.data();
-  float* __restrict hi1 = ts.hi1.data();
+  if (ts.zeros.size() < static_cast<std::size_t>(n)) ts.zeros.assign(n, 0.f);
   // Float throughout (8 SIMD lanes): at elevations of a few km float resolves ~0.25 mm.
   const float h_floor = static_cast<float>(sys.min_altitude_m);
   const float ceiling_msl = static_cast<float>(ground_msl + sys.max_altitude_m);
   const float eye = static_cast<float>(eye_msl);
   constexpr float kEmptyLo = std::numeric_limits<float>::infinity();
   constexpr float kEmptyHi = -std::numeric_limits<float>::infinity();
-  // One window row segment [seg_lo, seg_hi] of grid row `row`.
-  auto segment = [&](int row, int seg_lo, int seg_hi) {
+  const std::size_t nb = acc.bands.size();
+  // The per-band constants (at most kMaxBands bands per pass; more are done in further passes).
+  constexpr std::size_t kMaxBands = 16;
+  // One window row segment [seg_lo, seg_hi] of grid row `row`; bands [b0, b1) are counted.
+  auto segment = [&](int row, int seg_lo, int seg_hi, std::size_t b0, std::size_t b1) {
     const int seg_w = seg_hi - seg_lo + 1;
     const std::size_t lk = static_cast<std::size_t>(row - er + radius) * n + static_cast<std::size_t>(seg_lo - ec + radius);
     const float* __restrict dz_max = tab.dz_max.data() + lk;
@@ -126,7 +130,16 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
     const std::size_t cell0 = t.index(seg_lo, row);
     const float* __restrict z = t.elevations_m().data() + cell0;
     float* __restrict lowest = acc.lowest + cell0;
-    int any = 0;
+    const bool update_lowest = b0 == 0;
+    std::uint16_t* count[kMaxBands];
+    float alt[kMaxBands];
+    bool msl[kMaxBands];
+    const std::size_t nbp = b1 - b0;
+    for (std::size_t q = 0; q < nbp; ++q) {
+      count[q] = acc.counts[b0 + q] + cell0;
+      alt[q] = static_cast<float>(acc.bands[b0 + q].altitude_m);
+      msl[q] = acc.bands[b0 + q].msl;
+    }
     int x = 0;
 #if defined(__AVX2__)
     {
@@ -134,6 +147,7 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
       // vectorise that loop by itself).
       const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
       const __m256 inf = _mm256_set1_ps(kEmptyLo), ninf = _mm256_set1_ps(kEmptyHi);
+      const __m128i one = _mm_set1_epi16(1);
       for (; x + 8 <= seg_w; x += 8) {
         const __m256 zt = _mm256_loadu_ps(z + x), hv = _mm256_loadu_ps(v + x);
         const __m256 dmax = _mm256_loadu_ps(dz_max + x), dmin = _mm256_loadu_ps(dz_min + x);
@@ -145,14 +159,55 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
         const __m256 h0 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_sub_ps(base, dmin), top), ok);
         const __m256 l1 = _mm256_blendv_ps(inf, _mm256_max_ps(_mm256_add_ps(base, dmin), bottom), ok);
         const __m256 h1 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_add_ps(base, dmax), top), ok);
-        _mm256_storeu_ps(lo0 + x, l0);
-        _mm256_storeu_ps(hi0 + x, h0);
-        _mm256_storeu_ps(lo1 + x, l1);
-        _mm256_storeu_ps(hi1 + x, h1);
-        const __m256 low = _mm256_blendv_ps(_mm256_blendv_ps(inf, l1, _mm256_cmp_ps(l1, h1, _CMP_LE_OQ)), l0,
-                                            _mm256_cmp_ps(l0, h0, _CMP_LE_OQ));
-        _mm256_storeu_ps(lowest + x, _mm256_min_ps(low, _mm256_loadu_ps(lowest + x)));
-        any |= _mm256_movemask_ps(_mm256_cmp_ps(low, inf, _CMP_LT_OQ));
+        if (update_lowest) {
+          const __m256 low = _mm256_blendv_ps(_mm256_blendv_ps(inf, l1, _mm256_cmp_ps(l1, h1, _CMP_LE_OQ)), l0,
+                                              _mm256_cmp_ps(l0, h0, _CMP_LE_OQ));
+          _mm256_storeu_ps(lowest + x, _mm256_min_ps(low, _mm256_loadu_ps(lowest + x)));
+        }
+        for (std::size_t q = 0; q < nbp; ++q) {
+          const __m256 hb = msl[q] ? _mm256_sub_ps(_mm256_set1_ps(alt[q]), zt) : _mm256_set1_ps(alt[q]);
+          const __m256 in = _mm256_or_ps(
+              _mm256_and_ps(_mm256_cmp_ps(hb, l0, _CMP_GE_OQ), _mm256_cmp_ps(hb, h0, _CMP_LE_OQ)),
+              _mm256_and_ps(_mm256_cmp_ps(hb, l1, _CMP_GE_OQ), _mm256_cmp_ps(hb, h1, _CMP_LE_OQ)));
+          const __m256i in32 = _mm256_castps_si256(in);  // lanes all-ones or zero
+          const __m128i in16 = _mm_and_si128(_mm_packs_epi32(_mm256_castsi256_si128(in32), _mm256_extracti128_si256(in32, 1)), one);
+          __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
+          _mm_storeu_si128(cp, _mm_adds_epu16(_mm_loadu_si128(cp), in16));  // saturating +1
+        }
+      }
+    }
+#elif defined(__SSE2__)
+    {
+      // Four cells at a time with the x86-64 baseline instruction set. Operand order makes
+      // _mm_max_ps / _mm_min_ps reproduce std::max / std::min exactly (NaN and signed zeros), so
+      // these lanes equal the scalar loop's bit for bit.
+      const __m128 eye_v = _mm_set1_ps(eye), ceil_v = _mm_set1_ps(ceiling_msl), floor_v = _mm_set1_ps(h_floor);
+      const __m128 inf = _mm_set1_ps(kEmptyLo), ninf = _mm_set1_ps(kEmptyHi);
+      const __m128i one = _mm_set1_epi16(1);
+      for (; x + 4 <= seg_w; x += 4) {
+        const __m128 zt = _mm_loadu_ps(z + x), hv = _mm_loadu_ps(v + x);
+        const __m128 dmax = _mm_loadu_ps(dz_max + x), dmin = _mm_loadu_ps(dz_min + x);
+        const __m128 ok = _mm_and_ps(_mm_and_ps(_mm_cmpord_ps(dmax, dmax), _mm_cmpord_ps(zt, zt)), _mm_cmpord_ps(hv, hv));
+        const __m128 base = _mm_sub_ps(eye_v, zt), top = _mm_sub_ps(ceil_v, zt);
+        const __m128 bottom = _mm_max_ps(hv, floor_v);  // std::max(h_floor, hv)
+        const __m128 l0 = select_ps(inf, _mm_max_ps(bottom, _mm_sub_ps(base, dmax)), ok);
+        const __m128 h0 = select_ps(ninf, _mm_min_ps(top, _mm_sub_ps(base, dmin)), ok);
+        const __m128 l1 = select_ps(inf, _mm_max_ps(bottom, _mm_add_ps(base, dmin)), ok);
+        const __m128 h1 = select_ps(ninf, _mm_min_ps(top, _mm_add_ps(base, dmax)), ok);
+        if (update_lowest) {
+          const __m128 low = select_ps(select_ps(inf, l1, _mm_cmple_ps(l1, h1)), l0, _mm_cmple_ps(l0, h0));
+          const __m128 cur = _mm_loadu_ps(lowest + x);
+          _mm_storeu_ps(lowest + x, select_ps(cur, low, _mm_cmplt_ps(low, cur)));  // low < cur ? low : cur
+        }
+        for (std::size_t q = 0; q < nbp; ++q) {
+          const __m128 hb = msl[q] ? _mm_sub_ps(_mm_set1_ps(alt[q]), zt) : _mm_set1_ps(alt[q]);
+          const __m128 in = _mm_or_ps(_mm_and_ps(_mm_cmpge_ps(hb, l0), _mm_cmple_ps(hb, h0)),
+                                      _mm_and_ps(_mm_cmpge_ps(hb, l1), _mm_cmple_ps(hb, h1)));
+          const __m128i in32 = _mm_castps_si128(in);
+          const __m128i in16 = _mm_and_si128(_mm_packs_epi32(in32, in32), one);  // low 4 lanes
+          __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);  // 4 x uint16 = 8 bytes
+          _mm_storel_epi64(cp, _mm_adds_epu16(_mm_loadl_epi64(cp), in16));  // saturating +1
+        }
       }
     }
 #endif
@@ -164,34 +219,20 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
       const float base = eye - zt;
       const float top = ceiling_msl - zt;               // ceiling, as height above the target's ground
       const float bottom = std::max(h_floor, hv);       // min altitude, and line of sight
-      const float a0 = std::max(base - dz_max[x], bottom), b0 = std::min(base - dz_min[x], top);
-      const float a1 = std::max(base + dz_min[x], bottom), b1 = std::min(base + dz_max[x], top);
-      const float l0 = ok ? a0 : kEmptyLo, h0 = ok ? b0 : kEmptyHi;
-      const float l1 = ok ? a1 : kEmptyLo, h1 = ok ? b1 : kEmptyHi;
-      lo0[x] = l0;
-      hi0[x] = h0;
-      lo1[x] = l1;
-      hi1[x] = h1;
-      const float low = l0 <= h0 ? l0 : (l1 <= h1 ? l1 : kEmptyLo);
-      const float cur = lowest[x];
-      lowest[x] = low < cur ? low : cur;
-      any |= static_cast<int>(low < kEmptyLo);
-    }
-    if (!any) return;
-    for (std::size_t b = 0; b < acc.bands.size(); ++b) {
-      std::uint16_t* __restrict count = acc.counts[b] + cell0;
-      const float alt = static_cast<float>(acc.bands[b].altitude_m);
-      if (acc.bands[b].msl) {
-        for (int c = 0; c < seg_w; ++c) {
-          const float h = alt - z[c];  // MSL band: height above this cell's ground
-          const int in = ((h >= lo0[c]) & (h <= hi0[c])) | ((h >= lo1[c]) & (h <= hi1[c]));
-          count[c] = static_cast<std::uint16_t>(count[c] + (in & (count[c] != 0xFFFF)));  // saturating
-        }
-      } else {
-        for (int c = 0; c < seg_w; ++c) {
-          const int in = ((alt >= lo0[c]) & (alt <= hi0[c])) | ((alt >= lo1[c]) & (alt <= hi1[c]));
-          count[c] = static_cast<std::uint16_t>(count[c] + (in & (count[c] != 0xFFFF)));
-        }
+      const float a0 = std::max(base - dz_max[x], bottom), b0i = std::min(base - dz_min[x], top);
+      const float a1 = std::max(base + dz_min[x], bottom), b1i = std::min(base + dz_max[x], top);
+      const float l0 = ok ? a0 : kEmptyLo, h0 = ok ? b0i : kEmptyHi;
+      const float l1 = ok ? a1 : kEmptyLo, h1 = ok ? b1i : kEmptyHi;
+      if (update_lowest) {
+        const float low = l0 <= h0 ? l0 : (l1 <= h1 ? l1 : kEmptyLo);
+        const float cur = lowest[x];
+        lowest[x] = low < cur ? low : cur;
+      }
+      for (std::size_t q = 0; q < nbp; ++q) {
+        const float h = msl[q] ? alt[q] - zt : alt[q];  // MSL band: height above this cell's ground
+        const int in = ((h >= l0) & (h <= h0)) | ((h >= l1) & (h <= h1));
+        std::uint16_t& c = count[q][x];
+        c = static_cast<std::uint16_t>(c + (in & (c != 0xFFFF)));  // saturating
       }
     }
   };
@@ -201,8 +242,19 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
       const std::lock_guard<std::mutex> lock(
           (*acc.locks)[static_cast<std::size_t>(tr) * acc.lock_cols + static_cast<std::size_t>(tc)]);
       const int seg_lo = std::max(c_lo, tc * kLockCols), seg_hi = std::min(c_hi, tc * kLockCols + kLockCols - 1);
-      for (int row = std::max(r_lo, tr * kLockRows); row <= std::min(r_hi, tr * kLockRows + kLockRows - 1); ++row)
-        segment(row, seg_lo, seg_hi);
+      for (int row = std::max(r_lo, tr * kLockRows); row <= std::min(r_hi, tr * kLockRows + kLockRows - 1); ++row) {
+        // Only the row's chord of the range disc: cells beyond max range (dz_max NaN) could
+        // add nothing, so skipping them changes no byte and saves ~22 % of the cells.
+        const int hw = tab.half_width[row - er + radius];
+        const int lo = std::max(seg_lo, ec - hw), hi = std::min(seg_hi, ec + hw);
+        if (lo > hi) continue;
+        std::size_t b0 = 0;
+        do {  // usually one pass: all bands at once
+          const std::size_t b1 = std::min(nb, b0 + kMaxBands);
+          segment(row, lo, hi, b0, b1);
+          b0 = b1;
+        } while (b0 < nb);
+      }
     }
 }
 
@@ -293,6 +345,16 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   }
   std::sort(order.begin(), order.end());
 
+  // The viewshed kernel reads a NaN-padded copy of the grid and its transpose, made once here
+  // (bytes identical to the per-site window copies they replace, so results are unchanged).
+  detail::PaddedTerrain padded;
+  if (options.terrain_masking && !options.use_reference_kernel) {
+    int pad = 0;
+    for (const auto& t : tables)
+      if (t) pad = std::max(pad, t->geometry.radius_cells);
+    if (!sites.empty()) padded = detail::make_padded_terrain(terrain, pad);
+  }
+
   tbb::enumerable_thread_specific<ThreadScratch> scratch;
   std::atomic<std::int64_t> done{0};
   auto run_site = [&](std::size_t i) {
@@ -311,7 +373,7 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
         detail::viewshed_local_reference(terrain, ec, er, eye, tab.geometry, model, s);
       else
         // Out-of-range cells are masked by the dz_max table (NaN beyond range) in accumulate().
-        detail::viewshed_local(terrain, ec, er, static_cast<float>(eye), tab.geometry, s, false);
+        detail::viewshed_local_view(padded.view(ec, er), static_cast<float>(eye), tab.geometry, s, false);
       vis = s.out.data();
     }
     accumulate(acc, sys, tab, ec, er, ground, eye, vis, ts);

@@ -45,7 +45,6 @@ void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, Vi
     s.local.assign(cells + 2 * ViewshedScratch::kPad, kNaN);
     s.local_t.assign(cells + 2 * ViewshedScratch::kPad, kNaN);
     s.out.assign(cells, kNaN);
-    s.out_t.assign(cells, kNaN);
   }
   const std::vector<float>& z = terrain.elevations_m();
   const int w = terrain.width();
@@ -100,15 +99,44 @@ ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, 
   return g;
 }
 
+PaddedTerrain make_padded_terrain(const Terrain& terrain, int pad) {
+  PaddedTerrain p;
+  const int w = terrain.width(), h = terrain.height();
+  const std::ptrdiff_t kp = static_cast<std::ptrdiff_t>(ViewshedScratch::kPad);
+  p.pad = pad;
+  p.stride = w + 2 * pad + 2 * kp;
+  p.stride_t = h + 2 * pad + 2 * kp;
+  p.rows.assign(static_cast<std::size_t>(p.stride) * static_cast<std::size_t>(h + 2 * pad), kNaN);
+  p.cols.assign(static_cast<std::size_t>(p.stride_t) * static_cast<std::size_t>(w + 2 * pad), kNaN);
+  const float* z = terrain.elevations_m().data();
+  for (int r = 0; r < h; ++r)
+    std::copy(z + static_cast<std::size_t>(r) * w, z + static_cast<std::size_t>(r + 1) * w,
+              p.rows.data() + (r + pad) * p.stride + pad + kp);
+  constexpr int kB = 32;  // blocked transpose
+  for (int r0 = 0; r0 < h; r0 += kB)
+    for (int c0 = 0; c0 < w; c0 += kB)
+      for (int c = c0; c < std::min(w, c0 + kB); ++c)
+        for (int r = r0; r < std::min(h, r0 + kB); ++r)
+          p.cols[static_cast<std::size_t>((c + pad) * p.stride_t + r + pad + kp)] = z[static_cast<std::size_t>(r) * w + c];
+  return p;
+}
+
 void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_msl_m, const ViewshedGeometry& g,
                     ViewshedScratch& s, bool fill_out_of_range) {
   const int radius = g.radius_cells;
   const int n = g.side();
   load_local(terrain, eye_col, eye_row, radius, s);
-  if (fill_out_of_range) {
-    std::fill(s.out.begin(), s.out.end(), kNaN);
-    std::fill(s.out_t.begin(), s.out_t.end(), kNaN);
-  }
+  const std::ptrdiff_t eye_off = static_cast<std::ptrdiff_t>(radius) * n + radius;
+  viewshed_local_view({s.local_ptr() + eye_off, n, s.local_t_ptr() + eye_off, n}, eye_msl_m, g, s, fill_out_of_range);
+}
+
+void viewshed_local_view(const TerrainView& view, float eye_msl_m, const ViewshedGeometry& g, ViewshedScratch& s,
+                         bool fill_out_of_range) {
+  const int radius = g.radius_cells;
+  const int n = g.side();
+  const std::size_t cells = static_cast<std::size_t>(n) * n;
+  if (s.out.size() != cells) s.out.assign(cells, kNaN);
+  if (fill_out_of_range) std::fill(s.out.begin(), s.out.end(), kNaN);
   const std::size_t row_len = static_cast<std::size_t>(radius) + 3;
   if (s.row.size() != row_len) {
     s.k0.assign(row_len, 0);
@@ -120,23 +148,22 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
 
   for (int oct = 0; oct < 8; ++oct) {
     // Octant cell (i, j), 0 <= j <= i, maps to local (col, row):
-    //   x-major (swap=false): col = R + sx*i, row = R + sy*j -> read local_t, write out_t
-    //   y-major (swap=true):  col = R + sx*j, row = R + sy*i -> read local,   write out
+    //   x-major: col = R + sx*i, row = R + sy*j -> read view.cols (transposed)
+    //   y-major: col = R + sx*j, row = R + sy*i -> read view.rows
     // so in both cases "column" i of the octant is one contiguous row of the buffer.
     const bool y_major = (oct & 4) != 0;
     const int sx = (oct & 1) ? -1 : 1;
     const int sy = (oct & 2) ? -1 : 1;
     const int a = y_major ? sy : sx;  // direction of i
     const int b = y_major ? sx : sy;  // direction of j
-    const float* src = y_major ? s.local_ptr() : s.local_t_ptr();
-    float* dst = y_major ? s.out.data() : s.out_t.data();
+    float* dst = s.out.data();
     // Per octant column: the column k where each target's ray found its horizon (0 = none);
     // previous and current column, offset by one so index -1 exists (pads set after each column).
     int* kp = s.k0.data();
     int* kc = s.k1.data();
     float* h = s.row.data();
-    const float* col0 = src + static_cast<std::size_t>(radius) * n + radius;  // octant column 0
-    const std::ptrdiff_t col_step = static_cast<std::ptrdiff_t>(a) * n;
+    const float* col0 = y_major ? view.rows : view.cols;  // octant column 0 (the eye)
+    const std::ptrdiff_t col_step = a * (y_major ? view.row_stride : view.col_stride);
 
     for (int i = 1; i <= radius; ++i) {
       const int nj = g.last_j[i];
@@ -277,20 +304,16 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
       for (int j = j_vec; j <= nj; ++j) cell_scalar(j);
       kc[0] = kc[1];
       kc[nj + 2] = kc[nj + 1];
-      float* out_line = dst + static_cast<std::size_t>(radius + a * i) * n + radius;
-      for (int j = 0; j <= nj; ++j) out_line[b * j] = h[j];
+      // Octant column i is output row R + a*i (y-major) or output column R + a*i (x-major, written
+      // with a stride of one row: the ~R rows it touches stay in L1 across consecutive i). The
+      // y-major octants run last, so the diagonals come from them.
+      float* out_line = dst + (y_major ? static_cast<std::ptrdiff_t>(radius + a * i) * n + radius
+                                       : static_cast<std::ptrdiff_t>(radius) * n + radius + a * i);
+      const std::ptrdiff_t out_step = y_major ? b : static_cast<std::ptrdiff_t>(b) * n;
+      for (int j = 0; j <= nj; ++j) out_line[out_step * j] = h[j];
       std::swap(kp, kc);
     }
   }
-  // Cells with |dx| > |dy| were computed in the transposed buffer; the diagonals and the y axis
-  // by the y-major octants (identical arithmetic on the diagonal, so either copy is fine).
-  constexpr int kB = 32;
-  for (int r0 = 0; r0 < n; r0 += kB)
-    for (int c0 = 0; c0 < n; c0 += kB)
-      for (int r = r0; r < std::min(n, r0 + kB); ++r)
-        for (int c = c0; c < std::min(n, c0 + kB); ++c)
-          if (std::abs(c - radius) > std::abs(r - radius))
-            s.out[static_cast<std::size_t>(r) * n + c] = s.out_t[static_cast<std::size_t>(c) * n + r];
 }
 
 void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, double eye_msl_m,

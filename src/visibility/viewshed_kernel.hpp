@@ -47,12 +47,41 @@ struct ViewshedScratch {
   // Padding before and after the terrain windows: vector loads may read up to 8 floats past a row.
   static constexpr std::size_t kPad = 16;
   std::vector<float> local, local_t;  // kPad + (2R+1)^2 + kPad: the window and its transpose
-  std::vector<float> out, out_t;      // (2R+1)^2 each
+  std::vector<float> out;             // (2R+1)^2
   float* local_ptr() { return local.data() + kPad; }
   float* local_t_ptr() { return local_t.data() + kPad; }
   std::vector<float> row;    // R+3: one output column
   std::vector<int> k0, k1;   // R+3 each: where the rays of two columns found their horizons
 };
+
+// Where the fast kernel reads the terrain: pointers at the eye cell of a row-major copy and of a
+// transposed copy (so that every octant column is contiguous), each NaN wherever the kernel may
+// read off the grid: R rows/columns around the eye, plus ViewshedScratch::kPad more along each row
+// for vector over-reads.
+struct TerrainView {
+  const float* rows = nullptr;  // elevation of (eye_col + dc, eye_row + dr) at rows[dr * row_stride + dc]
+  std::ptrdiff_t row_stride = 0;
+  const float* cols = nullptr;  // the same at cols[dc * col_stride + dr]
+  std::ptrdiff_t col_stride = 0;
+};
+
+// The whole grid padded with NaN by `pad` cells (and kPad more along each line), and its
+// transpose: made once per union run so that no site copies or transposes its window.
+// Memory: 2 (W + 2 pad + 2 kPad)(H + 2 pad) floats.
+struct PaddedTerrain {
+  int pad = 0;
+  std::ptrdiff_t stride = 0, stride_t = 0;  // W + 2 pad + 2 kPad, H + 2 pad + 2 kPad
+  std::vector<float> rows, cols;
+  TerrainView view(int col, int row) const {
+    return {rows.data() + (row + pad) * stride + col + pad + static_cast<std::ptrdiff_t>(ViewshedScratch::kPad), stride,
+            cols.data() + (col + pad) * stride_t + row + pad + static_cast<std::ptrdiff_t>(ViewshedScratch::kPad), stride_t};
+  }
+};
+PaddedTerrain make_padded_terrain(const Terrain& terrain, int pad);
+
+// Fast kernel on a prepared view (see viewshed_local); the eye cell must be valid.
+void viewshed_local_view(const TerrainView& view, float eye_msl_m, const ViewshedGeometry& g, ViewshedScratch& scratch,
+                         bool fill_out_of_range);
 
 // Fast kernel: fills scratch.out ((2R+1)^2, row-major, eye at (R, R)) with the minimum visible
 // height above ground; NaN off-grid or nodata, and out of range if fill_out_of_range (else those
