@@ -17,8 +17,14 @@
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define SKYCOVER_VIEWSHED_AVX2 1
+#define SKYCOVER_VIEWSHED_SSE2 0
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#define SKYCOVER_VIEWSHED_AVX2 0
+#define SKYCOVER_VIEWSHED_SSE2 1
 #else
 #define SKYCOVER_VIEWSHED_AVX2 0
+#define SKYCOVER_VIEWSHED_SSE2 0
 #endif
 
 namespace skycover {
@@ -36,6 +42,9 @@ constexpr int kSpread = 2;
 // around every neighbour pointer keeps it as exact as the scalar path's +-2 (measured in
 // bench/RESULTS.md: 99.67 % vs 99.53 % on the rugged test) at ~10 % less work.
 constexpr int kSpreadVec = 1;
+// The SSE2 path's 4-lane groups step at most this many window columns (besides i-1) before
+// falling back to the scalar path (which takes ~11 samples per cell with two separate windows).
+constexpr int kMaxGroupSteps = 24;
 
 // Copy the (2R+1)^2 neighbourhood of the eye cell, NaN off the grid, and its transpose.
 void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, ViewshedScratch& s) {
@@ -298,6 +307,71 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
               zt);
           // v < 0 -> 0; NaN (nodata target) stays NaN.
           _mm256_storeu_ps(h + j, _mm256_blendv_ps(v, _mm256_setzero_ps(), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ)));
+        }
+      }
+#elif SKYCOVER_VIEWSHED_SSE2
+      if (i >= 2) {
+        // Four adjacent targets at once (x86-64 baseline). Every lane samples column i-1 and the
+        // union of the group's candidate windows, +-kSpread around each of the five neighbour
+        // pointers kp[j .. j+4]: a superset of each lane's own scalar candidates, so no cell
+        // samples less than the scalar path would with the same pointers. Each sample is the
+        // scalar path's expression, lane by lane (same operations, same rounding); the
+        // interpolation points are read with scalar loads (SSE2 has no variable permute).
+        // Scattered groups (many steps) take the scalar path.
+        const __m128 eye_v = _mm_set1_ps(eye);
+        for (; j_vec + 3 <= nj; j_vec += 4) {
+          const int j = j_vec;
+          int win_lo[5], win_hi[5], nwin = 0, steps = 0;
+          int ks[5];
+          for (int q = 0; q < 5; ++q) {  // insertion sort of the five pointers
+            int v = kp[j + q], p = q;
+            while (p > 0 && ks[p - 1] > v) ks[p] = ks[p - 1], --p;
+            ks[p] = v;
+          }
+          for (int q = 0; q < 5; ++q) {
+            const int lo = std::max(1, ks[q] - kSpread), hi = std::min(i - 2, ks[q] + kSpread);
+            if (nwin > 0 && lo <= win_hi[nwin - 1] + 1) {
+              win_hi[nwin - 1] = std::max(win_hi[nwin - 1], hi);
+            } else if (lo <= hi) {
+              win_lo[nwin] = lo, win_hi[nwin] = hi, ++nwin;
+            }
+          }
+          for (int w = 0; w < nwin; ++w) steps += win_hi[w] - win_lo[w] + 1;
+          if (steps > kMaxGroupSteps) {
+            for (int q = 0; q < 4; ++q) cell_scalar(j + q);
+            continue;
+          }
+          // jr = j / i per lane, computed as the scalar path does (float j times float 1/i).
+          const __m128 jr = _mm_mul_ps(_mm_cvtepi32_ps(_mm_setr_epi32(j, j + 1, j + 2, j + 3)), _mm_set1_ps(inv_i));
+          const __m128 aj = _mm_loadu_ps(a_j + j);
+          __m128 best = _mm_set1_ps(kNoHorizon);
+          __m128i best_k = _mm_setzero_si128();
+          auto step = [&](int k) {
+            const float kf = static_cast<float>(k);
+            const float* lk = col0 + col_step * k;
+            const __m128 pos = _mm_mul_ps(_mm_set1_ps(kf), jr);
+            const __m128i y0v = _mm_cvttps_epi32(pos);  // truncation, as static_cast<int>
+            const __m128 fv = _mm_sub_ps(pos, _mm_cvtepi32_ps(y0v));
+            alignas(16) int y0[4];
+            _mm_store_si128(reinterpret_cast<__m128i*>(y0), y0v);
+            const __m128 z0v = _mm_setr_ps(lk[b * y0[0]], lk[b * y0[1]], lk[b * y0[2]], lk[b * y0[3]]);
+            const __m128 z1v = _mm_setr_ps(lk[b * (y0[0] + 1)], lk[b * (y0[1] + 1)], lk[b * (y0[2] + 1)], lk[b * (y0[3] + 1)]);
+            const __m128 lerp = _mm_add_ps(z0v, _mm_mul_ps(fv, _mm_sub_ps(z1v, z0v)));
+            const __m128 on_centre = _mm_cmpeq_ps(fv, _mm_setzero_ps());  // only that cell counts
+            const __m128 zs = _mm_or_ps(_mm_and_ps(on_centre, z0v), _mm_andnot_ps(on_centre, lerp));
+            const __m128 v = _mm_sub_ps(_mm_mul_ps(_mm_sub_ps(zs, eye_v), _mm_set1_ps(g.inv_k[k])), _mm_mul_ps(_mm_set1_ps(kf), aj));
+            const __m128 gt = _mm_cmpgt_ps(v, best);  // NaN never wins
+            best = _mm_or_ps(_mm_and_ps(gt, v), _mm_andnot_ps(gt, best));
+            const __m128i gti = _mm_castps_si128(gt);
+            best_k = _mm_or_si128(_mm_and_si128(gti, _mm_set1_epi32(k)), _mm_andnot_si128(gti, best_k));
+          };
+          step(i - 1);
+          for (int w = 0; w < nwin; ++w)
+            for (int k = win_lo[w]; k <= win_hi[w]; ++k) step(k);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(kc + 1 + j), best_k);
+          float bests[4];
+          _mm_storeu_ps(bests, best);
+          for (int q = 0; q < 4; ++q) finish(j + q, bests[q]);
         }
       }
 #endif
