@@ -11,9 +11,9 @@
 #include "viewshed_kernel.hpp"
 
 // The AVX2 path (x86-64-v3 builds, e.g. -DSKYCOVER_NATIVE_BENCH=ON) processes eight targets per
-// step with gathers; other builds use the scalar path. Both are exact samples of the same model;
-// the vector path may sample a few more candidate columns, so the two can differ slightly (never
-// by thread count).
+// step with in-register permutes; other x86-64 builds use a four-lane SSE2 group path, non-x86
+// builds the scalar path. All are exact samples of the same model; the group paths sample a few
+// more candidate columns, so the builds can differ slightly (never by thread count).
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define SKYCOVER_VIEWSHED_AVX2 1
