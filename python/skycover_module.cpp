@@ -196,6 +196,7 @@ PYBIND11_MODULE(skycover, m) {
         p.epsg = epsg;
         p.origin_x_m = origin_x_m;
         p.origin_y_m = origin_y_m;
+        if (Status st = check_synthetic_size(p, "width x height"); !st.ok()) raise_status(st);
         py::gil_scoped_release release;
         return make_synthetic_terrain(p);
       },

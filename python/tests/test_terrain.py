@@ -53,3 +53,6 @@ def test_terrain_errors_become_python_exceptions(tmp_path):
         skycover.Terrain(np.zeros(5, dtype=np.float32), cell_size_m=1)
     with pytest.raises(ValueError, match="cell_size_m"):
         skycover.Terrain(np.zeros((2, 2), dtype=np.float32), cell_size_m=-1)
+    # A synthetic grid too large to hold is refused up front, not a MemoryError half-way.
+    with pytest.raises(ValueError, match="width x height"):
+        skycover.synthetic_terrain(100000, 100000)

@@ -18,11 +18,6 @@ namespace skycover {
 namespace fs = std::filesystem;
 
 namespace {
-struct HandleCloser {
-  void operator()(GDALDatasetH h) const { GDALClose(h); }
-};
-using DatasetHandle = std::unique_ptr<void, HandleCloser>;
-
 std::unique_ptr<GDALDataset> mem_raster(const GridGeometry& g, GDALDataType type) {
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
   std::unique_ptr<GDALDataset> ds(mem->Create("", g.width, g.height, 1, type, nullptr));
@@ -72,7 +67,7 @@ Status write_uint16_raster(const fs::path& path, const GridGeometry& g, const st
 
 namespace {
 // Polygonize the mask into an in-memory vector dataset in the grid's CRS.
-Result<DatasetHandle> polygonize(const GridGeometry& g, const std::vector<std::uint8_t>& mask,
+Result<DatasetPtr> polygonize(const GridGeometry& g, const std::vector<std::uint8_t>& mask,
                                  const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
   auto raster = mem_raster(g, GDT_Byte);
   GDALRasterBand* band = raster->GetRasterBand(1);
@@ -81,7 +76,7 @@ Result<DatasetHandle> polygonize(const GridGeometry& g, const std::vector<std::u
     return Status::Internal(fmt::format("in-memory mask write failed: {}", last_gdal_error()));
   }
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("Memory");
-  DatasetHandle vec(mem->Create("", 0, 0, 0, GDT_Unknown, nullptr));
+  DatasetPtr vec(mem->Create("", 0, 0, 0, GDT_Unknown, nullptr));
   OGRSpatialReference srs;
   if (!g.crs_wkt.empty()) srs.importFromWkt(g.crs_wkt.c_str());
   OGRLayer* layer = GDALDataset::FromHandle(vec.get())->CreateLayer(layer_name.c_str(), g.crs_wkt.empty() ? nullptr : &srs,
@@ -131,7 +126,7 @@ Status translate_to(GDALDatasetH src, const fs::path& path, double simplify_m, c
   if (!opts) return Status::Internal(fmt::format("ogr2ogr options rejected: {}", last_gdal_error()));
   AtomicOutput out(path);
   int usage_error = 0;
-  DatasetHandle dst(GDALVectorTranslate(out.temp_path().c_str(), nullptr, 1, &src, opts.get(), &usage_error));
+  DatasetPtr dst(GDALDataset::FromHandle(GDALVectorTranslate(out.temp_path().c_str(), nullptr, 1, &src, opts.get(), &usage_error)));
   if (!dst) return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
   dst.reset();
   return out.commit();
@@ -145,7 +140,7 @@ Status write_mask_polygons(const GridGeometry& g, const std::vector<std::uint8_t
     return Status::Internal(fmt::format("write_mask_polygons: {} mask values for a {}x{} grid", mask.size(), g.width,
                                         g.height));
   }
-  SKYCOVER_ASSIGN_OR_RETURN(DatasetHandle vec, polygonize(g, mask, layer_name, attributes));
+  SKYCOVER_ASSIGN_OR_RETURN(DatasetPtr vec, polygonize(g, mask, layer_name, attributes));
   std::string fields = "name";
   for (const auto& a : attributes) fields += "," + a.name;
   for (const auto& p : paths) SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, g.cell_size_m / 2, fields));

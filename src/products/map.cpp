@@ -18,11 +18,6 @@ namespace skycover::map {
 using namespace plot::detail;
 
 namespace {
-struct DatasetCloser {
-  void operator()(GDALDatasetH h) const { GDALClose(h); }
-};
-using DatasetHandle = std::unique_ptr<void, DatasetCloser>;
-
 // An in-memory GDAL copy of the terrain (NaN nodata) for GDAL's algorithms.
 std::unique_ptr<GDALDataset> mem_dataset(const Terrain& t) {
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
@@ -50,7 +45,7 @@ Result<std::vector<std::uint8_t>> hillshade(const Terrain& terrain, double z_fac
       GDALDEMProcessingOptionsNew(args.List(), nullptr), &GDALDEMProcessingOptionsFree);
   if (!opts) return Status::Internal(fmt::format("hillshade options rejected: {}", last_gdal_error()));
   int usage_error = 0;
-  DatasetHandle out(GDALDEMProcessing("", src.get(), "hillshade", nullptr, opts.get(), &usage_error));
+  DatasetPtr out(GDALDataset::FromHandle(GDALDEMProcessing("", src.get(), "hillshade", nullptr, opts.get(), &usage_error)));
   if (!out) return Status::Internal(fmt::format("GDALDEMProcessing hillshade failed: {}", last_gdal_error()));
   std::vector<std::uint8_t> grey(static_cast<std::size_t>(terrain.geometry().cell_count()));
   GDALRasterBandH band = GDALGetRasterBand(out.get(), 1);
