@@ -1,10 +1,14 @@
 // Shared test helpers.
 #pragma once
 #include <filesystem>
+#include <functional>
+#include <vector>
 #include <random>
 #include <string>
 
 #include <fmt/format.h>
+
+#include "skycover/terrain/terrain.hpp"
 
 namespace skycover::test {
 
@@ -27,5 +31,21 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A w x h grid of `cell_m` cells (no CRS), north-west corner at (0, h * cell_m), with
+// elevation f(x, y) sampled at cell centres.
+inline Terrain terrain_from_function(int w, int h, double cell_m, const std::function<double(double, double)>& f) {
+  GridGeometry g;
+  g.width = w;
+  g.height = h;
+  g.cell_size_m = cell_m;
+  g.origin_x_m = 0;
+  g.origin_y_m = h * cell_m;
+  std::vector<float> z(static_cast<std::size_t>(w) * h);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c)
+      z[static_cast<std::size_t>(r) * w + c] = static_cast<float>(f(g.cell_center_x_m(c), g.cell_center_y_m(r)));
+  return Terrain(g, std::move(z));
+}
 
 }  // namespace skycover::test

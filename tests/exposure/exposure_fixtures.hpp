@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "skycover/exposure/exposure.hpp"
 #include "skycover/exposure/track.hpp"
 #include "skycover/sites/site.hpp"
@@ -13,13 +14,7 @@ namespace skycover::test {
 
 // Flat terrain in a local metric grid (no CRS): x in [0, w*cell], y in [0, h*cell].
 inline Terrain flat_terrain(int w, int h, double cell_m, float elevation_m = 0.0f) {
-  GridGeometry g;
-  g.width = w;
-  g.height = h;
-  g.cell_size_m = cell_m;
-  g.origin_x_m = 0;
-  g.origin_y_m = h * cell_m;
-  return Terrain(g, std::vector<float>(static_cast<std::size_t>(w) * h, elevation_m));
+  return terrain_from_function(w, h, cell_m, [elevation_m](double, double) { return elevation_m; });
 }
 
 // Flat terrain whose cell centres lie on whole multiples of cell_m (x in [-cell/2, (w - 1/2) cell],

@@ -10,23 +10,14 @@
 
 #include "skycover/systems/envelope.hpp"
 #include "skycover/terrain/synthetic.hpp"
+#include "test_support.hpp"
 #include "skycover/visibility/engagement_union.hpp"
 
 namespace skycover {
 namespace {
 
 Terrain make_terrain(int w, int h, double cell, const std::function<double(double, double)>& f) {
-  GridGeometry g;
-  g.width = w;
-  g.height = h;
-  g.cell_size_m = cell;
-  g.origin_x_m = 0;
-  g.origin_y_m = h * cell;
-  std::vector<float> z(static_cast<std::size_t>(w) * h);
-  for (int r = 0; r < h; ++r)
-    for (int c = 0; c < w; ++c)
-      z[static_cast<std::size_t>(r) * w + c] = static_cast<float>(f(g.cell_center_x_m(c), g.cell_center_y_m(r)));
-  return Terrain(g, std::move(z));
+  return test::terrain_from_function(w, h, cell, f);
 }
 
 SystemSpec manpads(double max_range = 6000, double ceiling = 3500, double min_range = 0, double min_alt = 10) {
