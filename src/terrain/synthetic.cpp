@@ -70,13 +70,23 @@ Terrain make_synthetic_terrain(const SyntheticTerrainParams& p) {
   // as real mountains do.
   const double base_wavelength_m = 12000.0;
   const int octaves = std::max(1, static_cast<int>(std::ceil(std::log2(base_wavelength_m / (2 * p.cell_size_m)))));
+  // Each octave's lattice is rotated by a further golden angle (2.39996 rad): value noise on an
+  // axis-aligned lattice shows its grid as north-south/east-west creases in a hillshade; rotating
+  // the octaves against each other breaks that alignment (standard practice, e.g. Quilez,
+  // "fBm", 2019).
+  std::vector<double> cos_o(octaves), sin_o(octaves);
+  for (int o = 0; o < octaves; ++o) {
+    cos_o[o] = std::cos(2.399963229728653 * (o + 1));
+    sin_o[o] = std::sin(2.399963229728653 * (o + 1));
+  }
   std::vector<float> z(static_cast<std::size_t>(p.width) * p.height);
   tbb::parallel_for(0, p.height, [&](int row) {
     for (int col = 0; col < p.width; ++col) {
       const double x = (col + 0.5) * p.cell_size_m, y = (row + 0.5) * p.cell_size_m;
       double sum = 0, amp = 1, norm = 0, freq = 1.0 / base_wavelength_m;
       for (int o = 0; o < octaves; ++o) {
-        const double n = value_noise(p.seed, o, x * freq, y * freq);
+        const double u = (x * cos_o[o] - y * sin_o[o]) * freq, v = (x * sin_o[o] + y * cos_o[o]) * freq;
+        const double n = value_noise(p.seed, o, u, v);
         const double ridged = 1.0 - std::abs(n);  // sharp crests
         sum += amp * (o < 2 ? 0.5 * (n + 1) : ridged * ridged);
         norm += amp;
