@@ -4,6 +4,7 @@
 //   BM_ViewshedReference/<range_m>  exact O(R^3) reference, same
 //   BM_Union/<sites>/<threads>      engagement_union at 6 km, 5 AGL bands, on a 1500^2 30 m DEM
 //   BM_ClaimScale/<threads>         the headline: 5,000 sites at 6 km on a 3000^2 30 m DEM (one run)
+//   BM_ClaimScaleEnvelopeOnly/<t>   the same with terrain_masking off: union bookkeeping alone
 //
 // Build the benchmark flavour in its own tree:
 //   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKYCOVER_NATIVE_BENCH=ON
@@ -92,13 +93,14 @@ SystemSpec igla_like() {
   return s;
 }
 
-void run_union(benchmark::State& state, int side, int n_sites, int threads) {
+void run_union(benchmark::State& state, int side, int n_sites, int threads, bool terrain_masking = true) {
   const Terrain& t = dem(side);
   const std::vector<Site> sites = scatter(t, n_sites);
   std::vector<AltitudeBand> bands;
   for (double a : {50.0, 150.0, 500.0, 1500.0, 3000.0}) bands.push_back({HeightReference::kAgl, a});
   UnionOptions o;
   o.threads = threads;
+  o.terrain_masking = terrain_masking;
   for (auto _ : state) {
     auto u = engagement_union(t, sites, {igla_like()}, bands, VisibilityModel{}, o);
     benchmark::DoNotOptimize(u->site_count.data());
@@ -117,6 +119,13 @@ BENCHMARK(BM_Union)->Args({200, 1})->Args({200, 2})->Unit(benchmark::kMillisecon
 
 void BM_ClaimScale(benchmark::State& state) { run_union(state, 3000, 5000, static_cast<int>(state.range(0))); }
 BENCHMARK(BM_ClaimScale)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// The same without terrain masking: the envelope/band accumulation alone (no viewshed kernel), so
+// the claim-scale time splits into kernel and union bookkeeping.
+void BM_ClaimScaleEnvelopeOnly(benchmark::State& state) {
+  run_union(state, 3000, 5000, static_cast<int>(state.range(0)), false);
+}
+BENCHMARK(BM_ClaimScaleEnvelopeOnly)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
 }  // namespace skycover

@@ -36,6 +36,15 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // "No horizon yet": a slope far below any real one but small enough that slope * distance
 // stays finite in float (|slope * d| < 1e30 * 1e6 would overflow; 1e20 * 1e7 does not).
 constexpr float kNoHorizon = -1e20f;
+// What the fast kernel reads where the terrain is nodata or off the grid ("void"): instead of NaN,
+// a height so low that any sample interpolated with a weight >= ~6e-8 on it is below -6e26, whose
+// scaled slope (divided by k <= ~1e4) stays far below kNoHorizon: it never becomes a horizon, as
+// NaN never does in the reference. Unlike NaN, weight 0 leaves the other point exact (0 * -1e34 =
+// -0), so a sample exactly on a valid cell centre next to a void one needs no special case.
+// Targets on void terrain (z < kVoidBelow) come out NaN.
+constexpr float kVoid = -1e34f;
+constexpr float kVoidBelow = -1e33f;
+inline float void_if_nan(float z) { return z == z ? z : kVoid; }
 // Columns either side of a neighbouring ray's horizon that the fast kernel re-samples exactly.
 constexpr int kSpread = 2;
 // The AVX2 path steps the union of eight lanes' windows, a superset of each lane's own, so +-1
@@ -46,13 +55,28 @@ constexpr int kSpreadVec = 1;
 // falling back to the scalar path (which takes ~11 samples per cell with two separate windows).
 constexpr int kMaxGroupSteps = 24;
 
-// Copy the (2R+1)^2 neighbourhood of the eye cell, NaN off the grid, and its transpose.
-void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, ViewshedScratch& s) {
+#if SKYCOVER_VIEWSHED_AVX2
+// Smallest / largest of the eight lanes.
+inline int hmin_epi32(__m256i v) {
+  v = _mm256_min_epi32(v, _mm256_permute2x128_si256(v, v, 1));
+  v = _mm256_min_epi32(v, _mm256_shuffle_epi32(v, 0x4E));
+  return _mm256_cvtsi256_si32(_mm256_min_epi32(v, _mm256_shuffle_epi32(v, 0xB1)));
+}
+inline int hmax_epi32(__m256i v) {
+  v = _mm256_max_epi32(v, _mm256_permute2x128_si256(v, v, 1));
+  v = _mm256_max_epi32(v, _mm256_shuffle_epi32(v, 0x4E));
+  return _mm256_cvtsi256_si32(_mm256_max_epi32(v, _mm256_shuffle_epi32(v, 0xB1)));
+}
+#endif
+
+// Copy the (2R+1)^2 neighbourhood of the eye cell and its transpose: `off` off the grid and for
+// nodata (NaN for the reference, kVoid for the fast kernel).
+void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, ViewshedScratch& s, float off) {
   const int n = 2 * radius + 1;
   const std::size_t cells = static_cast<std::size_t>(n) * n;
   if (s.local.size() != cells + 2 * ViewshedScratch::kPad) {
-    s.local.assign(cells + 2 * ViewshedScratch::kPad, kNaN);
-    s.local_t.assign(cells + 2 * ViewshedScratch::kPad, kNaN);
+    s.local.assign(cells + 2 * ViewshedScratch::kPad, off);
+    s.local_t.assign(cells + 2 * ViewshedScratch::kPad, off);
     s.out.assign(cells, kNaN);
   }
   const std::vector<float>& z = terrain.elevations_m();
@@ -61,15 +85,15 @@ void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, Vi
     float* dst = s.local_ptr() + static_cast<std::size_t>(r) * n;
     const int row = eye_row - radius + r;
     if (row < 0 || row >= terrain.height()) {
-      std::fill(dst, dst + n, kNaN);
+      std::fill(dst, dst + n, off);
       continue;
     }
     const int c_lo = std::max(0, radius - eye_col);
     const int c_hi = std::min(n, w - eye_col + radius);  // exclusive
-    std::fill(dst, dst + c_lo, kNaN);
+    std::fill(dst, dst + c_lo, off);
     const float* src = z.data() + static_cast<std::size_t>(row) * w + (eye_col - radius);
-    std::copy(src + c_lo, src + c_hi, dst + c_lo);
-    std::fill(dst + c_hi, dst + n, kNaN);
+    std::transform(src + c_lo, src + c_hi, dst + c_lo, [off](float v) { return v == v ? v : off; });
+    std::fill(dst + c_hi, dst + n, off);
   }
   // Blocked transpose: the octants whose major axis is x then also walk contiguous memory.
   constexpr int kB = 32;
@@ -88,7 +112,8 @@ ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, 
   g.max_range_m = max_range_m;
   g.radius_cells = static_cast<int>(std::floor(max_range_m / cell_size_m));
   const int radius = g.radius_cells;
-  const std::size_t count = ViewshedGeometry::tri_index(radius + 1);
+  // + 8: the AVX2 path's last group of a column reads up to 7 entries past its end.
+  const std::size_t count = ViewshedGeometry::tri_index(radius + 1) + 8;
   g.last_j.assign(radius + 1, -1);
   g.curv.assign(count, 0.f);
   g.drop_t.assign(count, 0.f);
@@ -115,18 +140,18 @@ PaddedTerrain make_padded_terrain(const Terrain& terrain, int pad) {
   p.pad = pad;
   p.stride = w + 2 * pad + 2 * kp;
   p.stride_t = h + 2 * pad + 2 * kp;
-  p.rows.assign(static_cast<std::size_t>(p.stride) * static_cast<std::size_t>(h + 2 * pad), kNaN);
-  p.cols.assign(static_cast<std::size_t>(p.stride_t) * static_cast<std::size_t>(w + 2 * pad), kNaN);
+  p.rows.assign(static_cast<std::size_t>(p.stride) * static_cast<std::size_t>(h + 2 * pad), kVoid);
+  p.cols.assign(static_cast<std::size_t>(p.stride_t) * static_cast<std::size_t>(w + 2 * pad), kVoid);
   const float* z = terrain.elevations_m().data();
   for (int r = 0; r < h; ++r)
-    std::copy(z + static_cast<std::size_t>(r) * w, z + static_cast<std::size_t>(r + 1) * w,
-              p.rows.data() + (r + pad) * p.stride + pad + kp);
+    std::transform(z + static_cast<std::size_t>(r) * w, z + static_cast<std::size_t>(r + 1) * w,
+                   p.rows.data() + (r + pad) * p.stride + pad + kp, void_if_nan);
   constexpr int kB = 32;  // blocked transpose
   for (int r0 = 0; r0 < h; r0 += kB)
     for (int c0 = 0; c0 < w; c0 += kB)
       for (int c = c0; c < std::min(w, c0 + kB); ++c)
         for (int r = r0; r < std::min(h, r0 + kB); ++r)
-          p.cols[static_cast<std::size_t>((c + pad) * p.stride_t + r + pad + kp)] = z[static_cast<std::size_t>(r) * w + c];
+          p.cols[static_cast<std::size_t>((c + pad) * p.stride_t + r + pad + kp)] = void_if_nan(z[static_cast<std::size_t>(r) * w + c]);
   return p;
 }
 
@@ -134,7 +159,7 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
                     ViewshedScratch& s, bool fill_out_of_range) {
   const int radius = g.radius_cells;
   const int n = g.side();
-  load_local(terrain, eye_col, eye_row, radius, s);
+  load_local(terrain, eye_col, eye_row, radius, s, kVoid);
   const std::ptrdiff_t eye_off = static_cast<std::ptrdiff_t>(radius) * n + radius;
   viewshed_local_view({s.local_ptr() + eye_off, n, s.local_t_ptr() + eye_off, n}, eye_msl_m, g, s, fill_out_of_range);
 }
@@ -146,7 +171,8 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
   const std::size_t cells = static_cast<std::size_t>(n) * n;
   if (s.out.size() != cells) s.out.assign(cells, kNaN);
   if (fill_out_of_range) std::fill(s.out.begin(), s.out.end(), kNaN);
-  const std::size_t row_len = static_cast<std::size_t>(radius) + 3;
+  // One column's cells 0..R, the pointer pads at -1 and R+1.., and the last group's lanes past nj.
+  const std::size_t row_len = static_cast<std::size_t>(radius) + 12;
   if (s.row.size() != row_len) {
     s.k0.assign(row_len, 0);
     s.k1.assign(row_len, 0);
@@ -182,8 +208,9 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
       const float* a_j = g.curv.data() + ViewshedGeometry::tri_index(i);  // c cs^2 (1 + (j/i)^2)
       const float* drop_t = g.drop_t.data() + ViewshedGeometry::tri_index(i);
       auto finish = [&](int j, float best) {
-        const float v = eye + best * static_cast<float>(i) + drop_t[j] - line[b * j];
-        h[j] = v < 0.f ? 0.f : v;  // NaN (nodata target) stays NaN
+        const float zt = line[b * j];
+        const float v = eye + best * static_cast<float>(i) + drop_t[j] - zt;
+        h[j] = zt < kVoidBelow ? kNaN : (v < 0.f ? 0.f : v);  // a void target is NaN
       };
       auto cell_scalar = [&](int j) {
         // Exact R3 sample of this target's own ray at column k (1 <= k < i), as a scaled slope
@@ -197,9 +224,9 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
           const float* lk = col0 + col_step * k + b * y0;
           const float z0 = lk[0];
           const float z1 = lk[b];
-          // Exactly on a cell centre only that cell counts (its neighbour may be nodata).
+          // Exactly on a cell centre only that cell counts (its neighbour may be void).
           const float zs = f == 0.f ? z0 : z0 + f * (z1 - z0);
-          return (zs - eye) * g.inv_k[k] - static_cast<float>(k) * aj;  // NaN sample never wins
+          return (zs - eye) * g.inv_k[k] - static_cast<float>(k) * aj;  // a void sample never wins
         };
         float best = kNoHorizon;
         int best_k = 0;
@@ -228,24 +255,29 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
       int j_vec = 0;
 #if SKYCOVER_VIEWSHED_AVX2
       if (i >= 2) {
-        // Eight adjacent targets at once. Each lane samples the union of the eight candidate
-        // windows (a superset of its own, so never less exact than the scalar path); when the
-        // windows are far apart (the horizon jumps between ridges) the group falls back to scalar.
+        // Eight adjacent targets at once, the last group of the column padded past nj (its extra
+        // lanes read the NaN/void padding and pointer pads, and their results are never stored).
+        // Each lane samples the union of the group's candidate windows (a superset of its own, so
+        // never less exact than the scalar path); when the windows are far apart (the horizon
+        // jumps between ridges) the group falls back to scalar.
         const __m256 jr_step = _mm256_set1_ps(inv_i);
         const __m256 eye_v = _mm256_set1_ps(eye);
         const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        for (; j_vec + 7 <= nj; j_vec += 8) {
+        const __m256i one = _mm256_set1_epi32(1);
+        for (; j_vec <= nj; j_vec += 8) {
           const int j = j_vec;
-          // The lanes' neighbour pointers kp[j .. j+8], sorted, split into clusters more than
-          // 2*kSpreadVec+1 apart; each cluster's window is stepped once (a superset of every lane's
-          // own candidates). Very scattered groups go scalar.
+          // The lanes' neighbour pointers kp[j .. j+8]: their range in registers; when it is
+          // narrow (the common case) one window covers every lane's candidates.
+          const __m256i pa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j));
+          const __m256i pb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j + 1));
+          const int kmin = hmin_epi32(_mm256_min_epi32(pa, pb)), kmax = hmax_epi32(_mm256_max_epi32(pa, pb));
           int win_lo[9], win_hi[9], nwin = 0, steps = 0;
-          int kmin = kp[j], kmax = kp[j];
-          for (int q = 1; q <= 8; ++q) kmin = std::min(kmin, kp[j + q]), kmax = std::max(kmax, kp[j + q]);
-          if (kmax - kmin <= 2 * kSpreadVec + 4) {  // common case: one cluster, no sort
+          if (kmax - kmin <= 2 * kSpreadVec + 4) {
             win_lo[0] = std::max(1, kmin - kSpreadVec), win_hi[0] = std::min(i - 2, kmax + kSpreadVec);
             nwin = win_lo[0] <= win_hi[0] ? 1 : 0;
           } else {
+            // Sorted pointers, split into clusters more than 2*kSpreadVec+1 apart; each cluster's
+            // window is stepped once. Very scattered groups go scalar.
             int ks[9];
             for (int q = 0; q < 9; ++q) {
               int v = kp[j + q], p = q;
@@ -260,19 +292,22 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
                 win_lo[nwin] = lo, win_hi[nwin] = hi, ++nwin;
               }
             }
+            for (int w = 0; w < nwin; ++w) steps += win_hi[w] - win_lo[w] + 1;
+            if (steps > kMaxGroupSteps) {
+              for (int q = 0; q < 8 && j + q <= nj; ++q) cell_scalar(j + q);
+              continue;
+            }
           }
-          for (int w = 0; w < nwin; ++w) steps += win_hi[w] - win_lo[w] + 1;
-          if (steps > 24) {
-            for (int q = 0; q < 8; ++q) cell_scalar(j + q);
-            continue;
-          }
-          const __m256i jv = _mm256_add_epi32(_mm256_set1_epi32(j), lane);
-          const __m256 jr = _mm256_mul_ps(_mm256_cvtepi32_ps(jv), jr_step);
+          const __m256 jr = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(j), lane)), jr_step);
           const __m256 aj = _mm256_loadu_ps(a_j + j);
           __m256 best = _mm256_set1_ps(kNoHorizon);
           __m256i best_k = _mm256_setzero_si256();
-          auto step = [&](int k) {
-            const __m256 kf = _mm256_set1_ps(static_cast<float>(k));
+          // One exact sample of every lane's ray at column k (kv = k in every lane). The lanes'
+          // interpolation rows y0 span at most 7 cells (8 consecutive j, k < i), so two 8-wide
+          // loads and in-register permutes fetch both interpolation points of all lanes. Void
+          // terrain (kVoid) makes the lerp hugely negative, so it never wins: no NaN blend needed.
+          auto step = [&](int k, __m256i kv) {
+            const __m256 kf = _mm256_cvtepi32_ps(kv);
             const __m256 pos = _mm256_mul_ps(kf, jr);
             const __m256i y0 = _mm256_cvttps_epi32(pos);
             const __m256 f = _mm256_sub_ps(pos, _mm256_cvtepi32_ps(y0));
@@ -288,16 +323,19 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
               z0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 7), e);
               z1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 8), e);
             }
-            const __m256 lerp = _mm256_fmadd_ps(f, _mm256_sub_ps(z1, z0), z0);
-            const __m256 zs = _mm256_blendv_ps(lerp, z0, _mm256_cmp_ps(f, _mm256_setzero_ps(), _CMP_EQ_OQ));
-            const __m256 v = _mm256_fmsub_ps(_mm256_sub_ps(zs, eye_v), _mm256_set1_ps(g.inv_k[k]), _mm256_mul_ps(kf, aj));
-            const __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);  // NaN never wins
-            best = _mm256_blendv_ps(best, v, gt);
-            best_k = _mm256_blendv_epi8(best_k, _mm256_set1_epi32(k), _mm256_castps_si256(gt));
+            const __m256 zs = _mm256_fmadd_ps(f, _mm256_sub_ps(z1, z0), z0);
+            const __m256 v = _mm256_fmsub_ps(_mm256_sub_ps(zs, eye_v), _mm256_broadcast_ss(&g.inv_k[k]), _mm256_mul_ps(kf, aj));
+            const __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+            // max_ps(v, best) is v > best ? v : best: the same as blending on gt, with a shorter
+            // loop-carried chain through `best`.
+            best = _mm256_max_ps(v, best);
+            best_k = _mm256_blendv_epi8(best_k, kv, _mm256_castps_si256(gt));
           };
-          step(i - 1);
-          for (int w = 0; w < nwin; ++w)
-            for (int k = win_lo[w]; k <= win_hi[w]; ++k) step(k);
+          step(i - 1, _mm256_set1_epi32(i - 1));
+          for (int w = 0; w < nwin; ++w) {
+            __m256i kv = _mm256_set1_epi32(win_lo[w]);
+            for (int k = win_lo[w]; k <= win_hi[w]; ++k, kv = _mm256_add_epi32(kv, one)) step(k, kv);
+          }
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + j), best_k);
           // finish() for eight lanes: targets' terrain is line[b*j .. b*(j+7)], reversed when b < 0.
           __m256 zt = _mm256_loadu_ps(b > 0 ? line + j : line - j - 7);
@@ -305,8 +343,10 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
           const __m256 v = _mm256_sub_ps(
               _mm256_add_ps(_mm256_fmadd_ps(best, _mm256_set1_ps(static_cast<float>(i)), eye_v), _mm256_loadu_ps(drop_t + j)),
               zt);
-          // v < 0 -> 0; NaN (nodata target) stays NaN.
-          _mm256_storeu_ps(h + j, _mm256_blendv_ps(v, _mm256_setzero_ps(), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ)));
+          // v < 0 -> 0; a void target is NaN.
+          const __m256 clamped = _mm256_blendv_ps(v, _mm256_setzero_ps(), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+          _mm256_storeu_ps(h + j, _mm256_blendv_ps(clamped, _mm256_set1_ps(kNaN),
+                                                   _mm256_cmp_ps(zt, _mm256_set1_ps(kVoidBelow), _CMP_LT_OQ)));
         }
       }
 #elif SKYCOVER_VIEWSHED_SSE2
@@ -377,7 +417,7 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
 #endif
       for (int j = j_vec; j <= nj; ++j) cell_scalar(j);
       kc[0] = kc[1];
-      kc[nj + 2] = kc[nj + 1];
+      std::fill(kc + nj + 2, kc + nj + 11, kc[nj + 1]);  // the lanes past nj see the last pointer
       // Octant column i is output row R + a*i (y-major) or output column R + a*i (x-major, written
       // with a stride of one row: the ~R rows it touches stay in L1 across consecutive i). The
       // y-major octants run last, so the diagonals come from them.
@@ -394,7 +434,7 @@ void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, 
                               const ViewshedGeometry& g, const VisibilityModel& model, ViewshedScratch& s) {
   const int radius = g.radius_cells;
   const int n = g.side();
-  load_local(terrain, eye_col, eye_row, radius, s);
+  load_local(terrain, eye_col, eye_row, radius, s, kNaN);
   std::fill(s.out.begin(), s.out.end(), kNaN);
   const float* z = s.local_ptr();
   auto elev = [&](int dx, int dy) { return static_cast<double>(z[static_cast<std::size_t>(radius + dy) * n + radius + dx]); };

@@ -55,9 +55,9 @@ struct ViewshedScratch {
 };
 
 // Where the fast kernel reads the terrain: pointers at the eye cell of a row-major copy and of a
-// transposed copy (so that every octant column is contiguous), each NaN wherever the kernel may
+// transposed copy (so that every octant column is contiguous), each void wherever the kernel may
 // read off the grid: R rows/columns around the eye, plus ViewshedScratch::kPad more along each row
-// for vector over-reads.
+// for vector over-reads (void = kVoid in viewshed.cpp, also for nodata; never NaN).
 struct TerrainView {
   const float* rows = nullptr;  // elevation of (eye_col + dc, eye_row + dr) at rows[dr * row_stride + dc]
   std::ptrdiff_t row_stride = 0;
@@ -65,7 +65,7 @@ struct TerrainView {
   std::ptrdiff_t col_stride = 0;
 };
 
-// The whole grid padded with NaN by `pad` cells (and kPad more along each line), and its
+// The whole grid padded with void (kVoid, also for nodata) by `pad` cells (and kPad more along each line), and its
 // transpose: made once per union run so that no site copies or transposes its window.
 // Memory: 2 (W + 2 pad + 2 kPad)(H + 2 pad) floats.
 struct PaddedTerrain {
