@@ -41,6 +41,7 @@ struct SystemTables {
   std::vector<float> dz_max;  // (2R+1)^2; NaN beyond max range
   std::vector<float> dz_min;  // 0 beyond min range
   std::vector<int> half_width;  // per window row (dy + R): largest |dx| within max range
+  std::vector<char> in_min_range;  // per window row: whether any cell of it is within min range
 };
 
 SystemTables make_tables(const SystemSpec& s, double cell_size_m, const VisibilityModel& model) {
@@ -50,6 +51,7 @@ SystemTables make_tables(const SystemSpec& s, double cell_size_m, const Visibili
   t.dz_max.assign(static_cast<std::size_t>(n) * n, std::numeric_limits<float>::quiet_NaN());
   t.dz_min.assign(static_cast<std::size_t>(n) * n, 0.f);
   t.half_width.assign(n, -1);
+  t.in_min_range.assign(n, 0);
   for (int dy = -radius; dy <= radius; ++dy)
     for (int dx = -radius; dx <= radius; ++dx) {
       if (!detail::offset_in_range(dx, dy, cell_size_m, s.max_range_m)) continue;
@@ -58,6 +60,7 @@ SystemTables make_tables(const SystemSpec& s, double cell_size_m, const Visibili
       const std::size_t k = static_cast<std::size_t>(dy + radius) * n + (dx + radius);
       t.dz_max[k] = static_cast<float>(std::sqrt(s.max_range_m * s.max_range_m - d * d));
       t.dz_min[k] = static_cast<float>(d < s.min_range_m ? std::sqrt(s.min_range_m * s.min_range_m - d * d) : 0.0);
+      if (t.dz_min[k] != 0.f) t.in_min_range[dy + radius] = 1;
     }
   return t;
 }
@@ -141,8 +144,39 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
       msl[q] = acc.bands[b0 + q].msl;
     }
     int x = 0;
+    // Rows clear of the minimum-range disc have dz_min = 0 everywhere, and then the two intervals
+    // [max(base - dz_max, bottom), min(base, top)] and [max(base, bottom), min(base + dz_max, top)]
+    // are one, [L, H] = [max(base - dz_max, bottom), min(base + dz_max, top)] (whichever side of
+    // `base` bottom and top fall; L and H are the same float expressions as l0 and h1). Inside the
+    // row's chord dz_max is finite, and NaN needs no mask: max_ps/min_ps return their second
+    // operand when either is NaN, so a NaN line-of-sight height makes `bottom` and L NaN, a NaN
+    // target ground makes `top` and H NaN, and every comparison with them is false (empty).
+    const bool one_interval = !tab.in_min_range[static_cast<std::size_t>(row - er + radius)];
 #if defined(__AVX2__)
-    {
+    if (one_interval) {
+      const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
+      const __m256 inf = _mm256_set1_ps(kEmptyLo);
+      const __m128i one = _mm_set1_epi16(1);
+      for (; x + 8 <= seg_w; x += 8) {
+        const __m256 zt = _mm256_loadu_ps(z + x), dmax = _mm256_loadu_ps(dz_max + x);
+        const __m256 base = _mm256_sub_ps(eye_v, zt), top = _mm256_sub_ps(ceil_v, zt);
+        const __m256 bottom = _mm256_max_ps(floor_v, _mm256_loadu_ps(v + x));
+        const __m256 lo = _mm256_max_ps(_mm256_sub_ps(base, dmax), bottom);
+        const __m256 hi = _mm256_min_ps(_mm256_add_ps(base, dmax), top);
+        if (update_lowest) {
+          const __m256 low = _mm256_blendv_ps(inf, lo, _mm256_cmp_ps(lo, hi, _CMP_LE_OQ));
+          _mm256_storeu_ps(lowest + x, _mm256_min_ps(low, _mm256_loadu_ps(lowest + x)));
+        }
+        for (std::size_t q = 0; q < nbp; ++q) {
+          const __m256 hb = msl[q] ? _mm256_sub_ps(_mm256_set1_ps(alt[q]), zt) : _mm256_set1_ps(alt[q]);
+          const __m256 in = _mm256_and_ps(_mm256_cmp_ps(hb, lo, _CMP_GE_OQ), _mm256_cmp_ps(hb, hi, _CMP_LE_OQ));
+          const __m256i in32 = _mm256_castps_si256(in);
+          const __m128i in16 = _mm_and_si128(_mm_packs_epi32(_mm256_castsi256_si128(in32), _mm256_extracti128_si256(in32, 1)), one);
+          __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
+          _mm_storeu_si128(cp, _mm_adds_epu16(_mm_loadu_si128(cp), in16));
+        }
+      }
+    } else {
       // The same selects as the scalar loop below, eight cells at a time (GCC 12 does not
       // vectorise that loop by itself).
       const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
@@ -177,7 +211,30 @@ void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTable
       }
     }
 #elif defined(__SSE2__)
-    {
+    if (one_interval) {
+      const __m128 eye_v = _mm_set1_ps(eye), ceil_v = _mm_set1_ps(ceiling_msl), floor_v = _mm_set1_ps(h_floor);
+      const __m128 inf = _mm_set1_ps(kEmptyLo);
+      const __m128i one = _mm_set1_epi16(1);
+      for (; x + 4 <= seg_w; x += 4) {
+        const __m128 zt = _mm_loadu_ps(z + x), dmax = _mm_loadu_ps(dz_max + x);
+        const __m128 base = _mm_sub_ps(eye_v, zt), top = _mm_sub_ps(ceil_v, zt);
+        const __m128 bottom = _mm_max_ps(floor_v, _mm_loadu_ps(v + x));
+        const __m128 lo = _mm_max_ps(_mm_sub_ps(base, dmax), bottom);
+        const __m128 hi = _mm_min_ps(_mm_add_ps(base, dmax), top);
+        if (update_lowest) {
+          const __m128 low = select_ps(inf, lo, _mm_cmple_ps(lo, hi));
+          const __m128 cur = _mm_loadu_ps(lowest + x);
+          _mm_storeu_ps(lowest + x, select_ps(cur, low, _mm_cmplt_ps(low, cur)));
+        }
+        for (std::size_t q = 0; q < nbp; ++q) {
+          const __m128 hb = msl[q] ? _mm_sub_ps(_mm_set1_ps(alt[q]), zt) : _mm_set1_ps(alt[q]);
+          const __m128i in32 = _mm_castps_si128(_mm_and_ps(_mm_cmpge_ps(hb, lo), _mm_cmple_ps(hb, hi)));
+          const __m128i in16 = _mm_and_si128(_mm_packs_epi32(in32, in32), one);
+          __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
+          _mm_storel_epi64(cp, _mm_adds_epu16(_mm_loadl_epi64(cp), in16));
+        }
+      }
+    } else {
       // Four cells at a time with the x86-64 baseline instruction set. Operand order makes
       // _mm_max_ps / _mm_min_ps reproduce std::max / std::min exactly (NaN and signed zeros), so
       // these lanes equal the scalar loop's bit for bit.
