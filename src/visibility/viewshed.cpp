@@ -3,7 +3,9 @@
 #include "skycover/visibility/viewshed.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include <fmt/format.h>
@@ -263,40 +265,27 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
         const __m256 jr_step = _mm256_set1_ps(inv_i);
         const __m256 eye_v = _mm256_set1_ps(eye);
         const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        const __m256i one = _mm256_set1_epi32(1);
         for (; j_vec <= nj; j_vec += 8) {
           const int j = j_vec;
-          // The lanes' neighbour pointers kp[j .. j+8]: their range in registers; when it is
-          // narrow (the common case) one window covers every lane's candidates.
+          // The columns every lane samples: +-kSpreadVec around each of the nine neighbour
+          // pointers kp[j .. j+8] (a superset of each lane's own candidates), as bits of a word:
+          // bit p is column base + p. No sorting, no window merging, each column once. Groups
+          // whose pointers span more than a word, or that would take many steps, go scalar.
           const __m256i pa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j));
           const __m256i pb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j + 1));
           const int kmin = hmin_epi32(_mm256_min_epi32(pa, pb)), kmax = hmax_epi32(_mm256_max_epi32(pa, pb));
-          int win_lo[9], win_hi[9], nwin = 0, steps = 0;
-          if (kmax - kmin <= 2 * kSpreadVec + 4) {
-            win_lo[0] = std::max(1, kmin - kSpreadVec), win_hi[0] = std::min(i - 2, kmax + kSpreadVec);
-            nwin = win_lo[0] <= win_hi[0] ? 1 : 0;
-          } else {
-            // Sorted pointers, split into clusters more than 2*kSpreadVec+1 apart; each cluster's
-            // window is stepped once. Very scattered groups go scalar.
-            int ks[9];
-            for (int q = 0; q < 9; ++q) {
-              int v = kp[j + q], p = q;
-              while (p > 0 && ks[p - 1] > v) ks[p] = ks[p - 1], --p;
-              ks[p] = v;
-            }
-            for (int q = 0; q < 9; ++q) {
-              const int lo = std::max(1, ks[q] - kSpreadVec), hi = std::min(i - 2, ks[q] + kSpreadVec);
-              if (nwin > 0 && lo <= win_hi[nwin - 1] + 1) {
-                win_hi[nwin - 1] = std::max(win_hi[nwin - 1], hi);
-              } else if (lo <= hi) {
-                win_lo[nwin] = lo, win_hi[nwin] = hi, ++nwin;
-              }
-            }
-            for (int w = 0; w < nwin; ++w) steps += win_hi[w] - win_lo[w] + 1;
-            if (steps > kMaxGroupSteps) {
-              for (int q = 0; q < 8 && j + q <= nj; ++q) cell_scalar(j + q);
-              continue;
-            }
+          const int base = kmin - kSpreadVec;
+          std::uint64_t cols = 0;
+          if (kmax - kmin + 2 * kSpreadVec < 64) {
+            for (int q = 0; q <= 8; ++q) cols |= std::uint64_t{1} << (kp[j + q] - base);
+            for (int sp = 0; sp < kSpreadVec; ++sp) cols |= (cols << 1) | (cols >> 1);
+            if (base < 1) cols &= ~std::uint64_t{0} << (1 - base);                // k >= 1
+            const int top = i - 2 - base;                                          // k <= i - 2
+            cols = top < 0 ? 0 : (top < 63 ? cols & ((std::uint64_t{2} << top) - 1) : cols);
+          }
+          if (kmax - kmin + 2 * kSpreadVec >= 64 || std::popcount(cols) > kMaxGroupSteps) {
+            for (int q = 0; q < 8 && j + q <= nj; ++q) cell_scalar(j + q);
+            continue;
           }
           const __m256 jr = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(j), lane)), jr_step);
           const __m256 aj = _mm256_loadu_ps(a_j + j);
@@ -332,9 +321,9 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
             best_k = _mm256_blendv_epi8(best_k, kv, _mm256_castps_si256(gt));
           };
           step(i - 1, _mm256_set1_epi32(i - 1));
-          for (int w = 0; w < nwin; ++w) {
-            __m256i kv = _mm256_set1_epi32(win_lo[w]);
-            for (int k = win_lo[w]; k <= win_hi[w]; ++k, kv = _mm256_add_epi32(kv, one)) step(k, kv);
+          for (; cols != 0; cols &= cols - 1) {
+            const int k = base + std::countr_zero(cols);
+            step(k, _mm256_set1_epi32(k));
           }
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + j), best_k);
           // finish() for eight lanes: targets' terrain is line[b*j .. b*(j+7)], reversed when b < 0.
