@@ -9,6 +9,7 @@
 #include "skycover/visibility/engagement_union.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -83,8 +84,12 @@ struct Accumulator {
 };
 
 // Per-thread buffers: the viewshed kernel's, and a window row of zeros.
+// Sites folded into the grids together (see accumulate_batch): 2 keeps the batch's viewshed
+// windows (2 x (2R+1)^2 floats, 1.3 MB at 6 km / 30 m) and the range tables in a 2 MB L2.
+constexpr std::size_t kBatch = 4;
+
 struct ThreadScratch {
-  detail::ViewshedScratch viewshed;
+  std::array<detail::ViewshedScratch, kBatch> viewshed;
   std::vector<float> zeros;  // the "line of sight clear" window row
 };
 
@@ -107,211 +112,240 @@ inline __m128 select_ps(__m128 a, __m128 b, __m128 mask) { return _mm_or_ps(_mm_
 // One pass per window row: the four interval ends stay in registers and every band's count is
 // updated from them in the same pass (a saturating +1 per band where the band's height lies in
 // either interval), instead of storing the ends and re-reading them once per band.
-void accumulate(const Accumulator& acc, const SystemSpec& sys, const SystemTables& tab, int ec, int er,
-                double ground_msl, double eye_msl, const float* vis, ThreadScratch& ts) {
+// One site's contribution, with its per-site constants. Float throughout (8 SIMD lanes): at
+// elevations of a few km float resolves ~0.25 mm.
+struct SiteJob {
+  const SystemTables* tab = nullptr;
+  int ec = 0, er = 0;          // the eye's cell
+  float h_floor = 0;           // system minimum altitude (AGL)
+  float ceiling_msl = 0;       // site ground + system maximum altitude
+  float eye = 0;               // eye elevation (MSL)
+  const float* vis = nullptr;  // (2R+1)^2 window of minimum visible heights, or null: line of sight clear
+};
+
+constexpr float kEmptyLo = std::numeric_limits<float>::infinity();
+constexpr float kEmptyHi = -std::numeric_limits<float>::infinity();
+// Bands counted per pass (more are done in further passes over the same segment).
+constexpr std::size_t kMaxBands = 16;
+
+// Fold one window row segment [seg_lo, seg_hi] of grid row `row` of one site into the grids;
+// bands [b0, b1) are counted (and the lowest height updated when b0 == 0). `zeros` is a window
+// row of zeros, the "line of sight clear" figure when job.vis is null.
+void fold_segment(const Accumulator& acc, const SiteJob& job, const float* zeros, int row, int seg_lo, int seg_hi,
+                  std::size_t b0, std::size_t b1) {
   const Terrain& t = acc.terrain;
+  const SystemTables& tab = *job.tab;
   const int radius = tab.geometry.radius_cells, n = tab.geometry.side();
-  const int r_lo = std::max(0, er - radius), r_hi = std::min(t.height() - 1, er + radius);
-  const int c_lo = std::max(0, ec - radius), c_hi = std::min(t.width() - 1, ec + radius);
-  if (ts.zeros.size() < static_cast<std::size_t>(n)) ts.zeros.assign(n, 0.f);
-  // Float throughout (8 SIMD lanes): at elevations of a few km float resolves ~0.25 mm.
-  const float h_floor = static_cast<float>(sys.min_altitude_m);
-  const float ceiling_msl = static_cast<float>(ground_msl + sys.max_altitude_m);
-  const float eye = static_cast<float>(eye_msl);
-  constexpr float kEmptyLo = std::numeric_limits<float>::infinity();
-  constexpr float kEmptyHi = -std::numeric_limits<float>::infinity();
-  const std::size_t nb = acc.bands.size();
-  // The per-band constants (at most kMaxBands bands per pass; more are done in further passes).
-  constexpr std::size_t kMaxBands = 16;
-  // One window row segment [seg_lo, seg_hi] of grid row `row`; bands [b0, b1) are counted.
-  auto segment = [&](int row, int seg_lo, int seg_hi, std::size_t b0, std::size_t b1) {
-    const int seg_w = seg_hi - seg_lo + 1;
-    const std::size_t lk = static_cast<std::size_t>(row - er + radius) * n + static_cast<std::size_t>(seg_lo - ec + radius);
-    const float* __restrict dz_max = tab.dz_max.data() + lk;
-    const float* __restrict dz_min = tab.dz_min.data() + lk;
-    const float* __restrict v = vis ? vis + lk : ts.zeros.data();
-    const std::size_t cell0 = t.index(seg_lo, row);
-    const float* __restrict z = t.elevations_m().data() + cell0;
-    float* __restrict lowest = acc.lowest + cell0;
-    const bool update_lowest = b0 == 0;
-    std::uint16_t* count[kMaxBands];
-    float alt[kMaxBands];
-    bool msl[kMaxBands];
-    const std::size_t nbp = b1 - b0;
-    for (std::size_t q = 0; q < nbp; ++q) {
-      count[q] = acc.counts[b0 + q] + cell0;
-      alt[q] = static_cast<float>(acc.bands[b0 + q].altitude_m);
-      msl[q] = acc.bands[b0 + q].msl;
-    }
-    int x = 0;
-    // Rows clear of the minimum-range disc have dz_min = 0 everywhere, and then the two intervals
-    // [max(base - dz_max, bottom), min(base, top)] and [max(base, bottom), min(base + dz_max, top)]
-    // are one, [L, H] = [max(base - dz_max, bottom), min(base + dz_max, top)] (whichever side of
-    // `base` bottom and top fall; L and H are the same float expressions as l0 and h1). Inside the
-    // row's chord dz_max is finite, and NaN needs no mask: max_ps/min_ps return their second
-    // operand when either is NaN, so a NaN line-of-sight height makes `bottom` and L NaN, a NaN
-    // target ground makes `top` and H NaN, and every comparison with them is false (empty).
-    const bool one_interval = !tab.in_min_range[static_cast<std::size_t>(row - er + radius)];
+  const int ec = job.ec, er = job.er;
+  const float h_floor = job.h_floor, ceiling_msl = job.ceiling_msl, eye = job.eye;
+  const float* vis = job.vis;
+  const int seg_w = seg_hi - seg_lo + 1;
+  const std::size_t lk = static_cast<std::size_t>(row - er + radius) * n + static_cast<std::size_t>(seg_lo - ec + radius);
+  const float* __restrict dz_max = tab.dz_max.data() + lk;
+  const float* __restrict dz_min = tab.dz_min.data() + lk;
+  const float* __restrict v = vis ? vis + lk : zeros;
+  const std::size_t cell0 = t.index(seg_lo, row);
+  const float* __restrict z = t.elevations_m().data() + cell0;
+  float* __restrict lowest = acc.lowest + cell0;
+  const bool update_lowest = b0 == 0;
+  std::uint16_t* count[kMaxBands];
+  float alt[kMaxBands];
+  bool msl[kMaxBands];
+  const std::size_t nbp = b1 - b0;
+  for (std::size_t q = 0; q < nbp; ++q) {
+    count[q] = acc.counts[b0 + q] + cell0;
+    alt[q] = static_cast<float>(acc.bands[b0 + q].altitude_m);
+    msl[q] = acc.bands[b0 + q].msl;
+  }
+  int x = 0;
+  // Rows clear of the minimum-range disc have dz_min = 0 everywhere, and then the two intervals
+  // [max(base - dz_max, bottom), min(base, top)] and [max(base, bottom), min(base + dz_max, top)]
+  // are one, [L, H] = [max(base - dz_max, bottom), min(base + dz_max, top)] (whichever side of
+  // `base` bottom and top fall; L and H are the same float expressions as l0 and h1). Inside the
+  // row's chord dz_max is finite, and NaN needs no mask: max_ps/min_ps return their second
+  // operand when either is NaN, so a NaN line-of-sight height makes `bottom` and L NaN, a NaN
+  // target ground makes `top` and H NaN, and every comparison with them is false (empty).
+  const bool one_interval = !tab.in_min_range[static_cast<std::size_t>(row - er + radius)];
 #if defined(__AVX2__)
-    if (one_interval) {
-      const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
-      const __m256 inf = _mm256_set1_ps(kEmptyLo);
-      const __m128i one = _mm_set1_epi16(1);
-      for (; x + 8 <= seg_w; x += 8) {
-        const __m256 zt = _mm256_loadu_ps(z + x), dmax = _mm256_loadu_ps(dz_max + x);
-        const __m256 base = _mm256_sub_ps(eye_v, zt), top = _mm256_sub_ps(ceil_v, zt);
-        const __m256 bottom = _mm256_max_ps(floor_v, _mm256_loadu_ps(v + x));
-        const __m256 lo = _mm256_max_ps(_mm256_sub_ps(base, dmax), bottom);
-        const __m256 hi = _mm256_min_ps(_mm256_add_ps(base, dmax), top);
-        if (update_lowest) {
-          const __m256 low = _mm256_blendv_ps(inf, lo, _mm256_cmp_ps(lo, hi, _CMP_LE_OQ));
-          _mm256_storeu_ps(lowest + x, _mm256_min_ps(low, _mm256_loadu_ps(lowest + x)));
-        }
-        for (std::size_t q = 0; q < nbp; ++q) {
-          const __m256 hb = msl[q] ? _mm256_sub_ps(_mm256_set1_ps(alt[q]), zt) : _mm256_set1_ps(alt[q]);
-          const __m256 in = _mm256_and_ps(_mm256_cmp_ps(hb, lo, _CMP_GE_OQ), _mm256_cmp_ps(hb, hi, _CMP_LE_OQ));
-          const __m256i in32 = _mm256_castps_si256(in);
-          const __m128i in16 = _mm_and_si128(_mm_packs_epi32(_mm256_castsi256_si128(in32), _mm256_extracti128_si256(in32, 1)), one);
-          __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
-          _mm_storeu_si128(cp, _mm_adds_epu16(_mm_loadu_si128(cp), in16));
-        }
-      }
-    } else {
-      // The same selects as the scalar loop below, eight cells at a time (GCC 12 does not
-      // vectorise that loop by itself).
-      const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
-      const __m256 inf = _mm256_set1_ps(kEmptyLo), ninf = _mm256_set1_ps(kEmptyHi);
-      const __m128i one = _mm_set1_epi16(1);
-      for (; x + 8 <= seg_w; x += 8) {
-        const __m256 zt = _mm256_loadu_ps(z + x), hv = _mm256_loadu_ps(v + x);
-        const __m256 dmax = _mm256_loadu_ps(dz_max + x), dmin = _mm256_loadu_ps(dz_min + x);
-        const __m256 ok = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(dmax, dmax, _CMP_ORD_Q), _mm256_cmp_ps(zt, zt, _CMP_ORD_Q)),
-                                        _mm256_cmp_ps(hv, hv, _CMP_ORD_Q));
-        const __m256 base = _mm256_sub_ps(eye_v, zt), top = _mm256_sub_ps(ceil_v, zt);
-        const __m256 bottom = _mm256_max_ps(hv, floor_v);
-        const __m256 l0 = _mm256_blendv_ps(inf, _mm256_max_ps(_mm256_sub_ps(base, dmax), bottom), ok);
-        const __m256 h0 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_sub_ps(base, dmin), top), ok);
-        const __m256 l1 = _mm256_blendv_ps(inf, _mm256_max_ps(_mm256_add_ps(base, dmin), bottom), ok);
-        const __m256 h1 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_add_ps(base, dmax), top), ok);
-        if (update_lowest) {
-          const __m256 low = _mm256_blendv_ps(_mm256_blendv_ps(inf, l1, _mm256_cmp_ps(l1, h1, _CMP_LE_OQ)), l0,
-                                              _mm256_cmp_ps(l0, h0, _CMP_LE_OQ));
-          _mm256_storeu_ps(lowest + x, _mm256_min_ps(low, _mm256_loadu_ps(lowest + x)));
-        }
-        for (std::size_t q = 0; q < nbp; ++q) {
-          const __m256 hb = msl[q] ? _mm256_sub_ps(_mm256_set1_ps(alt[q]), zt) : _mm256_set1_ps(alt[q]);
-          const __m256 in = _mm256_or_ps(
-              _mm256_and_ps(_mm256_cmp_ps(hb, l0, _CMP_GE_OQ), _mm256_cmp_ps(hb, h0, _CMP_LE_OQ)),
-              _mm256_and_ps(_mm256_cmp_ps(hb, l1, _CMP_GE_OQ), _mm256_cmp_ps(hb, h1, _CMP_LE_OQ)));
-          const __m256i in32 = _mm256_castps_si256(in);  // lanes all-ones or zero
-          const __m128i in16 = _mm_and_si128(_mm_packs_epi32(_mm256_castsi256_si128(in32), _mm256_extracti128_si256(in32, 1)), one);
-          __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
-          _mm_storeu_si128(cp, _mm_adds_epu16(_mm_loadu_si128(cp), in16));  // saturating +1
-        }
-      }
-    }
-#elif defined(__SSE2__)
-    if (one_interval) {
-      const __m128 eye_v = _mm_set1_ps(eye), ceil_v = _mm_set1_ps(ceiling_msl), floor_v = _mm_set1_ps(h_floor);
-      const __m128 inf = _mm_set1_ps(kEmptyLo);
-      const __m128i one = _mm_set1_epi16(1);
-      for (; x + 4 <= seg_w; x += 4) {
-        const __m128 zt = _mm_loadu_ps(z + x), dmax = _mm_loadu_ps(dz_max + x);
-        const __m128 base = _mm_sub_ps(eye_v, zt), top = _mm_sub_ps(ceil_v, zt);
-        const __m128 bottom = _mm_max_ps(floor_v, _mm_loadu_ps(v + x));
-        const __m128 lo = _mm_max_ps(_mm_sub_ps(base, dmax), bottom);
-        const __m128 hi = _mm_min_ps(_mm_add_ps(base, dmax), top);
-        if (update_lowest) {
-          const __m128 low = select_ps(inf, lo, _mm_cmple_ps(lo, hi));
-          const __m128 cur = _mm_loadu_ps(lowest + x);
-          _mm_storeu_ps(lowest + x, select_ps(cur, low, _mm_cmplt_ps(low, cur)));
-        }
-        for (std::size_t q = 0; q < nbp; ++q) {
-          const __m128 hb = msl[q] ? _mm_sub_ps(_mm_set1_ps(alt[q]), zt) : _mm_set1_ps(alt[q]);
-          const __m128i in32 = _mm_castps_si128(_mm_and_ps(_mm_cmpge_ps(hb, lo), _mm_cmple_ps(hb, hi)));
-          const __m128i in16 = _mm_and_si128(_mm_packs_epi32(in32, in32), one);
-          __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
-          _mm_storel_epi64(cp, _mm_adds_epu16(_mm_loadl_epi64(cp), in16));
-        }
-      }
-    } else {
-      // Four cells at a time with the x86-64 baseline instruction set. Operand order makes
-      // _mm_max_ps / _mm_min_ps reproduce std::max / std::min exactly (NaN and signed zeros), so
-      // these lanes equal the scalar loop's bit for bit.
-      const __m128 eye_v = _mm_set1_ps(eye), ceil_v = _mm_set1_ps(ceiling_msl), floor_v = _mm_set1_ps(h_floor);
-      const __m128 inf = _mm_set1_ps(kEmptyLo), ninf = _mm_set1_ps(kEmptyHi);
-      const __m128i one = _mm_set1_epi16(1);
-      for (; x + 4 <= seg_w; x += 4) {
-        const __m128 zt = _mm_loadu_ps(z + x), hv = _mm_loadu_ps(v + x);
-        const __m128 dmax = _mm_loadu_ps(dz_max + x), dmin = _mm_loadu_ps(dz_min + x);
-        const __m128 ok = _mm_and_ps(_mm_and_ps(_mm_cmpord_ps(dmax, dmax), _mm_cmpord_ps(zt, zt)), _mm_cmpord_ps(hv, hv));
-        const __m128 base = _mm_sub_ps(eye_v, zt), top = _mm_sub_ps(ceil_v, zt);
-        const __m128 bottom = _mm_max_ps(hv, floor_v);  // std::max(h_floor, hv)
-        const __m128 l0 = select_ps(inf, _mm_max_ps(bottom, _mm_sub_ps(base, dmax)), ok);
-        const __m128 h0 = select_ps(ninf, _mm_min_ps(top, _mm_sub_ps(base, dmin)), ok);
-        const __m128 l1 = select_ps(inf, _mm_max_ps(bottom, _mm_add_ps(base, dmin)), ok);
-        const __m128 h1 = select_ps(ninf, _mm_min_ps(top, _mm_add_ps(base, dmax)), ok);
-        if (update_lowest) {
-          const __m128 low = select_ps(select_ps(inf, l1, _mm_cmple_ps(l1, h1)), l0, _mm_cmple_ps(l0, h0));
-          const __m128 cur = _mm_loadu_ps(lowest + x);
-          _mm_storeu_ps(lowest + x, select_ps(cur, low, _mm_cmplt_ps(low, cur)));  // low < cur ? low : cur
-        }
-        for (std::size_t q = 0; q < nbp; ++q) {
-          const __m128 hb = msl[q] ? _mm_sub_ps(_mm_set1_ps(alt[q]), zt) : _mm_set1_ps(alt[q]);
-          const __m128 in = _mm_or_ps(_mm_and_ps(_mm_cmpge_ps(hb, l0), _mm_cmple_ps(hb, h0)),
-                                      _mm_and_ps(_mm_cmpge_ps(hb, l1), _mm_cmple_ps(hb, h1)));
-          const __m128i in32 = _mm_castps_si128(in);
-          const __m128i in16 = _mm_and_si128(_mm_packs_epi32(in32, in32), one);  // low 4 lanes
-          __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);  // 4 x uint16 = 8 bytes
-          _mm_storel_epi64(cp, _mm_adds_epu16(_mm_loadl_epi64(cp), in16));  // saturating +1
-        }
-      }
-    }
-#endif
-    for (; x < seg_w; ++x) {
-      const float zt = z[x];
-      const float hv = v[x];
-      // Out of range (dz_max NaN), nodata target, or no visibility figure: nothing engageable.
-      const bool ok = (dz_max[x] == dz_max[x]) & (zt == zt) & (hv == hv);
-      const float base = eye - zt;
-      const float top = ceiling_msl - zt;               // ceiling, as height above the target's ground
-      const float bottom = std::max(h_floor, hv);       // min altitude, and line of sight
-      const float a0 = std::max(base - dz_max[x], bottom), b0i = std::min(base - dz_min[x], top);
-      const float a1 = std::max(base + dz_min[x], bottom), b1i = std::min(base + dz_max[x], top);
-      const float l0 = ok ? a0 : kEmptyLo, h0 = ok ? b0i : kEmptyHi;
-      const float l1 = ok ? a1 : kEmptyLo, h1 = ok ? b1i : kEmptyHi;
+  if (one_interval) {
+    const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
+    const __m256 inf = _mm256_set1_ps(kEmptyLo);
+    const __m128i one = _mm_set1_epi16(1);
+    for (; x + 8 <= seg_w; x += 8) {
+      const __m256 zt = _mm256_loadu_ps(z + x), dmax = _mm256_loadu_ps(dz_max + x);
+      const __m256 base = _mm256_sub_ps(eye_v, zt), top = _mm256_sub_ps(ceil_v, zt);
+      const __m256 bottom = _mm256_max_ps(floor_v, _mm256_loadu_ps(v + x));
+      const __m256 lo = _mm256_max_ps(_mm256_sub_ps(base, dmax), bottom);
+      const __m256 hi = _mm256_min_ps(_mm256_add_ps(base, dmax), top);
       if (update_lowest) {
-        const float low = l0 <= h0 ? l0 : (l1 <= h1 ? l1 : kEmptyLo);
-        const float cur = lowest[x];
-        lowest[x] = low < cur ? low : cur;
+        const __m256 low = _mm256_blendv_ps(inf, lo, _mm256_cmp_ps(lo, hi, _CMP_LE_OQ));
+        _mm256_storeu_ps(lowest + x, _mm256_min_ps(low, _mm256_loadu_ps(lowest + x)));
       }
       for (std::size_t q = 0; q < nbp; ++q) {
-        const float h = msl[q] ? alt[q] - zt : alt[q];  // MSL band: height above this cell's ground
-        const int in = ((h >= l0) & (h <= h0)) | ((h >= l1) & (h <= h1));
-        std::uint16_t& c = count[q][x];
-        c = static_cast<std::uint16_t>(c + (in & (c != 0xFFFF)));  // saturating
+        const __m256 hb = msl[q] ? _mm256_sub_ps(_mm256_set1_ps(alt[q]), zt) : _mm256_set1_ps(alt[q]);
+        const __m256 in = _mm256_and_ps(_mm256_cmp_ps(hb, lo, _CMP_GE_OQ), _mm256_cmp_ps(hb, hi, _CMP_LE_OQ));
+        const __m256i in32 = _mm256_castps_si256(in);
+        const __m128i in16 = _mm_and_si128(_mm_packs_epi32(_mm256_castsi256_si128(in32), _mm256_extracti128_si256(in32, 1)), one);
+        __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
+        _mm_storeu_si128(cp, _mm_adds_epu16(_mm_loadu_si128(cp), in16));
       }
     }
-  };
-  // Lock one grid tile at a time (never two: no deadlock) and update the window's part of it.
+  } else {
+    // The same selects as the scalar loop below, eight cells at a time (GCC 12 does not
+    // vectorise that loop by itself).
+    const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
+    const __m256 inf = _mm256_set1_ps(kEmptyLo), ninf = _mm256_set1_ps(kEmptyHi);
+    const __m128i one = _mm_set1_epi16(1);
+    for (; x + 8 <= seg_w; x += 8) {
+      const __m256 zt = _mm256_loadu_ps(z + x), hv = _mm256_loadu_ps(v + x);
+      const __m256 dmax = _mm256_loadu_ps(dz_max + x), dmin = _mm256_loadu_ps(dz_min + x);
+      const __m256 ok = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(dmax, dmax, _CMP_ORD_Q), _mm256_cmp_ps(zt, zt, _CMP_ORD_Q)),
+                                      _mm256_cmp_ps(hv, hv, _CMP_ORD_Q));
+      const __m256 base = _mm256_sub_ps(eye_v, zt), top = _mm256_sub_ps(ceil_v, zt);
+      const __m256 bottom = _mm256_max_ps(hv, floor_v);
+      const __m256 l0 = _mm256_blendv_ps(inf, _mm256_max_ps(_mm256_sub_ps(base, dmax), bottom), ok);
+      const __m256 h0 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_sub_ps(base, dmin), top), ok);
+      const __m256 l1 = _mm256_blendv_ps(inf, _mm256_max_ps(_mm256_add_ps(base, dmin), bottom), ok);
+      const __m256 h1 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_add_ps(base, dmax), top), ok);
+      if (update_lowest) {
+        const __m256 low = _mm256_blendv_ps(_mm256_blendv_ps(inf, l1, _mm256_cmp_ps(l1, h1, _CMP_LE_OQ)), l0,
+                                            _mm256_cmp_ps(l0, h0, _CMP_LE_OQ));
+        _mm256_storeu_ps(lowest + x, _mm256_min_ps(low, _mm256_loadu_ps(lowest + x)));
+      }
+      for (std::size_t q = 0; q < nbp; ++q) {
+        const __m256 hb = msl[q] ? _mm256_sub_ps(_mm256_set1_ps(alt[q]), zt) : _mm256_set1_ps(alt[q]);
+        const __m256 in = _mm256_or_ps(
+            _mm256_and_ps(_mm256_cmp_ps(hb, l0, _CMP_GE_OQ), _mm256_cmp_ps(hb, h0, _CMP_LE_OQ)),
+            _mm256_and_ps(_mm256_cmp_ps(hb, l1, _CMP_GE_OQ), _mm256_cmp_ps(hb, h1, _CMP_LE_OQ)));
+        const __m256i in32 = _mm256_castps_si256(in);  // lanes all-ones or zero
+        const __m128i in16 = _mm_and_si128(_mm_packs_epi32(_mm256_castsi256_si128(in32), _mm256_extracti128_si256(in32, 1)), one);
+        __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
+        _mm_storeu_si128(cp, _mm_adds_epu16(_mm_loadu_si128(cp), in16));  // saturating +1
+      }
+    }
+  }
+#elif defined(__SSE2__)
+  if (one_interval) {
+    const __m128 eye_v = _mm_set1_ps(eye), ceil_v = _mm_set1_ps(ceiling_msl), floor_v = _mm_set1_ps(h_floor);
+    const __m128 inf = _mm_set1_ps(kEmptyLo);
+    const __m128i one = _mm_set1_epi16(1);
+    for (; x + 4 <= seg_w; x += 4) {
+      const __m128 zt = _mm_loadu_ps(z + x), dmax = _mm_loadu_ps(dz_max + x);
+      const __m128 base = _mm_sub_ps(eye_v, zt), top = _mm_sub_ps(ceil_v, zt);
+      const __m128 bottom = _mm_max_ps(floor_v, _mm_loadu_ps(v + x));
+      const __m128 lo = _mm_max_ps(_mm_sub_ps(base, dmax), bottom);
+      const __m128 hi = _mm_min_ps(_mm_add_ps(base, dmax), top);
+      if (update_lowest) {
+        const __m128 low = select_ps(inf, lo, _mm_cmple_ps(lo, hi));
+        const __m128 cur = _mm_loadu_ps(lowest + x);
+        _mm_storeu_ps(lowest + x, select_ps(cur, low, _mm_cmplt_ps(low, cur)));
+      }
+      for (std::size_t q = 0; q < nbp; ++q) {
+        const __m128 hb = msl[q] ? _mm_sub_ps(_mm_set1_ps(alt[q]), zt) : _mm_set1_ps(alt[q]);
+        const __m128i in32 = _mm_castps_si128(_mm_and_ps(_mm_cmpge_ps(hb, lo), _mm_cmple_ps(hb, hi)));
+        const __m128i in16 = _mm_and_si128(_mm_packs_epi32(in32, in32), one);
+        __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
+        _mm_storel_epi64(cp, _mm_adds_epu16(_mm_loadl_epi64(cp), in16));
+      }
+    }
+  } else {
+    // Four cells at a time with the x86-64 baseline instruction set. Operand order makes
+    // _mm_max_ps / _mm_min_ps reproduce std::max / std::min exactly (NaN and signed zeros), so
+    // these lanes equal the scalar loop's bit for bit.
+    const __m128 eye_v = _mm_set1_ps(eye), ceil_v = _mm_set1_ps(ceiling_msl), floor_v = _mm_set1_ps(h_floor);
+    const __m128 inf = _mm_set1_ps(kEmptyLo), ninf = _mm_set1_ps(kEmptyHi);
+    const __m128i one = _mm_set1_epi16(1);
+    for (; x + 4 <= seg_w; x += 4) {
+      const __m128 zt = _mm_loadu_ps(z + x), hv = _mm_loadu_ps(v + x);
+      const __m128 dmax = _mm_loadu_ps(dz_max + x), dmin = _mm_loadu_ps(dz_min + x);
+      const __m128 ok = _mm_and_ps(_mm_and_ps(_mm_cmpord_ps(dmax, dmax), _mm_cmpord_ps(zt, zt)), _mm_cmpord_ps(hv, hv));
+      const __m128 base = _mm_sub_ps(eye_v, zt), top = _mm_sub_ps(ceil_v, zt);
+      const __m128 bottom = _mm_max_ps(hv, floor_v);  // std::max(h_floor, hv)
+      const __m128 l0 = select_ps(inf, _mm_max_ps(bottom, _mm_sub_ps(base, dmax)), ok);
+      const __m128 h0 = select_ps(ninf, _mm_min_ps(top, _mm_sub_ps(base, dmin)), ok);
+      const __m128 l1 = select_ps(inf, _mm_max_ps(bottom, _mm_add_ps(base, dmin)), ok);
+      const __m128 h1 = select_ps(ninf, _mm_min_ps(top, _mm_add_ps(base, dmax)), ok);
+      if (update_lowest) {
+        const __m128 low = select_ps(select_ps(inf, l1, _mm_cmple_ps(l1, h1)), l0, _mm_cmple_ps(l0, h0));
+        const __m128 cur = _mm_loadu_ps(lowest + x);
+        _mm_storeu_ps(lowest + x, select_ps(cur, low, _mm_cmplt_ps(low, cur)));  // low < cur ? low : cur
+      }
+      for (std::size_t q = 0; q < nbp; ++q) {
+        const __m128 hb = msl[q] ? _mm_sub_ps(_mm_set1_ps(alt[q]), zt) : _mm_set1_ps(alt[q]);
+        const __m128 in = _mm_or_ps(_mm_and_ps(_mm_cmpge_ps(hb, l0), _mm_cmple_ps(hb, h0)),
+                                    _mm_and_ps(_mm_cmpge_ps(hb, l1), _mm_cmple_ps(hb, h1)));
+        const __m128i in32 = _mm_castps_si128(in);
+        const __m128i in16 = _mm_and_si128(_mm_packs_epi32(in32, in32), one);  // low 4 lanes
+        __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);  // 4 x uint16 = 8 bytes
+        _mm_storel_epi64(cp, _mm_adds_epu16(_mm_loadl_epi64(cp), in16));  // saturating +1
+      }
+    }
+  }
+#endif
+  for (; x < seg_w; ++x) {
+    const float zt = z[x];
+    const float hv = v[x];
+    // Out of range (dz_max NaN), nodata target, or no visibility figure: nothing engageable.
+    const bool ok = (dz_max[x] == dz_max[x]) & (zt == zt) & (hv == hv);
+    const float base = eye - zt;
+    const float top = ceiling_msl - zt;               // ceiling, as height above the target's ground
+    const float bottom = std::max(h_floor, hv);       // min altitude, and line of sight
+    const float a0 = std::max(base - dz_max[x], bottom), b0i = std::min(base - dz_min[x], top);
+    const float a1 = std::max(base + dz_min[x], bottom), b1i = std::min(base + dz_max[x], top);
+    const float l0 = ok ? a0 : kEmptyLo, h0 = ok ? b0i : kEmptyHi;
+    const float l1 = ok ? a1 : kEmptyLo, h1 = ok ? b1i : kEmptyHi;
+    if (update_lowest) {
+      const float low = l0 <= h0 ? l0 : (l1 <= h1 ? l1 : kEmptyLo);
+      const float cur = lowest[x];
+      lowest[x] = low < cur ? low : cur;
+    }
+    for (std::size_t q = 0; q < nbp; ++q) {
+      const float h = msl[q] ? alt[q] - zt : alt[q];  // MSL band: height above this cell's ground
+      const int in = ((h >= l0) & (h <= h0)) | ((h >= l1) & (h <= h1));
+      std::uint16_t& c = count[q][x];
+      c = static_cast<std::uint16_t>(c + (in & (c != 0xFFFF)));  // saturating
+    }
+  }
+}
+
+// Fold a batch of sites into the grids, one lock tile at a time (never two locks held: no
+// deadlock) and, within a tile, row by row with every site of the batch on that row before the
+// next row: the grid row (lowest height and band counts) then stays in L1 across the batch, so
+// the grids' memory traffic is paid once per batch instead of once per site. The order of the
+// updates cannot change a byte (per-cell minimum, saturating +1).
+void accumulate_batch(const Accumulator& acc, const SiteJob* jobs, std::size_t n_jobs, ThreadScratch& ts) {
+  const Terrain& t = acc.terrain;
+  int r_lo = t.height(), r_hi = -1, c_lo = t.width(), c_hi = -1, side = 0;
+  for (std::size_t q = 0; q < n_jobs; ++q) {
+    const int radius = jobs[q].tab->geometry.radius_cells;
+    r_lo = std::min(r_lo, std::max(0, jobs[q].er - radius)), r_hi = std::max(r_hi, std::min(t.height() - 1, jobs[q].er + radius));
+    c_lo = std::min(c_lo, std::max(0, jobs[q].ec - radius)), c_hi = std::max(c_hi, std::min(t.width() - 1, jobs[q].ec + radius));
+    side = std::max(side, jobs[q].tab->geometry.side());
+  }
+  if (ts.zeros.size() < static_cast<std::size_t>(side)) ts.zeros.assign(side, 0.f);
+  const std::size_t nb = acc.bands.size();
   for (int tr = r_lo / kLockRows; tr <= r_hi / kLockRows; ++tr)
     for (int tc = c_lo / kLockCols; tc <= c_hi / kLockCols; ++tc) {
       const std::lock_guard<std::mutex> lock(
           (*acc.locks)[static_cast<std::size_t>(tr) * acc.lock_cols + static_cast<std::size_t>(tc)]);
       const int seg_lo = std::max(c_lo, tc * kLockCols), seg_hi = std::min(c_hi, tc * kLockCols + kLockCols - 1);
-      for (int row = std::max(r_lo, tr * kLockRows); row <= std::min(r_hi, tr * kLockRows + kLockRows - 1); ++row) {
-        // Only the row's chord of the range disc: cells beyond max range (dz_max NaN) could
-        // add nothing, so skipping them changes no byte and saves ~22 % of the cells.
-        const int hw = tab.half_width[row - er + radius];
-        const int lo = std::max(seg_lo, ec - hw), hi = std::min(seg_hi, ec + hw);
-        if (lo > hi) continue;
-        std::size_t b0 = 0;
-        do {  // usually one pass: all bands at once
-          const std::size_t b1 = std::min(nb, b0 + kMaxBands);
-          segment(row, lo, hi, b0, b1);
-          b0 = b1;
-        } while (b0 < nb);
-      }
+      for (int row = std::max(r_lo, tr * kLockRows); row <= std::min(r_hi, tr * kLockRows + kLockRows - 1); ++row)
+        for (std::size_t q = 0; q < n_jobs; ++q) {
+          const SiteJob& job = jobs[q];
+          const int radius = job.tab->geometry.radius_cells;
+          if (row < job.er - radius || row > job.er + radius) continue;
+          // Only the row's chord of the range disc: cells beyond max range (dz_max NaN) could
+          // add nothing, so skipping them changes no byte and saves ~22 % of the cells.
+          const int hw = job.tab->half_width[static_cast<std::size_t>(row - job.er + radius)];
+          const int lo = std::max(seg_lo, job.ec - hw), hi = std::min(seg_hi, job.ec + hw);
+          if (lo > hi) continue;
+          std::size_t b0 = 0;
+          do {  // usually one pass: all bands at once
+            const std::size_t b1 = std::min(nb, b0 + kMaxBands);
+            fold_segment(acc, job, ts.zeros.data(), row, lo, hi, b0, b1);
+            b0 = b1;
+          } while (b0 < nb);
+        }
     }
 }
 
@@ -364,8 +398,17 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   u.geometry = terrain.geometry();
   u.bands = bands;
   const std::size_t cells = static_cast<std::size_t>(terrain.geometry().cell_count());
-  u.lowest_engageable_agl_m.assign(cells, kInf);
-  u.site_count.assign(bands.size(), std::vector<std::uint16_t>(cells, 0));
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+  // The grids (~130 MB at the claim's scale) are allocated and first touched in parallel.
+  u.site_count.resize(bands.size());
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, bands.size() + 1, [&](std::size_t k) {
+      if (k == 0)
+        u.lowest_engageable_agl_m.assign(cells, kInf);
+      else
+        u.site_count[k - 1].assign(cells, 0);
+    });
+  });
 
   std::vector<Band> band_list;
   for (const AltitudeBand& b : bands) band_list.push_back({b.reference == HeightReference::kMsl, b.altitude_m});
@@ -409,39 +452,50 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     int pad = 0;
     for (const auto& t : tables)
       if (t) pad = std::max(pad, t->geometry.radius_cells);
-    if (!sites.empty()) padded = detail::make_padded_terrain(terrain, pad);
+    if (!sites.empty()) arena.execute([&] { padded = detail::make_padded_terrain(terrain, pad); });
   }
 
   tbb::enumerable_thread_specific<ThreadScratch> scratch;
   std::atomic<std::int64_t> done{0};
-  auto run_site = [&](std::size_t i) {
-    const Site& site = sites[i];
-    const SystemSpec& sys = systems[site.system_index];
-    const SystemTables& tab = *tables[site.system_index];
-    // The eye stands on the terrain cell (launcher_position, shared with exposure and the viewshed).
-    const LauncherPosition lp = *launcher_position(site, terrain);
-    const int ec = lp.col, er = lp.row;
-    const double ground = lp.ground_msl_m, eye = lp.eye_msl_m;
+  // Sites go in batches of kBatch consecutive ones along the curve (near each other): each
+  // computes its viewshed into its own buffer, then the batch is folded in one pass over the rows.
+  auto run_batch = [&](std::size_t first, std::size_t last) {
     ThreadScratch& ts = scratch.local();
-    const float* vis = nullptr;
-    if (options.terrain_masking) {
-      detail::ViewshedScratch& s = ts.viewshed;
-      if (options.use_reference_kernel)
-        detail::viewshed_local_reference(terrain, ec, er, eye, tab.geometry, model, s);
-      else
-        // Out-of-range cells are masked by the dz_max table (NaN beyond range) in accumulate().
-        detail::viewshed_local_view(padded.view(ec, er), static_cast<float>(eye), tab.geometry, s, false);
-      vis = s.out.data();
+    SiteJob jobs[kBatch];
+    std::size_t n_jobs = 0;
+    for (std::size_t k = first; k < last; ++k, ++n_jobs) {
+      const Site& site = sites[order[k].second];
+      const SystemSpec& sys = systems[site.system_index];
+      const SystemTables& tab = *tables[site.system_index];
+      // The eye stands on the terrain cell (launcher_position, shared with exposure and the viewshed).
+      const LauncherPosition lp = *launcher_position(site, terrain);
+      SiteJob& job = jobs[n_jobs];
+      job.tab = &tab;
+      job.ec = lp.col, job.er = lp.row;
+      job.h_floor = static_cast<float>(sys.min_altitude_m);
+      job.ceiling_msl = static_cast<float>(lp.ground_msl_m + sys.max_altitude_m);
+      job.eye = static_cast<float>(lp.eye_msl_m);
+      if (options.terrain_masking) {
+        detail::ViewshedScratch& s = ts.viewshed[n_jobs];
+        if (options.use_reference_kernel)
+          detail::viewshed_local_reference(terrain, lp.col, lp.row, lp.eye_msl_m, tab.geometry, model, s);
+        else
+          // Out-of-range cells are masked by the dz_max table (NaN beyond range) in fold_segment().
+          detail::viewshed_local_view(padded.view(lp.col, lp.row), job.eye, tab.geometry, s, false);
+        job.vis = s.out.data();
+      }
     }
-    accumulate(acc, sys, tab, ec, er, ground, eye, vis, ts);
-    const std::int64_t d = done.fetch_add(1) + 1;
-    if (options.on_progress) options.on_progress(d);
+    accumulate_batch(acc, jobs, n_jobs, ts);
+    for (std::size_t q = 0; q < n_jobs; ++q) {  // once per site, as documented
+      const std::int64_t d = done.fetch_add(1) + 1;
+      if (options.on_progress) options.on_progress(d);
+    }
   };
 
-  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+  const std::size_t n_batches = (order.size() + kBatch - 1) / kBatch;
   arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, order.size(), 2), [&](const tbb::blocked_range<std::size_t>& r) {
-      for (std::size_t k = r.begin(); k != r.end(); ++k) run_site(order[k].second);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n_batches, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t b = r.begin(); b != r.end(); ++b) run_batch(b * kBatch, std::min(order.size(), (b + 1) * kBatch));
     });
   });
 

@@ -63,6 +63,10 @@ struct TerrainView {
   std::ptrdiff_t row_stride = 0;
   const float* cols = nullptr;  // the same at cols[dc * col_stride + dr]
   std::ptrdiff_t col_stride = 0;
+  // Grid cells beyond the eye towards +col, -col, +row, -row. An octant stops at the last column
+  // that still has grid cells: no cell of the grid depends on the columns after it, and those
+  // output cells are off the grid (left NaN, or untouched when fill_out_of_range is false).
+  int reach[4] = {1 << 30, 1 << 30, 1 << 30, 1 << 30};
 };
 
 // The whole grid padded with void (kVoid, also for nodata) by `pad` cells (and kPad more along each line), and its
@@ -70,11 +74,13 @@ struct TerrainView {
 // Memory: 2 (W + 2 pad + 2 kPad)(H + 2 pad) floats.
 struct PaddedTerrain {
   int pad = 0;
+  int width = 0, height = 0;  // of the grid
   std::ptrdiff_t stride = 0, stride_t = 0;  // W + 2 pad + 2 kPad, H + 2 pad + 2 kPad
   std::vector<float> rows, cols;
   TerrainView view(int col, int row) const {
     return {rows.data() + (row + pad) * stride + col + pad + static_cast<std::ptrdiff_t>(ViewshedScratch::kPad), stride,
-            cols.data() + (col + pad) * stride_t + row + pad + static_cast<std::ptrdiff_t>(ViewshedScratch::kPad), stride_t};
+            cols.data() + (col + pad) * stride_t + row + pad + static_cast<std::ptrdiff_t>(ViewshedScratch::kPad), stride_t,
+            {width - 1 - col, col, height - 1 - row, row}};
   }
 };
 PaddedTerrain make_padded_terrain(const Terrain& terrain, int pad);
