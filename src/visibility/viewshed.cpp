@@ -58,6 +58,9 @@ constexpr int kSpreadVec = 1;
 // The SSE2 path's 4-lane groups step at most this many window columns (besides i-1) before
 // falling back to the scalar path (which takes ~11 samples per cell with two separate windows).
 constexpr int kMaxGroupSteps = 24;
+// The AVX2 path keeps the group's candidate columns as a bitset of this many 64-bit words (512
+// columns: ranges up to ~15 km on 30 m cells); groups whose pointers span more go scalar.
+constexpr int kMaxColumnWords = 8;
 
 #if SKYCOVER_VIEWSHED_AVX2
 // Smallest / largest of the eight lanes.
@@ -300,15 +303,26 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
           const __m256i pb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j + 1));
           const int kmin = hmin_epi32(_mm256_min_epi32(pa, pb)), kmax = hmax_epi32(_mm256_max_epi32(pa, pb));
           const int base = kmin - kSpreadVec;
-          std::uint64_t cols = 0;
-          if (kmax - kmin + 2 * kSpreadVec < 64) {
-            for (int q = 0; q <= 8; ++q) cols |= std::uint64_t{1} << (kp[j + q] - base);
-            for (int sp = 0; sp < kSpreadVec; ++sp) cols |= (cols << 1) | (cols >> 1);
-            if (base < 1) cols &= ~std::uint64_t{0} << (1 - base);                // k >= 1
-            const int top = i - 2 - base;                                          // k <= i - 2
-            cols = top < 0 ? 0 : (top < 63 ? cols & ((std::uint64_t{2} << top) - 1) : cols);
-          }
-          if (kmax - kmin + 2 * kSpreadVec >= 64 || std::popcount(cols) > kMaxGroupSteps) {
+          const int span = kmax - kmin + 2 * kSpreadVec;
+          std::uint64_t cols[kMaxColumnWords];
+          int n_words = 1;
+          if (span < 64) {  // the common case: shifts within one word
+            cols[0] = 0;
+            for (int q = 0; q <= 8; ++q) cols[0] |= std::uint64_t{1} << (kp[j + q] - base);
+            for (int sp = 0; sp < kSpreadVec; ++sp) cols[0] |= (cols[0] << 1) | (cols[0] >> 1);
+            if (base < 1) cols[0] &= ~std::uint64_t{0} << (1 - base);  // k >= 1
+            const int top = i - 2 - base;                                // k <= i - 2
+            cols[0] = top < 0 ? 0 : (top < 63 ? cols[0] & ((std::uint64_t{2} << top) - 1) : cols[0]);
+          } else if (span < 64 * kMaxColumnWords) {  // horizons far apart: bit by bit
+            n_words = span / 64 + 1;
+            std::fill(cols, cols + n_words, std::uint64_t{0});
+            for (int q = 0; q <= 8; ++q)
+              for (int dk = -kSpreadVec; dk <= kSpreadVec; ++dk) {
+                const int k = kp[j + q] + dk;
+                if (k < 1 || k > i - 2) continue;
+                cols[(k - base) >> 6] |= std::uint64_t{1} << ((k - base) & 63);
+              }
+          } else {
             for (int q = 0; q < 8 && j + q <= nj; ++q) cell_scalar(j + q);
             continue;
           }
@@ -346,10 +360,11 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
             best_k = _mm256_blendv_epi8(best_k, kv, _mm256_castps_si256(gt));
           };
           step(i - 1, _mm256_set1_epi32(i - 1));
-          for (; cols != 0; cols &= cols - 1) {
-            const int k = base + std::countr_zero(cols);
-            step(k, _mm256_set1_epi32(k));
-          }
+          for (int w = 0; w < n_words; ++w)
+            for (std::uint64_t c = cols[w]; c != 0; c &= c - 1) {
+              const int k = base + 64 * w + std::countr_zero(c);
+              step(k, _mm256_set1_epi32(k));
+            }
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + j), best_k);
           // finish() for eight lanes: targets' terrain is line[b*j .. b*(j+7)], reversed when b < 0.
           __m256 zt = _mm256_loadu_ps(b > 0 ? line + j : line - j - 7);
