@@ -3,6 +3,7 @@
 //   BM_ViewshedFast/<range_m>       fast kernel, one site per iteration; items = in-range site-cells
 //   BM_ViewshedReference/<range_m>  exact O(R^3) reference, same
 //   BM_Union/<sites>/<threads>      engagement_union at 6 km, 5 AGL bands, on a 1500^2 30 m DEM
+//   BM_UnionClustered/<s>/<t>       the same with every site inside one 3 km square (lock contention)
 //   BM_ClaimScale/<threads>         the headline: 5,000 sites at 6 km on a 3000^2 30 m DEM (one run)
 //   BM_ClaimScaleEnvelopeOnly/<t>   the same with terrain_masking off: union bookkeeping alone
 //
@@ -38,14 +39,18 @@ const Terrain& dem(int side) {
   return it->second;
 }
 
-// Deterministic scatter of n sites over the grid (Weyl sequence), 2 m AGL.
-std::vector<Site> scatter(const Terrain& t, int n) {
+// Deterministic scatter of n sites (Weyl sequence), 2 m AGL: over the whole grid, or over a
+// cluster_cells-wide square at its centre (every window overlapping: the worst case for the
+// union's row-band locks).
+std::vector<Site> scatter(const Terrain& t, int n, int cluster_cells = 0) {
   std::vector<Site> s;
+  const int span_c = cluster_cells > 0 ? cluster_cells : t.width(), span_r = cluster_cells > 0 ? cluster_cells : t.height();
+  const int c0 = (t.width() - span_c) / 2, r0 = (t.height() - span_r) / 2;
   for (int i = 0; i < n; ++i) {
     Site x;
     x.id = std::to_string(i);
-    const int c = static_cast<int>(std::fmod(0.5 + i * 0.618033988749895, 1.0) * t.width());
-    const int r = static_cast<int>(std::fmod(0.5 + i * 0.754877666246693, 1.0) * t.height());
+    const int c = c0 + static_cast<int>(std::fmod(0.5 + i * 0.618033988749895, 1.0) * span_c);
+    const int r = r0 + static_cast<int>(std::fmod(0.5 + i * 0.754877666246693, 1.0) * span_r);
     x.x_m = t.geometry().cell_center_x_m(c);
     x.y_m = t.geometry().cell_center_y_m(r);
     x.ground_msl_m = t.elevation_m(c, r);
@@ -93,9 +98,10 @@ SystemSpec igla_like() {
   return s;
 }
 
-void run_union(benchmark::State& state, int side, int n_sites, int threads, bool terrain_masking = true) {
+void run_union(benchmark::State& state, int side, int n_sites, int threads, bool terrain_masking = true,
+               int cluster_cells = 0) {
   const Terrain& t = dem(side);
-  const std::vector<Site> sites = scatter(t, n_sites);
+  const std::vector<Site> sites = scatter(t, n_sites, cluster_cells);
   std::vector<AltitudeBand> bands;
   for (double a : {50.0, 150.0, 500.0, 1500.0, 3000.0}) bands.push_back({HeightReference::kAgl, a});
   UnionOptions o;
@@ -116,6 +122,12 @@ void BM_Union(benchmark::State& state) {
   run_union(state, 1500, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
 }
 BENCHMARK(BM_Union)->Args({200, 1})->Args({200, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// 200 sites packed into a 3 km square (100 x 100 cells) at the centre of the 1500^2 DEM.
+void BM_UnionClustered(benchmark::State& state) {
+  run_union(state, 1500, static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), true, 100);
+}
+BENCHMARK(BM_UnionClustered)->Args({200, 1})->Args({200, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_ClaimScale(benchmark::State& state) { run_union(state, 3000, 5000, static_cast<int>(state.range(0))); }
 BENCHMARK(BM_ClaimScale)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
