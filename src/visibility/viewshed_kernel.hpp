@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "../core/huge_page_allocator.hpp"
 #include "skycover/terrain/terrain.hpp"
 #include "skycover/visibility/viewshed.hpp"
 
@@ -50,8 +51,11 @@ struct ViewshedScratch {
   std::vector<float> out;             // (2R+1)^2
   float* local_ptr() { return local.data() + kPad; }
   float* local_t_ptr() { return local_t.data() + kPad; }
-  std::vector<float> row;    // R+3: one output column
-  std::vector<int> k0, k1;   // R+3 each: where the rays of two columns found their horizons
+  std::vector<float> row;    // R+12: one output column
+  std::vector<int> k0, k1;   // R+12 each: where the rays of two columns found their horizons
+  std::vector<int> fallback;  // a column's groups that take the scalar path
+  // Tests: run the portable group path even on a CPU with AVX2 (the two give the same bits).
+  bool portable_only = false;
 };
 
 // Where the fast kernel reads the terrain: pointers at the eye cell of a row-major copy and of a
@@ -76,7 +80,7 @@ struct PaddedTerrain {
   int pad = 0;
   int width = 0, height = 0;  // of the grid
   std::ptrdiff_t stride = 0, stride_t = 0;  // W + 2 pad + 2 kPad, H + 2 pad + 2 kPad
-  std::vector<float> rows, cols;
+  std::vector<float, HugePageAllocator<float>> rows, cols;  // 2 MiB pages where the OS gives them
   TerrainView view(int col, int row) const {
     return {rows.data() + (row + pad) * stride + col + pad + static_cast<std::ptrdiff_t>(ViewshedScratch::kPad), stride,
             cols.data() + (col + pad) * stride_t + row + pad + static_cast<std::ptrdiff_t>(ViewshedScratch::kPad), stride_t,

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <functional>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "skycover/terrain/terrain.hpp"
 #include "test_support.hpp"
 #include "skycover/visibility/viewshed.hpp"
+#include "visibility/viewshed_kernel.hpp"
 
 namespace skycover {
 namespace {
@@ -237,6 +240,42 @@ TEST(ViewshedAccuracy, FastMatchesReferenceOnTrinidadSample) {
     obs.push_back(o);
   }
   compare_kernels(*t, obs, "trinidad_sample.tif (feet)");
+}
+
+// The kernel's AVX2 column path (chosen at run time) and its portable path must give the same
+// bytes, so results do not depend on the CPU or on the build flags (docs/visibility.md).
+TEST(ViewshedKernel, Avx2AndPortablePathsGiveTheSameBits) {
+  if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "this CPU has no AVX2: only the portable path runs here";
+  SyntheticTerrainParams p;
+  p.width = 260;
+  p.height = 240;
+  p.cell_size_m = 30;
+  p.relief_m = 1000;
+  p.roughness = 0.6;
+  p.seed = 11;
+  const Terrain rugged = make_synthetic_terrain(p);
+  // The same terrain with nodata holes (a lake and scattered voids), which must not block.
+  std::vector<float> z = rugged.elevations_m();
+  for (int r = 0; r < p.height; ++r)
+    for (int c = 0; c < p.width; ++c)
+      if ((c - 90) * (c - 90) + (r - 150) * (r - 150) < 400 || (c * 7 + r * 13) % 97 == 0)
+        z[static_cast<std::size_t>(r) * p.width + c] = std::numeric_limits<float>::quiet_NaN();
+  const Terrain holed(rugged.geometry(), z);
+  const VisibilityModel model;
+  for (const Terrain* t : {&rugged, &holed})
+    for (double range_m : {2500.0, 6000.0})
+      for (auto [c, r] : {std::pair{130, 120}, {3, 5}, {250, 200}, {60, 230}, {120, 118}}) {
+        if (!t->is_valid(c, r)) continue;
+        const detail::ViewshedGeometry g = detail::make_viewshed_geometry(t->cell_size_m(), range_m, model);
+        detail::ViewshedScratch avx2, portable;
+        portable.portable_only = true;
+        const float eye = t->elevation_m(c, r) + 2.f;
+        detail::viewshed_local(*t, c, r, eye, g, avx2, true);
+        detail::viewshed_local(*t, c, r, eye, g, portable, true);
+        ASSERT_EQ(avx2.out.size(), portable.out.size());
+        EXPECT_EQ(0, std::memcmp(avx2.out.data(), portable.out.data(), avx2.out.size() * sizeof(float)))
+            << "site (" << c << ", " << r << "), range " << range_m << " m";
+      }
 }
 
 }  // namespace

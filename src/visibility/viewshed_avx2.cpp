@@ -1,0 +1,120 @@
+// The fast viewshed kernel's octant sweep with its AVX2 column step (viewshed_group.hpp).
+// Compiled with -mavx2 (CMakeLists.txt) and called only when the CPU has AVX2, so it must not
+// use anything that could be shared with the portable build: no standard-library templates
+// (whose out-of-line copies the linker could pick for other files), only intrinsics and the
+// internal-linkage code of viewshed_group.hpp.
+#include "viewshed_group.hpp"
+
+#if SKYCOVER_VIEWSHED_HAVE_AVX2
+#include <immintrin.h>
+
+namespace skycover::detail {
+namespace {
+
+// Smallest / largest of the eight lanes.
+inline int hmin_epi32(__m256i v) {
+  v = _mm256_min_epi32(v, _mm256_permute2x128_si256(v, v, 1));
+  v = _mm256_min_epi32(v, _mm256_shuffle_epi32(v, 0x4E));
+  return _mm256_cvtsi256_si32(_mm256_min_epi32(v, _mm256_shuffle_epi32(v, 0xB1)));
+}
+inline int hmax_epi32(__m256i v) {
+  v = _mm256_max_epi32(v, _mm256_permute2x128_si256(v, v, 1));
+  v = _mm256_max_epi32(v, _mm256_shuffle_epi32(v, 0x4E));
+  return _mm256_cvtsi256_si32(_mm256_max_epi32(v, _mm256_shuffle_epi32(v, 0xB1)));
+}
+
+// The AVX2 column step: every lane evaluates column_groups_portable's expressions, in order.
+// B is c.b, the direction of j along a line, as a template argument: no branch per step.
+template <int B>
+inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
+  // Locals, not c's fields: the stores through kc and h could otherwise alias c and force reloads.
+  const int i = c.i, nj = c.nj;
+  constexpr int b = B;
+  const float* const col0 = c.col0;
+  const std::ptrdiff_t col_step = c.col_step;
+  const float* const inv_k = c.inv_k;
+  const float* const a_j = c.a_j;
+  const float* const drop_t = c.drop_t;
+  const float* const line = c.line;
+  const int* const kp = c.kp;
+  int* const kc = c.kc;
+  float* const h = c.h;
+  const __m256 jr_step = _mm256_set1_ps(c.inv_i);
+  const __m256 eye_v = _mm256_set1_ps(c.eye);
+  const __m256 i_v = _mm256_set1_ps(static_cast<float>(i));
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  int n_fallback = 0;
+  for (int j = 0; j <= nj; j += kLanes) {
+    // pointer_range in registers.
+    const __m256i pa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j));
+    const __m256i pb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j + 1));
+    GroupColumns cols;
+    if (!candidate_columns(kp, i, j, hmin_epi32(_mm256_min_epi32(pa, pb)), hmax_epi32(_mm256_max_epi32(pa, pb)), cols)) {
+      fallback[n_fallback++] = j;
+      continue;
+    }
+    const __m256 jr = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(j), lane)), jr_step);
+    const __m256 aj = _mm256_loadu_ps(a_j + j);
+    __m256 best = _mm256_set1_ps(kNoHorizon);
+    __m256i best_k = _mm256_setzero_si256();
+    // One exact sample of every lane's ray at column k. The lanes' interpolation rows y0 span at
+    // most 7 cells (8 consecutive j, k < i), so two 8-wide loads and in-register permutes fetch
+    // both interpolation points of all lanes (measured faster than gathers here).
+    auto step = [&](int k) {
+      const __m256i kv = _mm256_set1_epi32(k);
+      const __m256 kf = _mm256_cvtepi32_ps(kv);
+      const __m256 pos = _mm256_mul_ps(kf, jr);
+      const __m256i y0 = _mm256_cvttps_epi32(pos);
+      const __m256 f = _mm256_sub_ps(pos, _mm256_cvtepi32_ps(y0));
+      const int y_first = _mm256_cvtsi256_si32(y0);
+      const __m256i d = _mm256_sub_epi32(y0, _mm256_set1_epi32(y_first));
+      const float* lk = col0 + col_step * k;
+      __m256 z0, z1;
+      if constexpr (b > 0) {
+        z0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first), d);
+        z1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first + 1), d);
+      } else {  // lane l's point lk[-y0] is element 7 - d of the vector loaded at lk - y_first - 7
+        const __m256i e = _mm256_sub_epi32(_mm256_set1_epi32(7), d);
+        z0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 7), e);
+        z1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 8), e);
+      }
+#if SKYCOVER_KERNEL_FMA  // kernel_lerp, kernel_slope
+      const __m256 zs = _mm256_fmadd_ps(f, _mm256_sub_ps(z1, z0), z0);
+      const __m256 v = _mm256_fmsub_ps(_mm256_sub_ps(zs, eye_v), _mm256_broadcast_ss(inv_k + k), _mm256_mul_ps(kf, aj));
+#else
+      const __m256 zs = _mm256_add_ps(z0, _mm256_mul_ps(f, _mm256_sub_ps(z1, z0)));
+      const __m256 v = _mm256_sub_ps(_mm256_mul_ps(_mm256_sub_ps(zs, eye_v), _mm256_broadcast_ss(inv_k + k)),
+                                     _mm256_mul_ps(kf, aj));
+#endif
+      const __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+      best = _mm256_max_ps(v, best);  // v > best ? v : best
+      best_k = _mm256_blendv_epi8(best_k, kv, _mm256_castps_si256(gt));
+    };
+    step(i - 1);
+    for_each_column(cols, step);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + j), best_k);
+    // The targets' terrain is line[b*j .. b*(j+7)], reversed when b < 0.
+    __m256 zt = _mm256_loadu_ps(b > 0 ? line + j : line - j - 7);
+    if (b < 0) zt = _mm256_permutevar8x32_ps(zt, _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0));
+#if SKYCOVER_KERNEL_FMA  // kernel_height
+    const __m256 v = _mm256_sub_ps(_mm256_add_ps(_mm256_fmadd_ps(best, i_v, eye_v), _mm256_loadu_ps(drop_t + j)), zt);
+#else
+    const __m256 v = _mm256_sub_ps(_mm256_add_ps(_mm256_add_ps(eye_v, _mm256_mul_ps(best, i_v)), _mm256_loadu_ps(drop_t + j)), zt);
+#endif
+    // v < 0 -> 0; a void target is NaN.
+    const __m256 clamped = _mm256_blendv_ps(v, _mm256_setzero_ps(), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+    const __m256 is_void = _mm256_cmp_ps(zt, _mm256_set1_ps(kVoidBelow), _CMP_LT_OQ);
+    _mm256_storeu_ps(h + j, _mm256_blendv_ps(clamped, _mm256_set1_ps(__builtin_nanf("")), is_void));
+  }
+  return n_fallback;
+}
+
+}  // namespace
+
+void sweep_octants_avx2(const SweepArgs& a) {
+  sweep_octants(a, [](const ColumnContext& c, int* fallback) { return c.b > 0 ? column_groups_avx2<1>(c, fallback) : column_groups_avx2<-1>(c, fallback);
+  });
+}
+
+}  // namespace skycover::detail
+#endif
