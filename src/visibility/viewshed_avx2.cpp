@@ -60,24 +60,8 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
     // One exact sample of every lane's ray at column k. The lanes' interpolation rows y0 span at
     // most 7 cells (8 consecutive j, k < i), so two 8-wide loads and in-register permutes fetch
     // both interpolation points of all lanes (measured faster than gathers here).
-    auto step = [&](int k) {
-      const __m256i kv = _mm256_set1_epi32(k);
-      const __m256 kf = _mm256_cvtepi32_ps(kv);
-      const __m256 pos = _mm256_mul_ps(kf, jr);
-      const __m256i y0 = _mm256_cvttps_epi32(pos);
-      const __m256 f = _mm256_sub_ps(pos, _mm256_cvtepi32_ps(y0));
-      const int y_first = _mm256_cvtsi256_si32(y0);
-      const __m256i d = _mm256_sub_epi32(y0, _mm256_set1_epi32(y_first));
-      const float* lk = col0 + col_step * k;
-      __m256 z0, z1;
-      if constexpr (b > 0) {
-        z0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first), d);
-        z1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first + 1), d);
-      } else {  // lane l's point lk[-y0] is element 7 - d of the vector loaded at lk - y_first - 7
-        const __m256i e = _mm256_sub_epi32(_mm256_set1_epi32(7), d);
-        z0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 7), e);
-        z1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 8), e);
-      }
+    // Fold one sample (terrain z0, z1 a fraction f apart) at column k into every lane's horizon.
+    auto take = [&](int k, __m256i kv, __m256 kf, __m256 z0, __m256 z1, __m256 f) {
 #if SKYCOVER_KERNEL_FMA  // kernel_lerp, kernel_slope
       const __m256 zs = _mm256_fmadd_ps(f, _mm256_sub_ps(z1, z0), z0);
       const __m256 v = _mm256_fmsub_ps(_mm256_sub_ps(zs, eye_v), _mm256_broadcast_ss(inv_k + k), _mm256_mul_ps(kf, aj));
@@ -90,7 +74,42 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
       best = _mm256_max_ps(v, best);  // v > best ? v : best
       best_k = _mm256_blendv_epi8(best_k, kv, _mm256_castps_si256(gt));
     };
-    step(i - 1);
+    // One exact sample of every lane's ray at column k. The lanes' interpolation rows y0 span at
+    // most 7 cells (8 consecutive j, k < i), so two 8-wide loads and in-register permutes fetch
+    // both interpolation points of all lanes (measured faster than gathers here).
+    auto step = [&](int k) {
+      const __m256i kv = _mm256_set1_epi32(k);
+      const __m256 kf = _mm256_cvtepi32_ps(kv);
+      const __m256 pos = _mm256_mul_ps(kf, jr);
+      const __m256i y0 = _mm256_cvttps_epi32(pos);
+      const __m256 f = _mm256_sub_ps(pos, _mm256_cvtepi32_ps(y0));
+      const int y_first = _mm256_cvtsi256_si32(y0);
+      const __m256i d = _mm256_sub_epi32(y0, _mm256_set1_epi32(y_first));
+      const float* lk = col0 + col_step * k;
+      if constexpr (b > 0) {
+        take(k, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first), d),
+             _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first + 1), d), f);
+      } else {  // lane l's point lk[-y0] is element 7 - d of the vector loaded at lk - y_first - 7
+        const __m256i e = _mm256_sub_epi32(_mm256_set1_epi32(7), d);
+        take(k, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 7), e),
+             _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 8), e), f);
+      }
+    };
+    if (j >= kLanes) {
+      // Column i-1 (sample_previous_column): lanes' points are cells j+l-1 and j+l, contiguous.
+      const float* lp = col0 + col_step * (i - 1);
+      const __m256i kv = _mm256_set1_epi32(i - 1);
+      const __m256 f = _mm256_sub_ps(_mm256_set1_ps(1.f), jr);
+      if constexpr (b > 0) {
+        take(i - 1, kv, _mm256_cvtepi32_ps(kv), _mm256_loadu_ps(lp + j - 1), _mm256_loadu_ps(lp + j), f);
+      } else {
+        const __m256i rev = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+        take(i - 1, kv, _mm256_cvtepi32_ps(kv), _mm256_permutevar8x32_ps(_mm256_loadu_ps(lp - j - 6), rev),
+             _mm256_permutevar8x32_ps(_mm256_loadu_ps(lp - j - 7), rev), f);
+      }
+    } else {
+      step(i - 1);
+    }
     for_each_column(cols, step);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + j), best_k);
     // The targets' terrain is line[b*j .. b*(j+7)], reversed when b < 0.

@@ -179,6 +179,12 @@ inline void for_each_column(const GroupColumns& cols, Step&& step) {
 
 // The portable column step: lane by lane, the expressions of the AVX2 step (viewshed_avx2.cpp)
 // in the same order. Returns the groups it could not run (candidate_columns false) in fallback.
+// Column i-1 is sampled in closed form for groups past the first: the ray to (i, j) crosses it at
+// y = j - j/i, between cells j-1 and j, a fraction f = 1 - j/i past cell j-1 (f = 0 on the
+// diagonal, j = i), so both points are contiguous loads with no index arithmetic (f is rounded
+// as 1 - jr, jr = j * (1/i) in float; the general step would round k * jr instead, so the two
+// can differ in the last bit). The first group keeps the general step: its lane 0 is the axis
+// (j = 0), whose ray runs along cell 0 itself.
 inline int column_groups_portable(const ColumnContext& c, int* fallback) {
   // Locals, not c's fields: stores through kc and h could alias c and force reloads.
   const int i = c.i, nj = c.nj, b = c.b;
@@ -224,7 +230,20 @@ inline int column_groups_portable(const ColumnContext& c, int* fallback) {
         best[l] = v > best[l] ? v : best[l];
       }
     };
-    step(i - 1);
+    if (j >= kLanes) {
+      // Column i-1 (see the comment above column_groups_portable).
+      const float kf = static_cast<float>(i - 1);
+      const float ik = inv_k[i - 1];
+      const float* lp = col0 + col_step * (i - 1);
+      for (int l = 0; l < kLanes; ++l) {
+        const float zs = kernel_lerp(lp[b * (j + l - 1)], lp[b * (j + l)], 1.f - jr[l]);
+        const float v = kernel_slope(zs, eye, ik, kf, aj[l]);
+        if (v > best[l]) best_k[l] = i - 1;
+        best[l] = v > best[l] ? v : best[l];
+      }
+    } else {
+      step(i - 1);
+    }
     for_each_column(cols, step);
     for (int l = 0; l < kLanes; ++l) {
       kc[1 + j + l] = best_k[l];
