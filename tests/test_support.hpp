@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "skycover/terrain/synthetic.hpp"
 #include "skycover/terrain/terrain.hpp"
 
 namespace skycover::test {
@@ -31,6 +32,20 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Seeded synthetic fBm terrain of 30 m cells (no CRS): the rugged test surfaces of the
+// visibility and exposure tests.
+inline Terrain synthetic_terrain(int width, int height, double relief_m, std::uint64_t seed,
+                                 double roughness = SyntheticTerrainParams{}.roughness) {
+  SyntheticTerrainParams p;
+  p.width = width;
+  p.height = height;
+  p.cell_size_m = 30;
+  p.relief_m = relief_m;
+  p.roughness = roughness;
+  p.seed = seed;
+  return make_synthetic_terrain(p);
+}
 
 // A w x h grid of `cell_m` cells (no CRS), north-west corner at (0, h * cell_m), with
 // elevation f(x, y) sampled at cell centres.

@@ -24,12 +24,10 @@ inline int hmax_epi32(__m256i v) {
 }
 
 // The AVX2 column step: every lane evaluates column_groups_portable's expressions, in order.
-// B is c.b, the direction of j along a line, as a template argument: no branch per step.
-template <int B>
 inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
-  // Locals, not c's fields: the stores through kc and h could otherwise alias c and force reloads.
-  const int i = c.i, nj = c.nj;
-  constexpr int b = B;
+  // Locals, not c's fields: the stores through kc and h could otherwise alias c and force reloads
+  // (passing c by value instead measured ~4 % slower).
+  const int i = c.i, nj = c.nj, b = c.b;
   const float* const col0 = c.col0;
   const std::ptrdiff_t col_step = c.col_step;
   const float* const inv_k = c.inv_k;
@@ -86,7 +84,7 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
       const int y_first = _mm256_cvtsi256_si32(y0);
       const __m256i d = _mm256_sub_epi32(y0, _mm256_set1_epi32(y_first));
       const float* lk = col0 + col_step * k;
-      if constexpr (b > 0) {
+      if (b > 0) {
         take(k, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first), d),
              _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first + 1), d), f);
       } else {  // lane l's point lk[-y0] is element 7 - d of the vector loaded at lk - y_first - 7
@@ -100,7 +98,7 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
       const float* lp = col0 + col_step * (i - 1);
       const __m256i kv = _mm256_set1_epi32(i - 1);
       const __m256 f = _mm256_sub_ps(_mm256_set1_ps(1.f), jr);
-      if constexpr (b > 0) {
+      if (b > 0) {
         take(i - 1, kv, _mm256_cvtepi32_ps(kv), _mm256_loadu_ps(lp + j - 1), _mm256_loadu_ps(lp + j), f);
       } else {
         const __m256i rev = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
@@ -131,8 +129,7 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
 }  // namespace
 
 void sweep_octants_avx2(const SweepArgs& a) {
-  sweep_octants(a, [](const ColumnContext& c, int* fallback) { return c.b > 0 ? column_groups_avx2<1>(c, fallback) : column_groups_avx2<-1>(c, fallback);
-  });
+  sweep_octants(a, [](const ColumnContext& c, int* fallback) { return column_groups_avx2(c, fallback); });
 }
 
 }  // namespace skycover::detail

@@ -11,6 +11,7 @@
 #include "skycover/exposure/exposure.hpp"
 #include "skycover/terrain/synthetic.hpp"
 #include "skycover/visibility/engagement_union.hpp"
+#include "test_support.hpp"
 
 namespace skycover {
 namespace {
@@ -37,13 +38,7 @@ std::vector<Track> row_tracks(const Terrain& t, const std::vector<int>& rows, do
 }
 
 void expect_exposure_matches_union(bool masking) {
-  SyntheticTerrainParams p;
-  p.width = 440;
-  p.height = 440;
-  p.cell_size_m = 30;
-  p.relief_m = 400;
-  p.seed = 11;
-  const Terrain t = make_synthetic_terrain(p);
+  const Terrain t = test::synthetic_terrain(440, 440, 400, 11);
   const auto& g = t.geometry();
   const SystemSpec sys = test::test_system();  // 500..6000 m slant, 5..3500 m
   const double band_agl_m = 60;

@@ -218,14 +218,7 @@ struct UnionCase {
 };
 
 UnionCase rugged_case(int n_sites) {
-  SyntheticTerrainParams p;
-  p.width = 160;
-  p.height = 140;
-  p.cell_size_m = 30;
-  p.relief_m = 800;
-  p.roughness = 0.6;
-  p.seed = 11;
-  UnionCase uc{make_synthetic_terrain(p), {}, {manpads(900, 600, 100, 10), manpads(1500, 3000, 0, 30)}, {}};
+  UnionCase uc{test::synthetic_terrain(160, 140, 800, 11, 0.6), {}, {manpads(900, 600, 100, 10), manpads(1500, 3000, 0, 30)}, {}};
   uc.bands = {{HeightReference::kAgl, 30}, {HeightReference::kAgl, 300}, {HeightReference::kMsl, 700}};
   for (int i = 0; i < n_sites; ++i) {
     // A fixed scatter (no RNG needed): a Weyl sequence over the grid.

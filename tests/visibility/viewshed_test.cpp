@@ -203,14 +203,7 @@ void compare_kernels(const Terrain& t, const std::vector<Observer>& observers, c
 }
 
 TEST(ViewshedAccuracy, FastMatchesReferenceOnRuggedSyntheticTerrain) {
-  SyntheticTerrainParams p;
-  p.width = 300;
-  p.height = 300;
-  p.cell_size_m = 30;
-  p.relief_m = 1000;
-  p.roughness = 0.6;
-  p.seed = 7;
-  const Terrain t = make_synthetic_terrain(p);
+  const Terrain t = test::synthetic_terrain(300, 300, 1000, 7, 0.6);
   std::vector<Observer> obs;
   for (auto [c, r] : {std::pair{150, 150}, {40, 260}, {210, 70}}) {
     Observer o;
@@ -246,20 +239,14 @@ TEST(ViewshedAccuracy, FastMatchesReferenceOnTrinidadSample) {
 // bytes, so results do not depend on the CPU or on the build flags (docs/visibility.md).
 TEST(ViewshedKernel, Avx2AndPortablePathsGiveTheSameBits) {
   if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "this CPU has no AVX2: only the portable path runs here";
-  SyntheticTerrainParams p;
-  p.width = 260;
-  p.height = 240;
-  p.cell_size_m = 30;
-  p.relief_m = 1000;
-  p.roughness = 0.6;
-  p.seed = 11;
-  const Terrain rugged = make_synthetic_terrain(p);
+  const int width = 260, height = 240;
+  const Terrain rugged = test::synthetic_terrain(width, height, 1000, 11, 0.6);
   // The same terrain with nodata holes (a lake and scattered voids), which must not block.
   std::vector<float> z = rugged.elevations_m();
-  for (int r = 0; r < p.height; ++r)
-    for (int c = 0; c < p.width; ++c)
+  for (int r = 0; r < height; ++r)
+    for (int c = 0; c < width; ++c)
       if ((c - 90) * (c - 90) + (r - 150) * (r - 150) < 400 || (c * 7 + r * 13) % 97 == 0)
-        z[static_cast<std::size_t>(r) * p.width + c] = std::numeric_limits<float>::quiet_NaN();
+        z[static_cast<std::size_t>(r) * width + c] = std::numeric_limits<float>::quiet_NaN();
   const Terrain holed(rugged.geometry(), z);
   const VisibilityModel model;
   for (const Terrain* t : {&rugged, &holed})
