@@ -23,11 +23,9 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
-#if defined(__AVX2__) || defined(__SSE2__)
-#include <immintrin.h>
-#endif
 
 #include "skycover/systems/envelope.hpp"
+#include "union_fold.hpp"
 #include "viewshed_kernel.hpp"
 
 namespace skycover {
@@ -86,35 +84,16 @@ struct Accumulator {
   std::size_t lock_cols;
 };
 
-// Per-thread buffers: the viewshed kernel's, and a window row of zeros.
-// Sites folded into the grids together (see accumulate_batch): 2 keeps the batch's viewshed
-// windows (2 x (2R+1)^2 floats, 1.3 MB at 6 km / 30 m) and the range tables in a 2 MB L2.
+// Sites folded into the grids together (see accumulate_batch). 4 measured best at the claim's
+// scale (2, 8 and 16 were no better: bench/RESULTS.md).
 constexpr std::size_t kBatch = 4;
 
+// Per-thread buffers: the viewshed kernel's (one per site of a batch), and a window row of zeros.
 struct ThreadScratch {
   std::array<detail::ViewshedScratch, kBatch> viewshed;
   std::vector<float> zeros;  // the "line of sight clear" window row
 };
 
-#if defined(__SSE2__) && !defined(__AVX2__)
-// SSE2 (the x86-64 baseline) has no blendv: select b where mask is set, else a.
-inline __m128 select_ps(__m128 a, __m128 b, __m128 mask) { return _mm_or_ps(_mm_and_ps(mask, b), _mm_andnot_ps(mask, a)); }
-#endif
-
-// Fold one site's window into the grids. `vis` is the (2R+1)^2 local minimum-visible-height
-// window (NaN = out of range / nodata), or null for "line of sight assumed clear".
-//
-// envelope_agl_intervals (systems/envelope.hpp) gives one interval [base - dz_max, base + dz_max]
-// when the target is beyond the minimum range, else two with the gap (base - dz_min, base + dz_min).
-// With dz_min = 0 the two-interval form [base - dz_max, base - 0] u [base + 0, base + dz_max] is the
-// same set with the same lowest point, so every cell uses the two-interval form: the row loops
-// are branch-free and vectorise. The arithmetic is float (the tables of square roots are computed
-// in double and rounded), so cells within ~0.1 mm of an envelope boundary may differ from the
-// double-precision envelope_agl_intervals; the result never depends on the thread count.
-//
-// One pass per window row: the four interval ends stay in registers and every band's count is
-// updated from them in the same pass (a saturating +1 per band where the band's height lies in
-// either interval), instead of storing the ends and re-reading them once per band.
 // One site's contribution, with its per-site constants. Float throughout (8 SIMD lanes): at
 // elevations of a few km float resolves ~0.25 mm.
 struct SiteJob {
@@ -126,14 +105,9 @@ struct SiteJob {
   const float* vis = nullptr;  // (2R+1)^2 window of minimum visible heights, or null: line of sight clear
 };
 
-constexpr float kEmptyLo = std::numeric_limits<float>::infinity();
-constexpr float kEmptyHi = -std::numeric_limits<float>::infinity();
-// Bands counted per pass (more are done in further passes over the same segment).
-constexpr std::size_t kMaxBands = 16;
-
-// Fold one window row segment [seg_lo, seg_hi] of grid row `row` of one site into the grids;
-// bands [b0, b1) are counted (and the lowest height updated when b0 == 0). `zeros` is a window
-// row of zeros, the "line of sight clear" figure when job.vis is null.
+// Fold one window row segment [seg_lo, seg_hi] of grid row `row` of one site into the grids
+// (union_fold.hpp); bands [b0, b1) are counted (and the lowest height updated when b0 == 0).
+// `zeros` is a window row of zeros, the "line of sight clear" figure when job.vis is null.
 void fold_segment(const Accumulator& acc, const SiteJob& job, const float* zeros, int row, int seg_lo, int seg_hi,
                   std::size_t b0, std::size_t b1) {
   const Terrain& t = acc.terrain;
@@ -150,165 +124,22 @@ void fold_segment(const Accumulator& acc, const SiteJob& job, const float* zeros
   const std::size_t cell0 = t.index(seg_lo, row);
   const float* __restrict z = t.elevations_m().data() + cell0;
   float* __restrict lowest = acc.lowest + cell0;
-  const bool update_lowest = b0 == 0;
-  std::uint16_t* count[kMaxBands];
-  float alt[kMaxBands];
-  bool msl[kMaxBands];
-  const std::size_t nbp = b1 - b0;
-  for (std::size_t q = 0; q < nbp; ++q) {
-    count[q] = acc.counts[b0 + q] + cell0;
-    alt[q] = static_cast<float>(acc.bands[b0 + q].altitude_m);
-    msl[q] = acc.bands[b0 + q].msl;
+  detail::RowFold r;
+  r.seg_w = seg_w;
+  r.z = z, r.v = v, r.dz_max = dz_max, r.dz_min = dz_min;
+  r.lowest = b0 == 0 ? lowest : nullptr;
+  r.n_bands = b1 - b0;
+  for (std::size_t q = 0; q < r.n_bands; ++q) {
+    r.count[q] = acc.counts[b0 + q] + cell0;
+    r.alt[q] = static_cast<float>(acc.bands[b0 + q].altitude_m);
+    r.msl[q] = acc.bands[b0 + q].msl;
   }
-  int x = 0;
-  // Rows clear of the minimum-range disc have dz_min = 0 everywhere, and then the two intervals
-  // [max(base - dz_max, bottom), min(base, top)] and [max(base, bottom), min(base + dz_max, top)]
-  // are one, [L, H] = [max(base - dz_max, bottom), min(base + dz_max, top)] (whichever side of
-  // `base` bottom and top fall; L and H are the same float expressions as l0 and h1). Inside the
-  // row's chord dz_max is finite, and NaN needs no mask: max_ps/min_ps return their second
-  // operand when either is NaN, so a NaN line-of-sight height makes `bottom` and L NaN, a NaN
-  // target ground makes `top` and H NaN, and every comparison with them is false (empty).
-  const bool one_interval = !tab.in_min_range[static_cast<std::size_t>(row - er + radius)];
-#if defined(__AVX2__)
-  if (one_interval) {
-    const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
-    const __m256 inf = _mm256_set1_ps(kEmptyLo);
-    const __m128i one = _mm_set1_epi16(1);
-    for (; x + 8 <= seg_w; x += 8) {
-      const __m256 zt = _mm256_loadu_ps(z + x), dmax = _mm256_loadu_ps(dz_max + x);
-      const __m256 base = _mm256_sub_ps(eye_v, zt), top = _mm256_sub_ps(ceil_v, zt);
-      const __m256 bottom = _mm256_max_ps(floor_v, _mm256_loadu_ps(v + x));
-      const __m256 lo = _mm256_max_ps(_mm256_sub_ps(base, dmax), bottom);
-      const __m256 hi = _mm256_min_ps(_mm256_add_ps(base, dmax), top);
-      if (update_lowest) {
-        const __m256 low = _mm256_blendv_ps(inf, lo, _mm256_cmp_ps(lo, hi, _CMP_LE_OQ));
-        _mm256_storeu_ps(lowest + x, _mm256_min_ps(low, _mm256_loadu_ps(lowest + x)));
-      }
-      for (std::size_t q = 0; q < nbp; ++q) {
-        const __m256 hb = msl[q] ? _mm256_sub_ps(_mm256_set1_ps(alt[q]), zt) : _mm256_set1_ps(alt[q]);
-        const __m256 in = _mm256_and_ps(_mm256_cmp_ps(hb, lo, _CMP_GE_OQ), _mm256_cmp_ps(hb, hi, _CMP_LE_OQ));
-        const __m256i in32 = _mm256_castps_si256(in);
-        const __m128i in16 = _mm_and_si128(_mm_packs_epi32(_mm256_castsi256_si128(in32), _mm256_extracti128_si256(in32, 1)), one);
-        __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
-        _mm_storeu_si128(cp, _mm_adds_epu16(_mm_loadu_si128(cp), in16));
-      }
-    }
-  } else {
-    // The same selects as the scalar loop below, eight cells at a time (GCC 12 does not
-    // vectorise that loop by itself).
-    const __m256 eye_v = _mm256_set1_ps(eye), ceil_v = _mm256_set1_ps(ceiling_msl), floor_v = _mm256_set1_ps(h_floor);
-    const __m256 inf = _mm256_set1_ps(kEmptyLo), ninf = _mm256_set1_ps(kEmptyHi);
-    const __m128i one = _mm_set1_epi16(1);
-    for (; x + 8 <= seg_w; x += 8) {
-      const __m256 zt = _mm256_loadu_ps(z + x), hv = _mm256_loadu_ps(v + x);
-      const __m256 dmax = _mm256_loadu_ps(dz_max + x), dmin = _mm256_loadu_ps(dz_min + x);
-      const __m256 ok = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(dmax, dmax, _CMP_ORD_Q), _mm256_cmp_ps(zt, zt, _CMP_ORD_Q)),
-                                      _mm256_cmp_ps(hv, hv, _CMP_ORD_Q));
-      const __m256 base = _mm256_sub_ps(eye_v, zt), top = _mm256_sub_ps(ceil_v, zt);
-      const __m256 bottom = _mm256_max_ps(hv, floor_v);
-      const __m256 l0 = _mm256_blendv_ps(inf, _mm256_max_ps(_mm256_sub_ps(base, dmax), bottom), ok);
-      const __m256 h0 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_sub_ps(base, dmin), top), ok);
-      const __m256 l1 = _mm256_blendv_ps(inf, _mm256_max_ps(_mm256_add_ps(base, dmin), bottom), ok);
-      const __m256 h1 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_add_ps(base, dmax), top), ok);
-      if (update_lowest) {
-        const __m256 low = _mm256_blendv_ps(_mm256_blendv_ps(inf, l1, _mm256_cmp_ps(l1, h1, _CMP_LE_OQ)), l0,
-                                            _mm256_cmp_ps(l0, h0, _CMP_LE_OQ));
-        _mm256_storeu_ps(lowest + x, _mm256_min_ps(low, _mm256_loadu_ps(lowest + x)));
-      }
-      for (std::size_t q = 0; q < nbp; ++q) {
-        const __m256 hb = msl[q] ? _mm256_sub_ps(_mm256_set1_ps(alt[q]), zt) : _mm256_set1_ps(alt[q]);
-        const __m256 in = _mm256_or_ps(
-            _mm256_and_ps(_mm256_cmp_ps(hb, l0, _CMP_GE_OQ), _mm256_cmp_ps(hb, h0, _CMP_LE_OQ)),
-            _mm256_and_ps(_mm256_cmp_ps(hb, l1, _CMP_GE_OQ), _mm256_cmp_ps(hb, h1, _CMP_LE_OQ)));
-        const __m256i in32 = _mm256_castps_si256(in);  // lanes all-ones or zero
-        const __m128i in16 = _mm_and_si128(_mm_packs_epi32(_mm256_castsi256_si128(in32), _mm256_extracti128_si256(in32, 1)), one);
-        __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
-        _mm_storeu_si128(cp, _mm_adds_epu16(_mm_loadu_si128(cp), in16));  // saturating +1
-      }
-    }
-  }
-#elif defined(__SSE2__)
-  if (one_interval) {
-    const __m128 eye_v = _mm_set1_ps(eye), ceil_v = _mm_set1_ps(ceiling_msl), floor_v = _mm_set1_ps(h_floor);
-    const __m128 inf = _mm_set1_ps(kEmptyLo);
-    const __m128i one = _mm_set1_epi16(1);
-    for (; x + 4 <= seg_w; x += 4) {
-      const __m128 zt = _mm_loadu_ps(z + x), dmax = _mm_loadu_ps(dz_max + x);
-      const __m128 base = _mm_sub_ps(eye_v, zt), top = _mm_sub_ps(ceil_v, zt);
-      const __m128 bottom = _mm_max_ps(floor_v, _mm_loadu_ps(v + x));
-      const __m128 lo = _mm_max_ps(_mm_sub_ps(base, dmax), bottom);
-      const __m128 hi = _mm_min_ps(_mm_add_ps(base, dmax), top);
-      if (update_lowest) {
-        const __m128 low = select_ps(inf, lo, _mm_cmple_ps(lo, hi));
-        const __m128 cur = _mm_loadu_ps(lowest + x);
-        _mm_storeu_ps(lowest + x, select_ps(cur, low, _mm_cmplt_ps(low, cur)));
-      }
-      for (std::size_t q = 0; q < nbp; ++q) {
-        const __m128 hb = msl[q] ? _mm_sub_ps(_mm_set1_ps(alt[q]), zt) : _mm_set1_ps(alt[q]);
-        const __m128i in32 = _mm_castps_si128(_mm_and_ps(_mm_cmpge_ps(hb, lo), _mm_cmple_ps(hb, hi)));
-        const __m128i in16 = _mm_and_si128(_mm_packs_epi32(in32, in32), one);
-        __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);
-        _mm_storel_epi64(cp, _mm_adds_epu16(_mm_loadl_epi64(cp), in16));
-      }
-    }
-  } else {
-    // Four cells at a time with the x86-64 baseline instruction set. Operand order makes
-    // _mm_max_ps / _mm_min_ps reproduce std::max / std::min exactly (NaN and signed zeros), so
-    // these lanes equal the scalar loop's bit for bit.
-    const __m128 eye_v = _mm_set1_ps(eye), ceil_v = _mm_set1_ps(ceiling_msl), floor_v = _mm_set1_ps(h_floor);
-    const __m128 inf = _mm_set1_ps(kEmptyLo), ninf = _mm_set1_ps(kEmptyHi);
-    const __m128i one = _mm_set1_epi16(1);
-    for (; x + 4 <= seg_w; x += 4) {
-      const __m128 zt = _mm_loadu_ps(z + x), hv = _mm_loadu_ps(v + x);
-      const __m128 dmax = _mm_loadu_ps(dz_max + x), dmin = _mm_loadu_ps(dz_min + x);
-      const __m128 ok = _mm_and_ps(_mm_and_ps(_mm_cmpord_ps(dmax, dmax), _mm_cmpord_ps(zt, zt)), _mm_cmpord_ps(hv, hv));
-      const __m128 base = _mm_sub_ps(eye_v, zt), top = _mm_sub_ps(ceil_v, zt);
-      const __m128 bottom = _mm_max_ps(hv, floor_v);  // std::max(h_floor, hv)
-      const __m128 l0 = select_ps(inf, _mm_max_ps(bottom, _mm_sub_ps(base, dmax)), ok);
-      const __m128 h0 = select_ps(ninf, _mm_min_ps(top, _mm_sub_ps(base, dmin)), ok);
-      const __m128 l1 = select_ps(inf, _mm_max_ps(bottom, _mm_add_ps(base, dmin)), ok);
-      const __m128 h1 = select_ps(ninf, _mm_min_ps(top, _mm_add_ps(base, dmax)), ok);
-      if (update_lowest) {
-        const __m128 low = select_ps(select_ps(inf, l1, _mm_cmple_ps(l1, h1)), l0, _mm_cmple_ps(l0, h0));
-        const __m128 cur = _mm_loadu_ps(lowest + x);
-        _mm_storeu_ps(lowest + x, select_ps(cur, low, _mm_cmplt_ps(low, cur)));  // low < cur ? low : cur
-      }
-      for (std::size_t q = 0; q < nbp; ++q) {
-        const __m128 hb = msl[q] ? _mm_sub_ps(_mm_set1_ps(alt[q]), zt) : _mm_set1_ps(alt[q]);
-        const __m128 in = _mm_or_ps(_mm_and_ps(_mm_cmpge_ps(hb, l0), _mm_cmple_ps(hb, h0)),
-                                    _mm_and_ps(_mm_cmpge_ps(hb, l1), _mm_cmple_ps(hb, h1)));
-        const __m128i in32 = _mm_castps_si128(in);
-        const __m128i in16 = _mm_and_si128(_mm_packs_epi32(in32, in32), one);  // low 4 lanes
-        __m128i* cp = reinterpret_cast<__m128i*>(count[q] + x);  // 4 x uint16 = 8 bytes
-        _mm_storel_epi64(cp, _mm_adds_epu16(_mm_loadl_epi64(cp), in16));  // saturating +1
-      }
-    }
-  }
+  r.eye = eye, r.ceiling_msl = ceiling_msl, r.h_floor = h_floor;
+  r.one_interval = !tab.in_min_range[static_cast<std::size_t>(row - er + radius)];
+#if SKYCOVER_UNION_HAVE_AVX2 && !defined(__AVX2__)
+  if (__builtin_cpu_supports("avx2")) return detail::fold_row_avx2(r);  // the same bits, 8 lanes
 #endif
-  for (; x < seg_w; ++x) {
-    const float zt = z[x];
-    const float hv = v[x];
-    // Out of range (dz_max NaN), nodata target, or no visibility figure: nothing engageable.
-    const bool ok = (dz_max[x] == dz_max[x]) & (zt == zt) & (hv == hv);
-    const float base = eye - zt;
-    const float top = ceiling_msl - zt;               // ceiling, as height above the target's ground
-    const float bottom = std::max(h_floor, hv);       // min altitude, and line of sight
-    const float a0 = std::max(base - dz_max[x], bottom), b0i = std::min(base - dz_min[x], top);
-    const float a1 = std::max(base + dz_min[x], bottom), b1i = std::min(base + dz_max[x], top);
-    const float l0 = ok ? a0 : kEmptyLo, h0 = ok ? b0i : kEmptyHi;
-    const float l1 = ok ? a1 : kEmptyLo, h1 = ok ? b1i : kEmptyHi;
-    if (update_lowest) {
-      const float low = l0 <= h0 ? l0 : (l1 <= h1 ? l1 : kEmptyLo);
-      const float cur = lowest[x];
-      lowest[x] = low < cur ? low : cur;
-    }
-    for (std::size_t q = 0; q < nbp; ++q) {
-      const float h = msl[q] ? alt[q] - zt : alt[q];  // MSL band: height above this cell's ground
-      const int in = ((h >= l0) & (h <= h0)) | ((h >= l1) & (h <= h1));
-      std::uint16_t& c = count[q][x];
-      c = static_cast<std::uint16_t>(c + (in & (c != 0xFFFF)));  // saturating
-    }
-  }
+  detail::fold_row(r);
 }
 
 // Fold a batch of sites into the grids, one lock tile at a time (never two locks held: no
@@ -344,7 +175,7 @@ void accumulate_batch(const Accumulator& acc, const SiteJob* jobs, std::size_t n
           if (lo > hi) continue;
           std::size_t b0 = 0;
           do {  // usually one pass: all bands at once
-            const std::size_t b1 = std::min(nb, b0 + kMaxBands);
+            const std::size_t b1 = std::min(nb, b0 + detail::kMaxFoldBands);
             fold_segment(acc, job, ts.zeros.data(), row, lo, hi, b0, b1);
             b0 = b1;
           } while (b0 < nb);
