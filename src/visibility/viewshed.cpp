@@ -95,8 +95,8 @@ ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, 
   g.max_range_m = max_range_m;
   g.radius_cells = static_cast<int>(std::floor(max_range_m / cell_size_m));
   const int radius = g.radius_cells;
-  // + 8: the AVX2 path's last group of a column reads up to 7 entries past its end.
-  const std::size_t count = ViewshedGeometry::tri_index(radius + 1) + 8;
+  // + kLanes: the last group of a column reads up to kLanes - 1 entries past its end.
+  const std::size_t count = ViewshedGeometry::tri_index(radius + 1) + kLanes;
   g.last_j.assign(radius + 1, -1);
   g.curv.assign(count, 0.f);
   g.drop_t.assign(count, 0.f);
@@ -176,7 +176,7 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
   if (s.out.size() != cells) s.out.assign(cells, kNaN);
   if (fill_out_of_range) std::fill(s.out.begin(), s.out.end(), kNaN);
   // One column's cells 0..R, the pointer pads at -1 and R+1.., and the last group's lanes past nj.
-  const std::size_t row_len = static_cast<std::size_t>(radius) + 12;
+  const std::size_t row_len = static_cast<std::size_t>(radius) + kLanes + 4;
   if (s.row.size() != row_len) {
     s.k0.assign(row_len, 0);
     s.k1.assign(row_len, 0);
@@ -191,7 +191,12 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
   a.last_j = g.last_j.data(), a.curv = g.curv.data(), a.drop_t = g.drop_t.data(), a.inv_k = g.inv_k.data();
   a.out = s.out.data(), a.k0 = s.k0.data(), a.k1 = s.k1.data(), a.row = s.row.data(), a.fallback = s.fallback.data();
 #if SKYCOVER_VIEWSHED_HAVE_AVX2
-  if (!s.portable_only && __builtin_cpu_supports("avx2")) {
+  using Path = ViewshedScratch::Path;
+  if ((s.path == Path::kAuto || s.path == Path::kAvx512) && __builtin_cpu_supports("avx512f")) {
+    sweep_octants_avx512(a);
+    return;
+  }
+  if ((s.path == Path::kAuto || s.path == Path::kAvx2) && __builtin_cpu_supports("avx2")) {
     sweep_octants_avx2(a);
     return;
   }

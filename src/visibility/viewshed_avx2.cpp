@@ -23,8 +23,10 @@ inline int hmax_epi32(__m256i v) {
   return _mm256_cvtsi256_si32(_mm256_max_epi32(v, _mm256_shuffle_epi32(v, 0xB1)));
 }
 
-// The AVX2 column step: every lane evaluates column_groups_portable's expressions, in order.
+// The AVX2 column step: every lane evaluates column_groups_portable's expressions, in order. A
+// group of kLanes = 16 targets runs as two 8-lane halves that step the same columns.
 inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
+  static_assert(kLanes == 16, "two 8-lane halves per group");
   // Locals, not c's fields: the stores through kc and h could otherwise alias c and force reloads
   // (passing c by value instead measured ~4 % slower).
   const int i = c.i, nj = c.nj, b = c.b;
@@ -41,87 +43,100 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
   const __m256 eye_v = _mm256_set1_ps(c.eye);
   const __m256 i_v = _mm256_set1_ps(static_cast<float>(i));
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i rev = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
   int n_fallback = 0;
   for (int j = 0; j <= nj; j += kLanes) {
-    // pointer_range in registers.
+    // pointer_range in registers: kp[j .. j+16] = kp[j .. j+7] u kp[j+8 .. j+15] u kp[j+9 .. j+16].
     const __m256i pa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j));
-    const __m256i pb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j + 1));
+    const __m256i pb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j + 8));
+    const __m256i pc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j + 9));
     GroupColumns cols;
-    if (!candidate_columns(kp, i, j, hmin_epi32(_mm256_min_epi32(pa, pb)), hmax_epi32(_mm256_max_epi32(pa, pb)), cols)) {
+    if (!candidate_columns(kp, i, j, hmin_epi32(_mm256_min_epi32(_mm256_min_epi32(pa, pb), pc)),
+                           hmax_epi32(_mm256_max_epi32(_mm256_max_epi32(pa, pb), pc)), cols)) {
       fallback[n_fallback++] = j;
       continue;
     }
-    const __m256 jr = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(j), lane)), jr_step);
-    const __m256 aj = _mm256_loadu_ps(a_j + j);
-    __m256 best = _mm256_set1_ps(kNoHorizon);
-    __m256i best_k = _mm256_setzero_si256();
-    // One exact sample of every lane's ray at column k. The lanes' interpolation rows y0 span at
-    // most 7 cells (8 consecutive j, k < i), so two 8-wide loads and in-register permutes fetch
-    // both interpolation points of all lanes (measured faster than gathers here).
-    // Fold one sample (terrain z0, z1 a fraction f apart) at column k into every lane's horizon.
-    auto take = [&](int k, __m256i kv, __m256 kf, __m256 z0, __m256 z1, __m256 f) {
+    // Per half q (lanes j + 8q .. j + 8q + 7): ray slopes, curvature terms, running horizon.
+    __m256 jr[2], aj[2], best[2];
+    __m256i best_k[2];
+    for (int q = 0; q < 2; ++q) {
+      jr[q] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(j + 8 * q), lane)), jr_step);
+      aj[q] = _mm256_loadu_ps(a_j + j + 8 * q);
+      best[q] = _mm256_set1_ps(kNoHorizon);
+      best_k[q] = _mm256_setzero_si256();
+    }
+    // Fold one sample (terrain z0, z1 a fraction f apart) at column k into half q's horizons.
+    auto take = [&](int q, int k, __m256i kv, __m256 kf, __m256 z0, __m256 z1, __m256 f) {
 #if SKYCOVER_KERNEL_FMA  // kernel_lerp, kernel_slope
       const __m256 zs = _mm256_fmadd_ps(f, _mm256_sub_ps(z1, z0), z0);
-      const __m256 v = _mm256_fmsub_ps(_mm256_sub_ps(zs, eye_v), _mm256_broadcast_ss(inv_k + k), _mm256_mul_ps(kf, aj));
+      const __m256 v = _mm256_fmsub_ps(_mm256_sub_ps(zs, eye_v), _mm256_broadcast_ss(inv_k + k), _mm256_mul_ps(kf, aj[q]));
 #else
       const __m256 zs = _mm256_add_ps(z0, _mm256_mul_ps(f, _mm256_sub_ps(z1, z0)));
       const __m256 v = _mm256_sub_ps(_mm256_mul_ps(_mm256_sub_ps(zs, eye_v), _mm256_broadcast_ss(inv_k + k)),
-                                     _mm256_mul_ps(kf, aj));
+                                     _mm256_mul_ps(kf, aj[q]));
 #endif
-      const __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
-      best = _mm256_max_ps(v, best);  // v > best ? v : best
-      best_k = _mm256_blendv_epi8(best_k, kv, _mm256_castps_si256(gt));
+      const __m256 gt = _mm256_cmp_ps(v, best[q], _CMP_GT_OQ);
+      best[q] = _mm256_max_ps(v, best[q]);  // v > best ? v : best
+      best_k[q] = _mm256_blendv_epi8(best_k[q], kv, _mm256_castps_si256(gt));
     };
-    // One exact sample of every lane's ray at column k. The lanes' interpolation rows y0 span at
-    // most 7 cells (8 consecutive j, k < i), so two 8-wide loads and in-register permutes fetch
-    // both interpolation points of all lanes (measured faster than gathers here).
+    // One exact sample of every lane's ray at column k. Within a half the lanes' interpolation
+    // rows y0 span at most 7 cells (8 consecutive j, k < i), so two 8-wide loads and in-register
+    // permutes fetch both interpolation points of its lanes (measured faster than gathers here).
     auto step = [&](int k) {
       const __m256i kv = _mm256_set1_epi32(k);
       const __m256 kf = _mm256_cvtepi32_ps(kv);
-      const __m256 pos = _mm256_mul_ps(kf, jr);
-      const __m256i y0 = _mm256_cvttps_epi32(pos);
-      const __m256 f = _mm256_sub_ps(pos, _mm256_cvtepi32_ps(y0));
-      const int y_first = _mm256_cvtsi256_si32(y0);
-      const __m256i d = _mm256_sub_epi32(y0, _mm256_set1_epi32(y_first));
       const float* lk = col0 + col_step * k;
-      if (b > 0) {
-        take(k, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first), d),
-             _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first + 1), d), f);
-      } else {  // lane l's point lk[-y0] is element 7 - d of the vector loaded at lk - y_first - 7
-        const __m256i e = _mm256_sub_epi32(_mm256_set1_epi32(7), d);
-        take(k, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 7), e),
-             _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 8), e), f);
+      for (int q = 0; q < 2; ++q) {
+        const __m256 pos = _mm256_mul_ps(kf, jr[q]);
+        const __m256i y0 = _mm256_cvttps_epi32(pos);
+        const __m256 f = _mm256_sub_ps(pos, _mm256_cvtepi32_ps(y0));
+        const int y_first = _mm256_cvtsi256_si32(y0);
+        const __m256i d = _mm256_sub_epi32(y0, _mm256_set1_epi32(y_first));
+        if (b > 0) {
+          take(q, k, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first), d),
+               _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first + 1), d), f);
+        } else {  // lane l's point lk[-y0] is element 7 - d of the vector loaded at lk - y_first - 7
+          const __m256i e = _mm256_sub_epi32(_mm256_set1_epi32(7), d);
+          take(q, k, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 7), e),
+               _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 8), e), f);
+        }
       }
     };
     if (j >= kLanes) {
-      // Column i-1 (sample_previous_column): lanes' points are cells j+l-1 and j+l, contiguous.
+      // Column i-1 in closed form: lanes' points are cells j+l-1 and j+l, contiguous.
       const float* lp = col0 + col_step * (i - 1);
       const __m256i kv = _mm256_set1_epi32(i - 1);
-      const __m256 f = _mm256_sub_ps(_mm256_set1_ps(1.f), jr);
-      if (b > 0) {
-        take(i - 1, kv, _mm256_cvtepi32_ps(kv), _mm256_loadu_ps(lp + j - 1), _mm256_loadu_ps(lp + j), f);
-      } else {
-        const __m256i rev = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
-        take(i - 1, kv, _mm256_cvtepi32_ps(kv), _mm256_permutevar8x32_ps(_mm256_loadu_ps(lp - j - 6), rev),
-             _mm256_permutevar8x32_ps(_mm256_loadu_ps(lp - j - 7), rev), f);
+      const __m256 kf = _mm256_cvtepi32_ps(kv);
+      for (int q = 0; q < 2; ++q) {
+        const int jq = j + 8 * q;
+        const __m256 f = _mm256_sub_ps(_mm256_set1_ps(1.f), jr[q]);
+        if (b > 0)
+          take(q, i - 1, kv, kf, _mm256_loadu_ps(lp + jq - 1), _mm256_loadu_ps(lp + jq), f);
+        else
+          take(q, i - 1, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lp - jq - 6), rev),
+               _mm256_permutevar8x32_ps(_mm256_loadu_ps(lp - jq - 7), rev), f);
       }
     } else {
       step(i - 1);
     }
     for_each_column(cols, step);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + j), best_k);
-    // The targets' terrain is line[b*j .. b*(j+7)], reversed when b < 0.
-    __m256 zt = _mm256_loadu_ps(b > 0 ? line + j : line - j - 7);
-    if (b < 0) zt = _mm256_permutevar8x32_ps(zt, _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0));
+    for (int q = 0; q < 2; ++q) {
+      const int jq = j + 8 * q;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + jq), best_k[q]);
+      // The targets' terrain is line[b*jq .. b*(jq+7)], reversed when b < 0.
+      __m256 zt = _mm256_loadu_ps(b > 0 ? line + jq : line - jq - 7);
+      if (b < 0) zt = _mm256_permutevar8x32_ps(zt, rev);
 #if SKYCOVER_KERNEL_FMA  // kernel_height
-    const __m256 v = _mm256_sub_ps(_mm256_add_ps(_mm256_fmadd_ps(best, i_v, eye_v), _mm256_loadu_ps(drop_t + j)), zt);
+      const __m256 v = _mm256_sub_ps(_mm256_add_ps(_mm256_fmadd_ps(best[q], i_v, eye_v), _mm256_loadu_ps(drop_t + jq)), zt);
 #else
-    const __m256 v = _mm256_sub_ps(_mm256_add_ps(_mm256_add_ps(eye_v, _mm256_mul_ps(best, i_v)), _mm256_loadu_ps(drop_t + j)), zt);
+      const __m256 v =
+          _mm256_sub_ps(_mm256_add_ps(_mm256_add_ps(eye_v, _mm256_mul_ps(best[q], i_v)), _mm256_loadu_ps(drop_t + jq)), zt);
 #endif
-    // v < 0 -> 0; a void target is NaN.
-    const __m256 clamped = _mm256_blendv_ps(v, _mm256_setzero_ps(), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
-    const __m256 is_void = _mm256_cmp_ps(zt, _mm256_set1_ps(kVoidBelow), _CMP_LT_OQ);
-    _mm256_storeu_ps(h + j, _mm256_blendv_ps(clamped, _mm256_set1_ps(__builtin_nanf("")), is_void));
+      // v < 0 -> 0; a void target is NaN.
+      const __m256 clamped = _mm256_blendv_ps(v, _mm256_setzero_ps(), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+      const __m256 is_void = _mm256_cmp_ps(zt, _mm256_set1_ps(kVoidBelow), _CMP_LT_OQ);
+      _mm256_storeu_ps(h + jq, _mm256_blendv_ps(clamped, _mm256_set1_ps(__builtin_nanf("")), is_void));
+    }
   }
   return n_fallback;
 }

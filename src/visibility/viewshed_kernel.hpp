@@ -47,16 +47,18 @@ inline bool offset_in_range(int dx, int dy, double cell_size_m, double max_range
 // Per-thread buffers; sized on first use, then reused without allocation.
 struct ViewshedScratch {
   // Padding before and after the terrain windows: vector loads may read up to 8 floats past a row.
-  static constexpr std::size_t kPad = 16;
+  static constexpr std::size_t kPad = 32;
   std::vector<float> local, local_t;  // kPad + (2R+1)^2 + kPad: the window and its transpose
   std::vector<float> out;             // (2R+1)^2
   float* local_ptr() { return local.data() + kPad; }
   float* local_t_ptr() { return local_t.data() + kPad; }
-  std::vector<float> row;    // R+12: one output column
-  std::vector<int> k0, k1;   // R+12 each: where the rays of two columns found their horizons
+  std::vector<float> row;    // R+kLanes+4: one output column
+  std::vector<int> k0, k1;   // R+kLanes+4 each: where the rays of two columns found their horizons
   std::vector<int> fallback;  // a column's groups that take the scalar path
-  // Tests: run the portable group path even on a CPU with AVX2 (the two give the same bits).
-  bool portable_only = false;
+  // Which column step runs: the best the CPU has (kAuto), or one named (tests; the steps give
+  // the same bits, and a named step the CPU lacks falls back to the portable one).
+  enum class Path { kAuto, kPortable, kAvx2, kAvx512 };
+  Path path = Path::kAuto;
 };
 
 // Where the fast kernel reads the terrain: pointers at the eye cell of a row-major copy and of a

@@ -235,10 +235,14 @@ TEST(ViewshedAccuracy, FastMatchesReferenceOnTrinidadSample) {
   compare_kernels(*t, obs, "trinidad_sample.tif (feet)");
 }
 
-// The kernel's AVX2 column path (chosen at run time) and its portable path must give the same
-// bytes, so results do not depend on the CPU or on the build flags (docs/visibility.md).
-TEST(ViewshedKernel, Avx2AndPortablePathsGiveTheSameBits) {
-  if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "this CPU has no AVX2: only the portable path runs here";
+// The kernel's column steps (portable, AVX2, AVX-512; the vector ones chosen at run time) must
+// give the same bytes, so results do not depend on the CPU (docs/visibility.md).
+TEST(ViewshedKernel, AllColumnStepsGiveTheSameBits) {
+  using Path = detail::ViewshedScratch::Path;
+  std::vector<std::pair<Path, const char*>> vector_paths;
+  if (__builtin_cpu_supports("avx2")) vector_paths.emplace_back(Path::kAvx2, "AVX2");
+  if (__builtin_cpu_supports("avx512f")) vector_paths.emplace_back(Path::kAvx512, "AVX-512");
+  if (vector_paths.empty()) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: only the portable step runs here";
   const int width = 260, height = 240;
   const Terrain rugged = test::synthetic_terrain(width, height, 1000, 11, 0.6);
   // The same terrain with nodata holes (a lake and scattered voids), which must not block.
@@ -254,14 +258,18 @@ TEST(ViewshedKernel, Avx2AndPortablePathsGiveTheSameBits) {
       for (auto [c, r] : {std::pair{130, 120}, {3, 5}, {250, 200}, {60, 230}, {120, 118}}) {
         if (!t->is_valid(c, r)) continue;
         const detail::ViewshedGeometry g = detail::make_viewshed_geometry(t->cell_size_m(), range_m, model);
-        detail::ViewshedScratch avx2, portable;
-        portable.portable_only = true;
         const float eye = t->elevation_m(c, r) + 2.f;
-        detail::viewshed_local(*t, c, r, eye, g, avx2, true);
+        detail::ViewshedScratch portable;
+        portable.path = Path::kPortable;
         detail::viewshed_local(*t, c, r, eye, g, portable, true);
-        ASSERT_EQ(avx2.out.size(), portable.out.size());
-        EXPECT_EQ(0, std::memcmp(avx2.out.data(), portable.out.data(), avx2.out.size() * sizeof(float)))
-            << "site (" << c << ", " << r << "), range " << range_m << " m";
+        for (const auto& [path, name] : vector_paths) {
+          detail::ViewshedScratch vec;
+          vec.path = path;
+          detail::viewshed_local(*t, c, r, eye, g, vec, true);
+          ASSERT_EQ(vec.out.size(), portable.out.size());
+          EXPECT_EQ(0, std::memcmp(vec.out.data(), portable.out.data(), vec.out.size() * sizeof(float)))
+              << name << " vs portable: site (" << c << ", " << r << "), range " << range_m << " m";
+        }
       }
 }
 
