@@ -161,14 +161,31 @@ inline bool candidate_columns(const int* kp, int i, int j, int kmin, int kmax, G
     return true;
   }
   if (span >= 64 * kMaxColumnWords) return false;
-  out.n_words = span / 64 + 1;  // horizons far apart: bit by bit
-  for (int w = 0; w < out.n_words; ++w) out.words[w] = 0;
-  for (int q = 0; q <= kLanes; ++q)
-    for (int dk = -kSpreadVec; dk <= kSpreadVec; ++dk) {
-      const int k = kp[j + q] + dk;
-      if (k < 1 || k > i - 2) continue;
-      out.words[(k - base) >> 6] |= std::uint64_t{1} << ((k - base) & 63);
+  // Horizons far apart: the same over several words (dilation carries across word boundaries;
+  // span + 1 < 64 n_words, so the top bit of the last word stays clear and nothing is lost).
+  const int n_words = span / 64 + 1;
+  out.n_words = n_words;
+  std::uint64_t p[kMaxColumnWords] = {};
+  for (int q = 0; q <= kLanes; ++q) {
+    const int bit = kp[j + q] - base;
+    p[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+  }
+  for (int sp = 0; sp < kSpreadVec; ++sp) {
+    std::uint64_t d[kMaxColumnWords];
+    for (int w = 0; w < n_words; ++w) {
+      const std::uint64_t from_below = w > 0 ? p[w - 1] >> 63 : 0;          // bit 63 of w-1 -> bit 0
+      const std::uint64_t from_above = w + 1 < n_words ? p[w + 1] << 63 : 0;  // bit 0 of w+1 -> bit 63
+      d[w] = p[w] | (p[w] << 1) | from_below | (p[w] >> 1) | from_above;
     }
+    for (int w = 0; w < n_words; ++w) p[w] = d[w];
+  }
+  for (int w = 0; w < n_words; ++w) {  // clamp to k in [1, i-2]: bit b is column base + b
+    const int lo = 1 - base - 64 * w, hi = i - 2 - base - 64 * w;  // allowed bits of this word
+    std::uint64_t m = p[w];
+    if (lo > 0) m = lo > 63 ? 0 : m & (~std::uint64_t{0} << lo);
+    if (hi < 63) m = hi < 0 ? 0 : m & ((std::uint64_t{2} << hi) - 1);
+    out.words[w] = m;
+  }
   return true;
 }
 
