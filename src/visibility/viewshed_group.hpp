@@ -366,8 +366,14 @@ inline void sweep_octants(const SweepArgs& a, ColumnGroups&& column_groups) {
       // i). The y-major octants run last, so the diagonals come from them.
       float* const out_line = a.out + (y_major ? static_cast<std::ptrdiff_t>(radius + di * i) * n + radius
                                                : static_cast<std::ptrdiff_t>(radius) * n + radius + di * i);
-      const std::ptrdiff_t out_step = y_major ? b : static_cast<std::ptrdiff_t>(b) * n;
-      for (int j = 0; j <= nj; ++j) out_line[out_step * j] = h[j];
+      if (y_major && b > 0) {
+        for (int j = 0; j <= nj; ++j) out_line[j] = h[j];  // contiguous: vectorised
+      } else if (y_major) {
+        for (int j = 0; j <= nj; ++j) out_line[-j] = h[j];
+      } else {
+        const std::ptrdiff_t out_step = static_cast<std::ptrdiff_t>(b) * n;
+        for (int j = 0; j <= nj; ++j) out_line[out_step * j] = h[j];
+      }
       int* const t = kp;
       kp = kc;
       kc = t;
