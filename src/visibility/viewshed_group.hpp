@@ -1,22 +1,24 @@
 // Internal: the octant sweep of the fast viewshed kernel (sweep_octants) and its column step,
-// eight targets at a time, in two implementations that give the same bits: portable C++
-// (column_groups_portable, below) and AVX2 intrinsics (viewshed_avx2.cpp, compiled with -mavx2
-// and chosen at run time when the CPU has AVX2). Not a public header; included by
-// viewshed.cpp and viewshed_avx2.cpp only. It uses no standard-library templates, so the AVX2
-// file instantiates nothing that the linker could share with portable code.
+// kLanes = 16 targets at a time, in three implementations that give the same bits: portable C++
+// (column_groups_portable, below), AVX2 intrinsics (viewshed_avx2.cpp, -mavx2: two 8-lane halves)
+// and AVX-512 intrinsics (viewshed_avx512.cpp, -mavx512f: one register), the vector ones chosen at
+// run time from the CPU's features. Not a public header; included by those three files only. It
+// uses no standard-library templates, so the vector files instantiate nothing that the linker
+// could share with portable code.
 //
-// The group algorithm (docs/visibility.md, "horizon-pointer propagation"): targets j .. j+7 of
+// The group algorithm (docs/visibility.md, "horizon-pointer propagation"): targets j .. j+15 of
 // octant column i >= 2 (the last group of a column runs past nj; its extra lanes read the void
 // padding and are never stored) all sample column i-1 and every column within kSpreadVec of the
-// nine neighbour pointers kp[j .. j+8], i.e. the columns where the rays of the previous column's
-// targets j-1 .. j+7 found their horizons: a superset of each target's own candidates. Steps run
-// i-1 first, then by increasing column; a lane's pointer moves only on a strictly greater slope.
+// seventeen neighbour pointers kp[j .. j+16], i.e. the columns where the rays of the previous
+// column's targets j-1 .. j+15 found their horizons: a superset of each target's own candidates.
+// Steps run i-1 first, then by increasing column; a lane's pointer moves only on a strictly
+// greater slope.
 //
-// Why the two give identical bits: every lane evaluates the same float expressions in the same
-// order (kernel_lerp, kernel_slope, kernel_height below and their AVX2 twins), with the same
-// candidate columns (candidate_columns below is shared), and void terrain (kVoid)
-// instead of NaN so that no NaN-dependent selection is needed anywhere.
-// tests/visibility/viewshed_test.cpp compares the two paths byte for byte.
+// Why the three give identical bits: every lane evaluates the same float expressions in the same
+// order (kernel_lerp, kernel_slope, kernel_height below and their vector twins), with the same
+// candidate columns (candidate_columns below is shared), and void terrain (kVoid) instead of NaN
+// so that no NaN-dependent selection is needed anywhere. tests/visibility/viewshed_test.cpp
+// compares the vector steps with the portable one byte for byte.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -7,7 +7,7 @@
 // eye to cell (i, j) passes between the cells (i-1, j-1) and (i-1, j) of the previous column.
 // Their rays found their horizon (maximum-slope sample) at columns ka and kb. The target's own
 // ray is then sampled *exactly* (same R3 sample as the reference) at column i-1 and at columns
-// next to ka and kb (in groups of eight targets: viewshed_group.hpp); the best of those is its
+// next to ka and kb (in groups of sixteen targets: viewshed_group.hpp); the best of those is its
 // horizon. Samples are exact, so the result can only err low (a missed obstacle), and only when
 // the target's true horizon lies on a ridge its neighbours' rays did not find. O(1) per cell
 // (~5 samples), no division or square root: distance factors come from tables built once per
