@@ -87,9 +87,12 @@ struct SweepArgs {
   int* fallback = nullptr;      // R/kLanes+2
 };
 
+// Trivial (no member initialisers), like the structs above are aggregates: no constructor is
+// emitted in the vector files that the linker could share with portable code. candidate_columns
+// fills it before use.
 struct GroupColumns {
-  int base = 0;  // bit p of words[p / 64] is column base + p
-  int n_words = 0;
+  int base;  // bit p of words[p / 64] is column base + p
+  int n_words;
   std::uint64_t words[kMaxColumnWords];
 };
 
