@@ -43,6 +43,16 @@ struct HugePageAllocator {
     else
       std::free(p);
   }
+  // resize() default-initialises instead of zero-filling: the padded terrain is filled in
+  // parallel right after, so a single-threaded zero pass over ~100 MB would be wasted.
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(static_cast<Args&&>(args)...);
+  }
   template <class U>
   bool operator==(const HugePageAllocator<U>&) const noexcept { return true; }
 };

@@ -196,6 +196,12 @@ Status validate(const Terrain& terrain, const std::vector<Site>& sites, const st
           "engagement union: system '{}' (systems[{}]) needs 0 <= min_range_m <= max_range_m, max_range_m > 0 and "
           "finite altitudes (got ranges {}..{} m, altitudes {}..{} m)",
           s.name, i, s.min_range_m, s.max_range_m, s.min_altitude_m, s.max_altitude_m));
+    if (!detail::radius_fits(terrain.cell_size_m(), s.max_range_m))
+      return Status::Invalid(fmt::format(
+          "engagement union: system '{}' (systems[{}]) max_range_m {} m is {:.0f} cells of this {} m DEM; the "
+          "viewshed kernel takes at most {} cells: use a coarser DEM (or a shorter range)",
+          s.name, i, s.max_range_m, s.max_range_m / terrain.cell_size_m(), terrain.cell_size_m(),
+          detail::kMaxRadiusCells));
   }
   for (std::size_t b = 0; b < bands.size(); ++b)
     if (!std::isfinite(bands[b].altitude_m))
@@ -279,7 +285,7 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   }
   std::sort(order.begin(), order.end());
 
-  // The viewshed kernel reads a NaN-padded copy of the grid and its transpose, made once here
+  // The viewshed kernel reads a void-padded copy of the grid and its transpose, made once here
   // (bytes identical to the per-site window copies they replace, so results are unchanged).
   detail::PaddedTerrain padded;
   if (options.terrain_masking && !options.use_reference_kernel) {

@@ -70,13 +70,17 @@ inline void fold_row(const RowFold& r) {
   const float* alt = r.alt;
   const bool* msl = r.msl;
   const std::size_t nbp = r.n_bands;
-  const float eye = r.eye, ceiling_msl = r.ceiling_msl, h_floor = r.h_floor;
+  // + 0: a minimum altitude of -0 becomes +0. The loops pick between equal operands in different
+  // orders (the one-interval loops need NaN to propagate), which only shows for signed zeros:
+  // with no -0 among the inputs (visibility figures are +0 or more, eye - z is never -0), every
+  // loop stores the same bits, and the per-cell minimum does not depend on the order of sites.
+  const float eye = r.eye, ceiling_msl = r.ceiling_msl, h_floor = r.h_floor + 0.f;
   const bool one_interval = r.one_interval;
   int x = 0;
   // Rows clear of the minimum-range disc have dz_min = 0 everywhere, and then the two intervals
   // [max(base - dz_max, bottom), min(base, top)] and [max(base, bottom), min(base + dz_max, top)]
   // are one, [L, H] = [max(base - dz_max, bottom), min(base + dz_max, top)] (whichever side of
-  // `base` bottom and top fall; L and H are the same float expressions as l0 and h1). Inside the
+  // `base` bottom and top fall; L and H have the values of l0 and h1). Inside the
   // row's chord dz_max is finite, and NaN needs no mask: max_ps/min_ps return their second
   // operand when either is NaN, so a NaN line-of-sight height makes `bottom` and L NaN, a NaN
   // target ground makes `top` and H NaN, and every comparison with them is false (empty).
@@ -116,11 +120,11 @@ inline void fold_row(const RowFold& r) {
       const __m256 ok = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(dmax, dmax, _CMP_ORD_Q), _mm256_cmp_ps(zt, zt, _CMP_ORD_Q)),
                                       _mm256_cmp_ps(hv, hv, _CMP_ORD_Q));
       const __m256 base = _mm256_sub_ps(eye_v, zt), top = _mm256_sub_ps(ceil_v, zt);
-      const __m256 bottom = _mm256_max_ps(hv, floor_v);
-      const __m256 l0 = _mm256_blendv_ps(inf, _mm256_max_ps(_mm256_sub_ps(base, dmax), bottom), ok);
-      const __m256 h0 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_sub_ps(base, dmin), top), ok);
-      const __m256 l1 = _mm256_blendv_ps(inf, _mm256_max_ps(_mm256_add_ps(base, dmin), bottom), ok);
-      const __m256 h1 = _mm256_blendv_ps(ninf, _mm256_min_ps(_mm256_add_ps(base, dmax), top), ok);
+      const __m256 bottom = _mm256_max_ps(hv, floor_v);  // the SSE2 loop's operand order throughout
+      const __m256 l0 = _mm256_blendv_ps(inf, _mm256_max_ps(bottom, _mm256_sub_ps(base, dmax)), ok);
+      const __m256 h0 = _mm256_blendv_ps(ninf, _mm256_min_ps(top, _mm256_sub_ps(base, dmin)), ok);
+      const __m256 l1 = _mm256_blendv_ps(inf, _mm256_max_ps(bottom, _mm256_add_ps(base, dmin)), ok);
+      const __m256 h1 = _mm256_blendv_ps(ninf, _mm256_min_ps(top, _mm256_add_ps(base, dmax)), ok);
       if (update_lowest) {
         const __m256 low = _mm256_blendv_ps(_mm256_blendv_ps(inf, l1, _mm256_cmp_ps(l1, h1, _CMP_LE_OQ)), l0,
                                             _mm256_cmp_ps(l0, h0, _CMP_LE_OQ));

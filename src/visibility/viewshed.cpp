@@ -292,6 +292,10 @@ Result<ViewshedWindow> ViewshedEngine::compute(const Terrain& terrain, const Obs
                                        "move it onto valid terrain",
                                        observer.x_m, observer.y_m, ec, er));
   const double cs = terrain.cell_size_m();
+  if (!detail::radius_fits(cs, observer.max_range_m))
+    return Status::Invalid(fmt::format("viewshed: max_range_m {} m is {:.0f} cells of this {} m DEM; the kernel takes at "
+                                       "most {} cells: use a shorter range or a coarser DEM",
+                                       observer.max_range_m, observer.max_range_m / cs, cs, detail::kMaxRadiusCells));
   if (impl_->geometry.cell_size_m != cs || impl_->geometry.max_range_m != observer.max_range_m)
     impl_->geometry = detail::make_viewshed_geometry(cs, observer.max_range_m, model);
   const detail::ViewshedGeometry& g = impl_->geometry;

@@ -39,7 +39,7 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
   const int* const kp = c.kp;
   int* const kc = c.kc;
   float* const h = c.h;
-  const __m256 jr_step = _mm256_set1_ps(c.inv_i);
+  const __m256 inv_i_v = _mm256_set1_ps(c.inv_i);
   const __m256 eye_v = _mm256_set1_ps(c.eye);
   const __m256 i_v = _mm256_set1_ps(static_cast<float>(i));
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -57,10 +57,10 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
       continue;
     }
     // Per half q (lanes j + 8q .. j + 8q + 7): ray slopes, curvature terms, running horizon.
-    __m256 jr[2], aj[2], best[2];
+    __m256 jf[2], aj[2], best[2];
     __m256i best_k[2];
     for (int q = 0; q < 2; ++q) {
-      jr[q] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(j + 8 * q), lane)), jr_step);
+      jf[q] = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(j + 8 * q), lane));
       aj[q] = _mm256_loadu_ps(a_j + j + 8 * q);
       best[q] = _mm256_set1_ps(kNoHorizon);
       best_k[q] = _mm256_setzero_si256();
@@ -87,7 +87,7 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
       const __m256 kf = _mm256_cvtepi32_ps(kv);
       const float* lk = col0 + col_step * k;
       for (int q = 0; q < 2; ++q) {
-        const __m256 pos = _mm256_mul_ps(kf, jr[q]);
+        const __m256 pos = _mm256_div_ps(_mm256_mul_ps(kf, jf[q]), i_v);  // kernel_position
         const __m256i y0 = _mm256_cvttps_epi32(pos);
         const __m256 f = _mm256_sub_ps(pos, _mm256_cvtepi32_ps(y0));
         const int y_first = _mm256_cvtsi256_si32(y0);
@@ -109,7 +109,7 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
       const __m256 kf = _mm256_cvtepi32_ps(kv);
       for (int q = 0; q < 2; ++q) {
         const int jq = j + 8 * q;
-        const __m256 f = _mm256_sub_ps(_mm256_set1_ps(1.f), jr[q]);
+        const __m256 f = _mm256_mul_ps(_mm256_sub_ps(i_v, jf[q]), inv_i_v);  // kernel_last_fraction
         if (b > 0)
           take(q, i - 1, kv, kf, _mm256_loadu_ps(lp + jq - 1), _mm256_loadu_ps(lp + jq), f);
         else

@@ -25,7 +25,7 @@ inline int column_groups_avx512(const ColumnContext& c, int* fallback) {
   const float* const inv_k = c.inv_k;
   const float* const line = c.line;
   const int* const kp = c.kp;
-  const __m512 jr_step = _mm512_set1_ps(c.inv_i);
+  const __m512 inv_i_v = _mm512_set1_ps(c.inv_i);
   const __m512 eye_v = _mm512_set1_ps(c.eye);
   const __m512 i_v = _mm512_set1_ps(static_cast<float>(i));
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -41,7 +41,7 @@ inline int column_groups_avx512(const ColumnContext& c, int* fallback) {
       fallback[n_fallback++] = j;
       continue;
     }
-    const __m512 jr = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32(j), lane)), jr_step);
+    const __m512 jf = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32(j), lane));
     const __m512 aj = _mm512_loadu_ps(c.a_j + j);
     __m512 best = _mm512_set1_ps(kNoHorizon);
     __m512i best_k = _mm512_setzero_si512();
@@ -63,7 +63,7 @@ inline int column_groups_avx512(const ColumnContext& c, int* fallback) {
     auto step = [&](int k) {
       const __m512i kv = _mm512_set1_epi32(k);
       const __m512 kf = _mm512_cvtepi32_ps(kv);
-      const __m512 pos = _mm512_mul_ps(kf, jr);
+      const __m512 pos = _mm512_div_ps(_mm512_mul_ps(kf, jf), i_v);  // kernel_position
       const __m512i y0 = _mm512_cvttps_epi32(pos);
       const __m512 f = _mm512_sub_ps(pos, _mm512_cvtepi32_ps(y0));
       const int y_first = _mm_cvtsi128_si32(_mm512_castsi512_si128(y0));
@@ -82,7 +82,7 @@ inline int column_groups_avx512(const ColumnContext& c, int* fallback) {
       // Column i-1 in closed form: lanes' points are cells j+l-1 and j+l, contiguous.
       const float* lp = col0 + col_step * (i - 1);
       const __m512i kv = _mm512_set1_epi32(i - 1);
-      const __m512 f = _mm512_sub_ps(_mm512_set1_ps(1.f), jr);
+      const __m512 f = _mm512_mul_ps(_mm512_sub_ps(i_v, jf), inv_i_v);  // kernel_last_fraction
       if (b > 0)
         take(i - 1, kv, _mm512_cvtepi32_ps(kv), _mm512_loadu_ps(lp + j - 1), _mm512_loadu_ps(lp + j), f);
       else

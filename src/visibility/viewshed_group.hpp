@@ -38,8 +38,8 @@ constexpr float kNoHorizon = -1e20f;
 constexpr float kVoid = -1e34f;
 constexpr float kVoidBelow = -1e33f;
 // Columns either side of each neighbour pointer that a group samples. The group samples the union
-// over nine pointers, a superset of each lane's own +-1, which is as exact as the scalar cell
-// path's +-2 around its own two pointers (bench/RESULTS.md; +-0 loses ~1 point of accuracy).
+// over its kLanes + 1 pointers, a superset of each lane's own +-1, which is as exact as the scalar
+// cell path's +-2 around its own two pointers (bench/RESULTS.md; +-0 loses ~1 point of accuracy).
 constexpr int kSpreadVec = 1;
 // Candidate columns are a bitset of this many 64-bit words (512 columns: ranges up to ~15 km on
 // 30 m cells); groups whose pointers span more take the scalar cell path.
@@ -101,9 +101,10 @@ struct GroupColumns {
 // multiply and add in both paths, so their portable path stays fast on CPUs without FMA and both
 // paths agree; a default and a -march=x86-64-v3 build can therefore differ in the last bits of a
 // few cells (never by CPU or thread count). No other contraction: -ffp-contract=off.
-#if defined(__FMA__)
-#define SKYCOVER_KERNEL_FMA 1
-#else
+// The build decides (CMakeLists.txt defines SKYCOVER_KERNEL_FMA=1 with SKYCOVER_NATIVE_BENCH), not
+// __FMA__: clang's -mavx512f defines __FMA__ while GCC's does not, so testing it per file would
+// give the AVX-512 file fused arithmetic that the others lack.
+#ifndef SKYCOVER_KERNEL_FMA
 #define SKYCOVER_KERNEL_FMA 0
 #endif
 
@@ -129,6 +130,15 @@ inline float kernel_slope(float zs, float eye, float ik, float kf, float aj) {
   return (zs - eye) * ik - kf * aj;
 #endif
 }
+// Where the ray to target (i, j) crosses column k, in cells along j: k j / i. The product k j is
+// exact in float (k, j < 4096) and the division is correctly rounded, so a crossing exactly on a
+// cell centre (k j divisible by i) gives an integer and f = 0 exactly: only that cell counts, as
+// in the reference. (k * fl(j * fl(1/i)) can land a hair below the integer instead, which gave f
+// ~ 1 and let a void neighbour hide a real obstacle.) Cost: one division per lane-sample.
+inline float kernel_position(float kf, float jf, float fi) { return kf * jf / fi; }
+// The same for column i-1 in closed form: a fraction (i - j)/i past cell j-1, exactly 0 on the
+// diagonal (j = i).
+inline float kernel_last_fraction(int i, int j, float inv_i) { return static_cast<float>(i - j) * inv_i; }
 // Minimum visible height above a target at column i: eye + sigma i + drop(d_t) - z_t.
 inline float kernel_height(float eye, float best, float fi, float drop, float zt) {
 #if SKYCOVER_KERNEL_FMA
@@ -138,7 +148,7 @@ inline float kernel_height(float eye, float best, float fi, float drop, float zt
 #endif
 }
 
-// Smallest and largest of the group's nine neighbour pointers kp[j .. j+8].
+// Smallest and largest of the group's kLanes + 1 neighbour pointers kp[j .. j+kLanes].
 inline void pointer_range(const int* kp, int j, int& kmin, int& kmax) {
   kmin = kp[j], kmax = kp[j];
   for (int q = 1; q <= kLanes; ++q) {
@@ -167,7 +177,7 @@ inline bool candidate_columns(const int* kp, int i, int j, int kmin, int kmax, G
   }
   if (span >= 64 * kMaxColumnWords) return false;
   // Horizons far apart: the same over several words (dilation carries across word boundaries;
-  // span + 1 < 64 n_words, so the top bit of the last word stays clear and nothing is lost).
+  // the highest dilated bit is span <= 64 n_words - 1, inside the last word, so nothing is lost).
   const int n_words = span / 64 + 1;
   out.n_words = n_words;
   std::uint64_t p[kMaxColumnWords] = {};
@@ -205,11 +215,10 @@ inline void for_each_column(const GroupColumns& cols, Step&& step) {
 // The portable column step: lane by lane, the expressions of the AVX2 step (viewshed_avx2.cpp)
 // in the same order. Returns the groups it could not run (candidate_columns false) in fallback.
 // Column i-1 is sampled in closed form for groups past the first: the ray to (i, j) crosses it at
-// y = j - j/i, between cells j-1 and j, a fraction f = 1 - j/i past cell j-1 (f = 0 on the
-// diagonal, j = i), so both points are contiguous loads with no index arithmetic (f is rounded
-// as 1 - jr, jr = j * (1/i) in float; the general step would round k * jr instead, so the two
-// can differ in the last bit). The first group keeps the general step: its lane 0 is the axis
-// (j = 0), whose ray runs along cell 0 itself.
+// y = j - j/i, between cells j-1 and j, a fraction f = (i - j)/i past cell j-1 (kernel_last_fraction:
+// exactly 0 on the diagonal, j = i), so both points are contiguous loads with no index arithmetic.
+// The first group keeps the general step: its lane 0 is the axis (j = 0), whose ray runs along
+// cell 0 itself.
 inline int column_groups_portable(const ColumnContext& c, int* fallback) {
   // Locals, not c's fields: stores through kc and h could alias c and force reloads.
   const int i = c.i, nj = c.nj, b = c.b;
@@ -232,10 +241,11 @@ inline int column_groups_portable(const ColumnContext& c, int* fallback) {
       fallback[n_fallback++] = j;
       continue;
     }
-    float jr[kLanes], aj[kLanes], best[kLanes];
+    const float fi = static_cast<float>(i);
+    float jf[kLanes], aj[kLanes], best[kLanes];
     int best_k[kLanes];
     for (int l = 0; l < kLanes; ++l) {
-      jr[l] = static_cast<float>(j + l) * inv_i;
+      jf[l] = static_cast<float>(j + l);
       aj[l] = a_j[j + l];
       best[l] = kNoHorizon;
       best_k[l] = 0;
@@ -245,7 +255,7 @@ inline int column_groups_portable(const ColumnContext& c, int* fallback) {
       const float ik = inv_k[k];
       const float* lk = col0 + col_step * k;
       for (int l = 0; l < kLanes; ++l) {
-        const float pos = kf * jr[l];
+        const float pos = kernel_position(kf, jf[l], fi);
         const int y0 = static_cast<int>(pos);
         const float f = pos - static_cast<float>(y0);
         const float z0 = lk[b * y0], z1 = lk[b * (y0 + 1)];
@@ -261,7 +271,7 @@ inline int column_groups_portable(const ColumnContext& c, int* fallback) {
       const float ik = inv_k[i - 1];
       const float* lp = col0 + col_step * (i - 1);
       for (int l = 0; l < kLanes; ++l) {
-        const float zs = kernel_lerp(lp[b * (j + l - 1)], lp[b * (j + l)], 1.f - jr[l]);
+        const float zs = kernel_lerp(lp[b * (j + l - 1)], lp[b * (j + l)], kernel_last_fraction(i, j + l, inv_i));
         const float v = kernel_slope(zs, eye, ik, kf, aj[l]);
         if (v > best[l]) best_k[l] = i - 1;
         best[l] = v > best[l] ? v : best[l];
@@ -323,13 +333,13 @@ inline void sweep_octants(const SweepArgs& a, ColumnGroups&& column_groups) {
       // scaled slopes sigma = (z_s - eye)/k - k A_j = S * cs * sqrt(1 + (j/i)^2), S the true
       // slope with drop, at i-1 and within kSpreadScalar of its own two neighbour pointers.
       auto cell_scalar = [&](int j) {
-        const float jr = static_cast<float>(j) * inv_i;
+        const float jf = static_cast<float>(j), fi = static_cast<float>(i);
         const float aj = a_j[j];
         float best = kNoHorizon;
         int best_k = 0;
         auto scan = [&](int lo, int hi) {  // samples k in [lo, hi] (already clamped)
           for (int k = lo; k <= hi; ++k) {
-            const float pos = static_cast<float>(k) * jr;
+            const float pos = kernel_position(static_cast<float>(k), jf, fi);
             const int y0 = static_cast<int>(pos);
             const float f = pos - static_cast<float>(y0);
             const float* lk = col0 + col_step * k + b * y0;

@@ -39,6 +39,15 @@ struct ViewshedGeometry {
 
 ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, const VisibilityModel& model);
 
+// Largest window radius (max range / cell size) the fast kernel takes: beyond ~30,000 cells the 16
+// lanes of a group can straddle more rows than one vector load holds, and the exact-centre
+// crossing test (k j exact in float) holds below 4,096. 20,000 cells is 600 km at 30 m, 6 km at
+// 0.3 m. Callers reject larger ranges with an error.
+constexpr int kMaxRadiusCells = 20000;
+inline bool radius_fits(double cell_size_m, double max_range_m) {
+  return max_range_m / cell_size_m <= static_cast<double>(kMaxRadiusCells);
+}
+
 // Whether offset (dx, dy) cells from the eye is within max_range (same expression everywhere).
 inline bool offset_in_range(int dx, int dy, double cell_size_m, double max_range_m) {
   return cell_size_m * std::sqrt(static_cast<double>(dx) * dx + static_cast<double>(dy) * dy) <= max_range_m;
@@ -46,7 +55,7 @@ inline bool offset_in_range(int dx, int dy, double cell_size_m, double max_range
 
 // Per-thread buffers; sized on first use, then reused without allocation.
 struct ViewshedScratch {
-  // Padding before and after the terrain windows: vector loads may read up to 8 floats past a row.
+  // Padding before and after the terrain windows: vector loads may read up to 16 floats past a row.
   static constexpr std::size_t kPad = 32;
   std::vector<float> local, local_t;  // kPad + (2R+1)^2 + kPad: the window and its transpose
   std::vector<float> out;             // (2R+1)^2

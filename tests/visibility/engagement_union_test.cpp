@@ -295,6 +295,23 @@ TEST(EngagementUnion, ReferenceKernelAgreesWithFastKernel) {
   EXPECT_GT(static_cast<double>(same) / n, 0.995);
 }
 
+// A range of more window cells than the kernel takes (viewshed_kernel.hpp) is an error that says
+// how many cells it is and what to change, for the union and for a single viewshed alike.
+TEST(EngagementUnion, RejectsRangesBeyondTheKernelsWindow) {
+  const Terrain t = make_terrain(20, 20, 1, [](double, double) { return 0.0; });
+  auto u = engagement_union(t, {site_at(t, 5, 5)}, {manpads(25000)}, {}, VisibilityModel{});
+  ASSERT_FALSE(u.ok());
+  EXPECT_NE(u.status().message().find("25000 cells"), std::string::npos) << u.status().message();
+  EXPECT_NE(u.status().message().find("coarser DEM"), std::string::npos) << u.status().message();
+  Observer o;
+  o.x_m = t.geometry().cell_center_x_m(5);
+  o.y_m = t.geometry().cell_center_y_m(5);
+  o.max_range_m = 25000;
+  auto v = viewshed(t, o, VisibilityModel{});
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("at most 20000 cells"), std::string::npos) << v.status().message();
+}
+
 TEST(EngagementUnion, RejectsBadSitesWithTheirIds) {
   const Terrain t = make_terrain(20, 20, 10, [](double, double) { return 0.0; });
   Site off = site_at(t, 5, 5);

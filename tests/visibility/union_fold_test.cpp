@@ -39,7 +39,7 @@ Row random_row(int n, bool one_interval, std::mt19937& rng) {
   return r;
 }
 
-RowFold fold_of(Row& r, int x0, int n, bool one_interval, bool update_lowest) {
+RowFold fold_of(Row& r, int x0, int n, bool one_interval, bool update_lowest, float h_floor) {
   RowFold f;
   f.seg_w = n;
   f.z = r.z.data() + x0, f.v = r.v.data() + x0, f.dz_max = r.dz_max.data() + x0, f.dz_min = r.dz_min.data() + x0;
@@ -48,7 +48,7 @@ RowFold fold_of(Row& r, int x0, int n, bool one_interval, bool update_lowest) {
   const bool msl[5] = {false, false, false, false, true};
   f.n_bands = 5;
   for (int b = 0; b < 5; ++b) f.count[b] = r.counts[b].data() + x0, f.alt[b] = alt[b], f.msl[b] = msl[b];
-  f.eye = 650.f, f.ceiling_msl = 4100.f, f.h_floor = 10.f;
+  f.eye = 650.f, f.ceiling_msl = 4100.f, f.h_floor = h_floor;
   f.one_interval = one_interval;
   return f;
 }
@@ -62,21 +62,23 @@ bool same_bytes(const Row& a, const Row& b) {
 
 TEST(UnionFold, VectorLoopsEqualTheScalarLoopAndEachOther) {
   std::mt19937 rng(2026);
+  // h_floor -0: a minimum altitude of "-0" must not let the loops disagree on the sign of zero.
+  for (float h_floor : {10.f, -0.f})
   for (bool one_interval : {true, false})
     for (bool update_lowest : {true, false})
       for (int trial = 0; trial < 20; ++trial) {
         const int n = 37 + trial * 13;
         const Row base = random_row(n, one_interval, rng);
         Row whole = base, scalar = base;
-        fold_row(fold_of(whole, 0, n, one_interval, update_lowest));  // this build's vector loop
-        for (int x = 0; x < n; ++x) fold_row(fold_of(scalar, x, 1, one_interval, update_lowest));  // scalar tail only
+        fold_row(fold_of(whole, 0, n, one_interval, update_lowest, h_floor));  // this build's vector loop
+        for (int x = 0; x < n; ++x) fold_row(fold_of(scalar, x, 1, one_interval, update_lowest, h_floor));  // scalar tail only
         EXPECT_TRUE(same_bytes(whole, scalar)) << "one_interval " << one_interval << " trial " << trial;
         const Row changed = whole;
         EXPECT_FALSE(same_bytes(changed, base)) << "the fold changed nothing: the test would be vacuous";
 #if SKYCOVER_UNION_HAVE_AVX2
         if (__builtin_cpu_supports("avx2")) {
           Row avx2 = base;
-          fold_row_avx2(fold_of(avx2, 0, n, one_interval, update_lowest));
+          fold_row_avx2(fold_of(avx2, 0, n, one_interval, update_lowest, h_floor));
           EXPECT_TRUE(same_bytes(whole, avx2)) << "one_interval " << one_interval << " trial " << trial;
         }
 #endif

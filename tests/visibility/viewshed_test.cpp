@@ -154,6 +154,34 @@ TEST(Viewshed, NodataIsNaNAndDoesNotBlock) {
   }
 }
 
+// A ray that crosses a column exactly on a cell centre samples only that cell (the reference's
+// rule), even when the cell beside it is nodata. On the diagonal of targets at i = 41 or 82 cells,
+// float j/i rounds a hair below 1, so the crossing used to come out a hair short of the centre and
+// the nodata neighbour (void) hid the obstacle: targets behind it read 0 m instead of ~100 m.
+// Obstacles at distance 20 (the general step) and 40 (the closed-form column i-1 of target 41).
+TEST(Viewshed, ExactCentreCrossingNextToNodataStillBlocks) {
+  const int n = 241, eye = 120;
+  for (int k : {20, 40}) {
+    const Terrain t = make_terrain(n, n, 30, [&](double x, double y) {
+      const int c = static_cast<int>(x / 30) - eye, r = (n - 1 - static_cast<int>(y / 30)) - eye;
+      if (c == k && r == k) return 100.0;                               // the obstacle on the diagonal
+      if ((c == k && r == k - 1) || (c == k - 1 && r == k)) return std::nan("");  // nodata beside it
+      if ((c == k && r == k + 1) || (c == k + 1 && r == k)) return std::nan("");
+      return 0.0;
+    });
+    const Observer o = centre_observer(t, 2, 120 * 30);
+    auto fast = viewshed(t, o, VisibilityModel{});
+    auto ref = viewshed_reference(t, o, VisibilityModel{});
+    ASSERT_TRUE(fast.ok() && ref.ok());
+    for (int d = k + 2; d <= 84; ++d) {
+      const float f = fast->at(eye + d, eye + d), r = ref->at(eye + d, eye + d);
+      ASSERT_FALSE(std::isnan(r));
+      EXPECT_GT(r, 50.f) << "obstacle " << k << ", target " << d;  // hidden well above ground
+      EXPECT_NEAR(f, r, std::max(1.0, 0.005 * r)) << "obstacle " << k << ", target " << d;
+    }
+  }
+}
+
 TEST(Viewshed, WindowIsClippedToTheGridAndRangeIsACircle) {
   const Terrain t = make_terrain(50, 40, 30, [](double, double) { return 10.0; });
   Observer o;
