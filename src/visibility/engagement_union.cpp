@@ -82,6 +82,7 @@ struct Accumulator {
   std::vector<std::uint16_t*> counts;
   std::vector<std::mutex>* locks;  // one per kLockRows x kLockCols tile of the grid, row-major
   std::size_t lock_cols;
+  bool fold_avx2;  // the CPU runs union_fold's AVX2 loop (asked once per run, not per row)
 };
 
 // Sites folded into the grids together (see accumulate_batch). 4 measured best at the claim's
@@ -110,34 +111,27 @@ struct SiteJob {
 // `zeros` is a window row of zeros, the "line of sight clear" figure when job.vis is null.
 void fold_segment(const Accumulator& acc, const SiteJob& job, const float* zeros, int row, int seg_lo, int seg_hi,
                   std::size_t b0, std::size_t b1) {
-  const Terrain& t = acc.terrain;
   const SystemTables& tab = *job.tab;
   const int radius = tab.geometry.radius_cells, n = tab.geometry.side();
-  const int ec = job.ec, er = job.er;
-  const float h_floor = job.h_floor, ceiling_msl = job.ceiling_msl, eye = job.eye;
-  const float* vis = job.vis;
-  const int seg_w = seg_hi - seg_lo + 1;
-  const std::size_t lk = static_cast<std::size_t>(row - er + radius) * n + static_cast<std::size_t>(seg_lo - ec + radius);
-  const float* __restrict dz_max = tab.dz_max.data() + lk;
-  const float* __restrict dz_min = tab.dz_min.data() + lk;
-  const float* __restrict v = vis ? vis + lk : zeros;
-  const std::size_t cell0 = t.index(seg_lo, row);
-  const float* __restrict z = t.elevations_m().data() + cell0;
-  float* __restrict lowest = acc.lowest + cell0;
+  const std::size_t window_row = static_cast<std::size_t>(row - job.er + radius);
+  const std::size_t lk = window_row * n + static_cast<std::size_t>(seg_lo - job.ec + radius);  // window offset
+  const std::size_t cell0 = acc.terrain.index(seg_lo, row);                                     // grid offset
   detail::RowFold r;
-  r.seg_w = seg_w;
-  r.z = z, r.v = v, r.dz_max = dz_max, r.dz_min = dz_min;
-  r.lowest = b0 == 0 ? lowest : nullptr;
+  r.seg_w = seg_hi - seg_lo + 1;
+  r.z = acc.terrain.elevations_m().data() + cell0;
+  r.v = job.vis ? job.vis + lk : zeros;
+  r.dz_max = tab.dz_max.data() + lk, r.dz_min = tab.dz_min.data() + lk;
+  r.lowest = b0 == 0 ? acc.lowest + cell0 : nullptr;
   r.n_bands = b1 - b0;
   for (std::size_t q = 0; q < r.n_bands; ++q) {
     r.count[q] = acc.counts[b0 + q] + cell0;
     r.alt[q] = static_cast<float>(acc.bands[b0 + q].altitude_m);
     r.msl[q] = acc.bands[b0 + q].msl;
   }
-  r.eye = eye, r.ceiling_msl = ceiling_msl, r.h_floor = h_floor;
-  r.one_interval = !tab.in_min_range[static_cast<std::size_t>(row - er + radius)];
+  r.eye = job.eye, r.ceiling_msl = job.ceiling_msl, r.h_floor = job.h_floor;
+  r.one_interval = !tab.in_min_range[window_row];
 #if SKYCOVER_UNION_HAVE_AVX2 && !defined(__AVX2__)
-  if (__builtin_cpu_supports("avx2")) return detail::fold_row_avx2(r);  // the same bits, 8 lanes
+  if (acc.fold_avx2) return detail::fold_row_avx2(r);  // the same bits, 8 lanes
 #endif
   detail::fold_row(r);
 }
@@ -255,7 +249,12 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   const std::size_t lock_rows = static_cast<std::size_t>((terrain.height() + kLockRows - 1) / kLockRows);
   const std::size_t lock_cols = static_cast<std::size_t>((terrain.width() + kLockCols - 1) / kLockCols);
   std::vector<std::mutex> locks(lock_rows * lock_cols);
-  Accumulator acc{terrain, band_list, u.lowest_engageable_agl_m.data(), {}, &locks, lock_cols};
+#if SKYCOVER_UNION_HAVE_AVX2
+  const bool fold_avx2 = __builtin_cpu_supports("avx2");
+#else
+  const bool fold_avx2 = false;
+#endif
+  Accumulator acc{terrain, band_list, u.lowest_engageable_agl_m.data(), {}, &locks, lock_cols, fold_avx2};
   for (auto& c : u.site_count) acc.counts.push_back(c.data());
 
   // Tables per system actually used.

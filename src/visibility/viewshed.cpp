@@ -24,7 +24,8 @@ namespace detail {
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-inline float void_if_nan(float z) { return z == z ? z : kVoid; }
+inline float nan_to(float z, float off) { return z == z ? z : off; }
+inline float void_if_nan(float z) { return nan_to(z, kVoid); }
 
 // dst[c * dst_stride + r] = src[r * src_stride + c] for r < rows, c < cols: 32 x 32 blocks (both
 // sides stay in L1), each in 4 x 4 register transposes where SSE (the x86-64 baseline) exists.
@@ -80,7 +81,7 @@ void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, Vi
     const int c_hi = std::min(n, w - eye_col + radius);  // exclusive
     std::fill(dst, dst + c_lo, off);
     const float* src = z.data() + static_cast<std::size_t>(row) * w + (eye_col - radius);
-    std::transform(src + c_lo, src + c_hi, dst + c_lo, [off](float v) { return v == v ? v : off; });
+    std::transform(src + c_lo, src + c_hi, dst + c_lo, [off](float v) { return nan_to(v, off); });
     std::fill(dst + c_hi, dst + n, off);
   }
   // The octants whose major axis is x then also walk contiguous memory.
