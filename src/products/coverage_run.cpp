@@ -45,6 +45,23 @@ Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vec
   return out;
 }
 
+namespace {
+
+// The report of a scenario command: opening line, `body`, the claim-check explanation and the
+// provenance, written atomically as report.html in dir.
+template <class Body>
+Status write_scenario_report(const std::filesystem::path& dir, const std::string& title, const PreparedScenario& p,
+                             const RunInfo& run, const std::string& scenario_text, Body&& body) {
+  HtmlReport report(title);
+  report.paragraph(fmt::format("Scenario {} on {}.", p.scenario.path.string(), run.terrain_description));
+  body(report);
+  add_claim_check_explanation(report);
+  add_provenance_section(report, run, scenario_text);
+  return write_file_atomic(dir / "report.html", report.html());
+}
+
+}  // namespace
+
 Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const CoverageRunSettings& settings) {
   // Staged: a failure leaves no partial new folder (see output_dir.hpp).
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
@@ -52,12 +69,9 @@ Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const Cove
   s.out_dir = dir.path();
   SKYCOVER_ASSIGN_OR_RETURN(auto out, run_coverage(p, p.sites, s));
   if (s.products) {
-    HtmlReport report(fmt::format("skycover coverage: {}", s.title));
-    report.paragraph(fmt::format("Scenario {} on {}.", p.scenario.path.string(), s.run.terrain_description));
-    add_coverage_section(report, out.result, out.products, "Coverage per altitude band");
-    add_claim_check_explanation(report);
-    add_provenance_section(report, s.run, s.scenario_text);
-    SKYCOVER_RETURN_IF_ERROR(write_file_atomic(s.out_dir / "report.html", report.html()));
+    SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
+        s.out_dir, fmt::format("skycover coverage: {}", s.title), p, s.run, s.scenario_text,
+        [&](HtmlReport& report) { add_coverage_section(report, out.result, out.products, "Coverage per altitude band"); }));
   }
   SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
   SKYCOVER_RETURN_IF_ERROR(dir.commit());
@@ -83,12 +97,8 @@ Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const Swe
   s.out_dir = dir.path();
   SweepProductFiles files;
   SKYCOVER_ASSIGN_OR_RETURN(auto rows, run_sweep_products(p, s, &files));
-  HtmlReport report("skycover sweep");
-  report.paragraph(fmt::format("Scenario {} on {}.", p.scenario.path.string(), s.run.terrain_description));
-  add_sweep_section(report, rows, files, s.presentation);
-  add_claim_check_explanation(report);
-  add_provenance_section(report, s.run, s.scenario_text);
-  SKYCOVER_RETURN_IF_ERROR(write_file_atomic(s.out_dir / "report.html", report.html()));
+  SKYCOVER_RETURN_IF_ERROR(write_scenario_report(s.out_dir, "skycover sweep", p, s.run, s.scenario_text,
+                                                [&](HtmlReport& report) { add_sweep_section(report, rows, files, s.presentation); }));
   SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
   SKYCOVER_RETURN_IF_ERROR(dir.commit());
   return rows;
