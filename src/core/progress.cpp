@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace skycover {
@@ -15,7 +16,7 @@ Progress::~Progress() { finish(); }
 void Progress::advance(std::int64_t n) {
   const auto done = done_.fetch_add(n) + n;
   if (!active_) return;
-  const int permille = static_cast<int>(1000 * done / total_);
+  const int permille = static_cast<int>(1000 * done / total_.load());
   int last = last_permille_.load();
   // Redraw at most every 0.5 % so terminals are not flooded from many threads.
   if (permille >= last + 5 && last_permille_.compare_exchange_strong(last, permille)) draw(done);
@@ -27,17 +28,25 @@ void Progress::draw(std::int64_t done) {
   if (finished_ || done < drawn_) return;
   drawn_ = done;
   constexpr int kWidth = 30;
-  const double frac = static_cast<double>(done) / static_cast<double>(total_);
+  const double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(total_.load()));
   const int filled = static_cast<int>(frac * kWidth);
   std::fprintf(stderr, "\r%-24s [", label_.c_str());
   for (int i = 0; i < kWidth; ++i) std::fputc(i < filled ? '#' : '.', stderr);
   std::fprintf(stderr, "] %5.1f%%", 100.0 * frac);
+  // ETA from the mean rate so far (the work of a tiled run is spread evenly enough).
+  const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (frac > 0.01 && frac < 1.0) {
+    const auto eta_s = static_cast<long>(elapsed_s * (1.0 - frac) / frac);
+    std::fprintf(stderr, "  ETA %ld:%02ld   ", eta_s / 60, eta_s % 60);
+  } else {
+    std::fprintf(stderr, "  %.0f s        ", elapsed_s);
+  }
   std::fflush(stderr);
 }
 
 void Progress::finish() {
   if (!active_) return;
-  draw(total_);
+  draw(total_.load());
   std::lock_guard lock(draw_mutex_);
   if (!finished_) {
     std::fputc('\n', stderr);

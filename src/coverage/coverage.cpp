@@ -1,8 +1,14 @@
 #include "skycover/coverage/coverage.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "skycover/grid/tiling.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <limits>
+#include <optional>
 #include <cmath>
 #include <numbers>
 
@@ -78,88 +84,234 @@ std::vector<Site> sites_inside_area(const std::vector<Site>& sites, const AreaMa
   return inside;
 }
 
-double mean_area_elevation_m(const Terrain& terrain, const AreaMask& area) {
-  double sum = 0;  // sequential: deterministic
-  std::int64_t n = 0;
+void ElevationSum::add(const Terrain& terrain, const AreaMask& area) {
+  // Fixed point at 2^-24 m (rounded): an integer sum, so the order of cells and windows cannot
+  // change it; |z| < 2^39 m fits an int64 term and 2^64 terms fit 128 bits.
   const auto& z = terrain.elevations_m();
-  for (std::size_t i = 0; i < z.size(); ++i)
-    if (area.inside[i] && !std::isnan(z[i])) sum += z[i], ++n;
-  if (n == 0)  // empty area: fall back to every valid cell
-    for (float v : z)
-      if (!std::isnan(v)) sum += v, ++n;
-  return n > 0 ? sum / static_cast<double>(n) : 0.0;
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    if (std::isnan(z[i])) continue;
+    const Wide v = std::llround(static_cast<double>(z[i]) * 16777216.0);
+    all_sum_ += v, ++all_n_;
+    if (area.inside[i]) area_sum_ += v, ++area_n_;
+  }
+}
+
+double ElevationSum::mean_m() const {
+  const Wide sum = area_n_ > 0 ? area_sum_ : all_sum_;  // empty area: every valid cell
+  const std::int64_t n = area_n_ > 0 ? area_n_ : all_n_;
+  if (n == 0) return 0.0;
+  // Integer quotient and remainder first, so the double result does not depend on how large the sum is.
+  const Wide q = sum / n, r = sum % n;
+  return (static_cast<double>(q) + static_cast<double>(r) / static_cast<double>(n)) / 16777216.0;
+}
+
+double mean_area_elevation_m(const Terrain& terrain, const AreaMask& area) {
+  ElevationSum sum;
+  sum.add(terrain, area);
+  return sum.mean_m();
 }
 
 namespace {
 
-Status check_inputs(const CoverageInputs& in) {
-  const auto& g = in.terrain.geometry();
-  if (in.area.geometry.width != g.width || in.area.geometry.height != g.height ||
-      in.area.inside.size() != static_cast<std::size_t>(g.cell_count())) {
-    return Status::Internal(fmt::format("coverage: area mask {}x{} does not match the terrain grid {}x{}",
-                                        in.area.geometry.width, in.area.geometry.height, g.width, g.height));
-  }
-  if (in.bands.empty()) {
+Status check_bands_and_systems(const std::vector<AltitudeBand>& bands, const std::vector<Site>& sites,
+                               const std::vector<SystemSpec>& systems) {
+  if (bands.empty()) {
     return Status::Invalid("coverage: no altitude bands; set [analysis] bands_agl_m = [50, 150, ...] (or bands_msl_m)");
   }
-  for (const auto& s : in.sites) {
-    if (s.system_index < 0 || s.system_index >= static_cast<int>(in.systems.size())) {
+  for (const auto& s : sites) {
+    if (s.system_index < 0 || s.system_index >= static_cast<int>(systems.size())) {
       return Status::Internal(fmt::format("coverage: site {} refers to system {} of {}", s.id, s.system_index,
-                                          in.systems.size()));
+                                          systems.size()));
     }
   }
   return Status::Ok();
 }
 
-Result<EngagementUnion> run_union(const CoverageInputs& in, const CoverageOptions& options, bool masking,
-                                  std::int64_t progress_offset) {
-  UnionOptions u;
-  u.threads = options.threads;
-  u.terrain_masking = masking;
-  u.use_reference_kernel = options.use_reference_kernel;
-  if (options.on_progress) {
-    u.on_progress = [&options, progress_offset](std::int64_t done) { options.on_progress(progress_offset + done); };
+// Add the histogram of band `b` of a tile's union over the tile's area cells into `hist`.
+void add_band_histogram(const EngagementUnion& u, std::size_t b, const AreaMask& area, std::vector<std::int64_t>& hist) {
+  const auto& counts = u.site_count[b];
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (!area.inside[i]) continue;
+    const std::size_t k = counts[i];
+    if (k >= hist.size()) hist.resize(k + 1, 0);
+    ++hist[k];
   }
-  return engagement_union(in.terrain, in.sites, in.systems, in.bands, in.model, u);
 }
 
-// The clear-line-of-sight union on flat ground: every valid cell and every site's ground set to
-// `ground_m` (nodata stays nodata), same sites, grid, bands and area. No viewsheds: cheap.
-Result<EngagementUnion> run_flat_union(const CoverageInputs& in, const CoverageOptions& options, double ground_m,
-                                       std::int64_t progress_offset) {
-  std::vector<float> z = in.terrain.elevations_m();
-  for (float& v : z)
-    if (!std::isnan(v)) v = static_cast<float>(ground_m);
-  const Terrain flat(in.terrain.geometry(), std::move(z));
-  std::vector<Site> sites = in.sites;
-  for (Site& s : sites) s.ground_msl_m = static_cast<float>(ground_m);  // the same float the cells hold
-  const CoverageInputs flat_in{flat, in.area, sites, in.systems, in.bands, in.model};
-  return run_union(flat_in, options, false, progress_offset);
+BandCoverage band_from_histogram(const AltitudeBand& band, std::vector<std::int64_t> hist, double cell_km2) {
+  BandCoverage b;
+  b.band = band;
+  if (hist.empty()) hist.assign(1, 0);
+  for (std::int64_t n : hist) b.area_cells += n;
+  b.covered_cells = b.area_cells - hist[0];
+  b.area_km2 = static_cast<double>(b.area_cells) * cell_km2;
+  b.covered_km2 = static_cast<double>(b.covered_cells) * cell_km2;
+  b.fraction = b.area_cells > 0 ? static_cast<double>(b.covered_cells) / static_cast<double>(b.area_cells) : 0.0;
+  b.multiplicity = std::move(hist);
+  return b;
 }
+
+// A site's cell on the grid, or nullopt off it (Terrain::cell_of's rule).
+std::optional<std::pair<int, int>> site_cell(const GridGeometry& g, const Site& s) {
+  const double c = std::floor(g.col_of(s.x_m)), r = std::floor(g.row_of(s.y_m));
+  if (!(c >= 0 && r >= 0 && c < g.width && r < g.height)) return std::nullopt;
+  return std::make_pair(static_cast<int>(c), static_cast<int>(r));
+}
+
+// Sites off the grid: the union's own message (it sees only a window, so it cannot tell).
+Status check_sites_on_grid(const GridGeometry& g, const std::vector<Site>& sites) {
+  std::vector<std::string> bad;
+  for (const Site& s : sites) {
+    if (site_cell(g, s)) continue;
+    bad.push_back(bad.size() < 10 ? fmt::format("'{}' (off the DEM)", s.id) : "...");
+    if (bad.size() > 10) break;
+  }
+  if (bad.empty()) return Status::Ok();
+  return Status::Invalid(fmt::format("engagement union: invalid sites: {}; fix their positions/system or drop them",
+                                     fmt::join(bad, ", ")));
+}
+
+// One tile: its window, the sites that reach it (moved to their cell centres, so that the
+// window's own geometry puts them on the same cell as the whole grid's), and its progress weight.
+struct TileWork {
+  std::vector<Site> sites;
+  std::vector<std::size_t> owned;  // indices (into the inputs' sites) of the sites standing on the tile
+};
+
+struct Histograms {
+  std::vector<std::vector<std::int64_t>> masked, clear, flat;  // [band][k]
+};
 
 }  // namespace
 
-Result<CoverageResult> compute_coverage(const CoverageInputs& in, const CoverageOptions& options) {
-  SKYCOVER_RETURN_IF_ERROR(check_inputs(in));
+Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const CoverageOptions& options) {
+  SKYCOVER_RETURN_IF_ERROR(check_bands_and_systems(in.bands, in.sites, in.systems));
+  const GridGeometry& g = in.terrain.geometry();
+  SKYCOVER_RETURN_IF_ERROR(check_sites_on_grid(g, in.sites));
+  int radius = 0;
+  for (const Site& s : in.sites) radius = std::max(radius, range_radius_cells(in.systems[s.system_index], g.cell_size_m));
+  const TilePlan plan = make_tile_plan(g.width, g.height, options.tile_cells, 2 * radius);
+  const int n_tiles = plan.tile_count();
+  const std::size_t nb = in.bands.size();
+
+  // Sites per tile: those whose range disc reaches it (Chebyshev distance <= their radius).
+  std::vector<TileWork> work(static_cast<std::size_t>(n_tiles));
+  for (std::size_t i = 0; i < in.sites.size(); ++i) {
+    const Site& s = in.sites[i];
+    const auto [col, row] = *site_cell(g, s);
+    const int r = range_radius_cells(in.systems[s.system_index], g.cell_size_m);
+    Site centred = s;
+    centred.x_m = g.cell_center_x_m(col);
+    centred.y_m = g.cell_center_y_m(row);
+    const int tx0 = std::max(0, (col - r) / plan.tile_cells), tx1 = std::min(plan.tiles_x() - 1, (col + r) / plan.tile_cells);
+    const int ty0 = std::max(0, (row - r) / plan.tile_cells), ty1 = std::min(plan.tiles_y() - 1, (row + r) / plan.tile_cells);
+    for (int ty = ty0; ty <= ty1; ++ty)
+      for (int tx = tx0; tx <= tx1; ++tx) {
+        TileWork& w = work[static_cast<std::size_t>(ty * plan.tiles_x() + tx)];
+        w.sites.push_back(centred);
+        if (plan.tile(ty * plan.tiles_x() + tx).contains(col, row)) w.owned.push_back(i);
+      }
+  }
+  const int runs = options.split_masking ? 3 : 1;
+  std::int64_t total = 0;
+  for (const TileWork& w : work) total += static_cast<std::int64_t>(w.sites.size()) * runs;
+  std::atomic<std::int64_t> done{0};
+
+  // First pass (split_masking): the flat run's ground level, the mean elevation over the area.
   CoverageResult result;
+  if (options.split_masking) {
+    ElevationSum sum;
+    for (int t = 0; t < n_tiles; ++t) {
+      const TileRect tile = plan.tile(t);
+      SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, in.terrain.read(tile));
+      SKYCOVER_ASSIGN_OR_RETURN(const AreaMask area, in.area.read(tile, z));
+      sum.add(z, area);
+    }
+    result.flat_ground_msl_m = sum.mean_m();
+  }
+
+  Histograms h;
+  h.masked.resize(nb), h.clear.resize(nb), h.flat.resize(nb);
+  std::vector<char> site_inside(in.sites.size(), 0);
+  for (int t = 0; t < n_tiles; ++t) {
+    const TileRect tile = plan.tile(t);
+    TileWork& w = work[static_cast<std::size_t>(t)];
+    // A tile no site reaches needs no halo: only its area cells (all count 0).
+    const TileRect window = w.sites.empty() ? tile : plan.window(t);
+    const TileRect local = tile.relative_to(window);
+    SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, in.terrain.read(window));
+    const Terrain z_tile = window == tile ? Terrain() : z.crop(local);
+    SKYCOVER_ASSIGN_OR_RETURN(const AreaMask area, in.area.read(tile, window == tile ? z : z_tile));
+    for (const std::size_t i : w.owned) {
+      const auto [col, row] = *site_cell(g, in.sites[i]);
+      site_inside[i] = area.contains(col - tile.col0, row - tile.row0) ? 1 : 0;
+    }
+    auto run = [&](const Terrain& terrain, const std::vector<Site>& sites, bool masking) {
+      UnionOptions u;
+      u.threads = options.threads;
+      u.terrain_masking = masking;
+      u.use_reference_kernel = options.use_reference_kernel;
+      u.output = local;
+      if (options.on_progress)
+        u.on_progress = [&](std::int64_t) { options.on_progress(done.fetch_add(1) + 1, total); };
+      return engagement_union(terrain, sites, in.systems, in.bands, in.model, u);
+    };
+    if (w.sites.empty()) {
+      const std::int64_t n = area.inside_count();
+      for (std::size_t b = 0; b < nb; ++b)
+        for (auto* hist : {&h.masked[b], &h.clear[b], &h.flat[b]}) {
+          if (hist->empty()) hist->assign(1, 0);
+          (*hist)[0] += n;
+        }
+      if (options.on_tile) {
+        EngagementUnion none;
+        none.geometry = z.geometry();
+        none.bands = in.bands;
+        none.lowest_engageable_agl_m.assign(static_cast<std::size_t>(tile.cell_count()),
+                                            std::numeric_limits<float>::quiet_NaN());
+        none.site_count.assign(nb, std::vector<std::uint16_t>(static_cast<std::size_t>(tile.cell_count()), 0));
+        SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, none));
+      }
+      continue;
+    }
+    {
+      SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion masked, run(z, w.sites, true));
+      for (std::size_t b = 0; b < nb; ++b) add_band_histogram(masked, b, area, h.masked[b]);
+      if (options.on_tile) SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, masked));
+    }
+    if (!options.split_masking) continue;
+    {
+      SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion clear, run(z, w.sites, false));
+      for (std::size_t b = 0; b < nb; ++b) add_band_histogram(clear, b, area, h.clear[b]);
+    }
+    // The clear-line-of-sight run on flat ground: every valid cell and every site's ground set
+    // to the mean level (nodata stays nodata), same sites, window and area. No viewsheds: cheap.
+    std::vector<float> flat_z = z.elevations_m();
+    const auto ground = static_cast<float>(*result.flat_ground_msl_m);
+    for (float& v : flat_z)
+      if (!std::isnan(v)) v = ground;
+    const Terrain flat(z.geometry(), std::move(flat_z));
+    std::vector<Site> flat_sites = w.sites;
+    for (Site& s : flat_sites) s.ground_msl_m = ground;  // the same float the cells hold
+    SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion level, run(flat, flat_sites, false));
+    for (std::size_t b = 0; b < nb; ++b) add_band_histogram(level, b, area, h.flat[b]);
+  }
+
+  const double cell_km2 = g.cell_area_km2();
   result.site_count = static_cast<int>(in.sites.size());
-  result.area_km2 = in.area.area_km2();
   // Only sites standing inside the area count in the Poisson expectation's N (its density is N / A).
-  const std::vector<Site> inside = sites_inside_area(in.sites, in.area);
+  std::vector<Site> inside;
+  for (std::size_t i = 0; i < in.sites.size(); ++i)
+    if (site_inside[i]) inside.push_back(in.sites[i]);
   result.sites_in_area = static_cast<int>(inside.size());
-  const std::int64_t n_sites = static_cast<std::int64_t>(in.sites.size());
-  SKYCOVER_ASSIGN_OR_RETURN(EngagementUnion masked, run_union(in, options, true, 0));
-  for (std::size_t b = 0; b < in.bands.size(); ++b) result.bands.push_back(summarize_band(masked, b, in.area));
+  for (std::size_t b = 0; b < nb; ++b) result.bands.push_back(band_from_histogram(in.bands[b], h.masked[b], cell_km2));
+  result.area_km2 = static_cast<double>(result.bands.front().area_cells) * cell_km2;
   for (auto& bc : result.bands) bc.flat_expected_fraction = flat_expected_fraction(inside, in.systems, bc.band, bc.area_km2);
   if (options.split_masking) {
-    SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion clear, run_union(in, options, false, n_sites));
-    result.flat_ground_msl_m = mean_area_elevation_m(in.terrain, in.area);
-    SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion flat,
-                              run_flat_union(in, options, *result.flat_ground_msl_m, 2 * n_sites));
-    for (std::size_t b = 0; b < in.bands.size(); ++b) {
+    for (std::size_t b = 0; b < nb; ++b) {
       BandCoverage& bc = result.bands[b];
-      const BandCoverage open = summarize_band(clear, b, in.area);
-      const BandCoverage level = summarize_band(flat, b, in.area);
+      const BandCoverage open = band_from_histogram(in.bands[b], h.clear[b], cell_km2);
+      const BandCoverage level = band_from_histogram(in.bands[b], h.flat[b], cell_km2);
       bc.covered_km2_without_masking = open.covered_km2;
       bc.fraction_without_masking = open.fraction;
       bc.flat_same_sites_fraction = level.fraction;
@@ -169,10 +321,43 @@ Result<CoverageResult> compute_coverage(const CoverageInputs& in, const Coverage
       bc.masking_loss_fraction = open.fraction - bc.fraction;
     }
   }
-  if (options.keep_union) result.engagement = std::move(masked);
   return result;
 }
 
+Result<CoverageResult> compute_coverage(const CoverageInputs& in, const CoverageOptions& options) {
+  const auto& g = in.terrain.geometry();
+  if (in.area.geometry.width != g.width || in.area.geometry.height != g.height ||
+      in.area.inside.size() != static_cast<std::size_t>(g.cell_count())) {
+    return Status::Internal(fmt::format("coverage: area mask {}x{} does not match the terrain grid {}x{}",
+                                        in.area.geometry.width, in.area.geometry.height, g.width, g.height));
+  }
+  const InMemoryTerrainSource terrain(in.terrain);
+  const AreaSource area = AreaSource::from_mask(in.area);
+  CoverageOptions o = options;
+  std::optional<EngagementUnion> whole;
+  if (options.keep_union) {
+    // Assemble the tiles' masked unions into one grid (products of a whole-grid run).
+    whole.emplace();
+    whole->geometry = g;
+    whole->bands = in.bands;
+    whole->lowest_engageable_agl_m.assign(static_cast<std::size_t>(g.cell_count()), 0.f);
+    whole->site_count.assign(in.bands.size(), std::vector<std::uint16_t>(static_cast<std::size_t>(g.cell_count()), 0));
+    o.on_tile = [&](const TileRect& tile, const EngagementUnion& u) -> Status {
+      for (int r = 0; r < tile.height; ++r) {
+        const auto src = static_cast<std::ptrdiff_t>(r) * tile.width;
+        const auto dst = static_cast<std::ptrdiff_t>(tile.row0 + r) * g.width + tile.col0;
+        std::copy_n(u.lowest_engageable_agl_m.begin() + src, tile.width, whole->lowest_engageable_agl_m.begin() + dst);
+        for (std::size_t b = 0; b < u.site_count.size(); ++b)
+          std::copy_n(u.site_count[b].begin() + src, tile.width, whole->site_count[b].begin() + dst);
+      }
+      return options.on_tile ? options.on_tile(tile, u) : Status::Ok();
+    };
+  }
+  const TiledCoverageInputs tiled{terrain, area, in.sites, in.systems, in.bands, in.model};
+  SKYCOVER_ASSIGN_OR_RETURN(CoverageResult result, compute_coverage(tiled, o));
+  if (whole) result.engagement = std::move(whole);
+  return result;
+}
 Result<CoverageResult> compute_coverage(const PreparedScenario& p, const CoverageOptions& options) {
   CoverageOptions o = options;
   if (o.threads == 0) o.threads = p.scenario.analysis.threads;

@@ -14,7 +14,8 @@ Result<CoverageResult> compute_coverage_with_progress(const CoverageInputs& inpu
   const auto runs = options.split_masking ? 3 : 1;  // real, clear line of sight, flat ground
   Progress progress(label, static_cast<std::int64_t>(inputs.sites.size()) * runs, show_progress);
   std::atomic<std::int64_t> last{0};
-  options.on_progress = [&](std::int64_t done) {
+  options.on_progress = [&](std::int64_t done, std::int64_t total) {
+    progress.set_total(total);
     // Callbacks report a running total, possibly out of order across worker threads: advance only
     // by what raises the maximum seen so far.
     std::int64_t prev = last.load();

@@ -1,5 +1,6 @@
 // Analysis area: GDAL/OGR polygons rasterised onto the terrain grid (cell centres inside), ANDed
 // with valid (non-nodata) terrain.
+#include <algorithm>
 #include <memory>
 
 #include <fmt/format.h>
@@ -19,18 +20,16 @@ std::int64_t AreaMask::inside_count() const {
   return n;
 }
 
-Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std::filesystem::path>& polygon_path) {
-  AreaMask mask;
-  mask.geometry = terrain.geometry();
-  const auto& g = mask.geometry;
-  mask.inside.assign(static_cast<std::size_t>(g.cell_count()), 0);
-  if (!polygon_path) {
-    for (int r = 0; r < g.height; ++r)
-      for (int c = 0; c < g.width; ++c) mask.inside[terrain.index(c, r)] = terrain.is_valid(c, r) ? 1 : 0;
-    return mask;
-  }
+struct AreaSource::Polygons {
+  std::vector<std::unique_ptr<OGRGeometry>> polys;  // in the terrain CRS
+};
+
+Result<AreaSource> AreaSource::open(const GridGeometry& g, const std::optional<std::filesystem::path>& polygon_path) {
+  AreaSource source;
+  if (!polygon_path) return source;
   ensure_gdal();
-  const std::string where = fmt::format("area polygon {}", polygon_path->string());
+  source.where_ = fmt::format("area polygon {}", polygon_path->string());
+  const std::string& where = source.where_;
   DatasetPtr vec(static_cast<GDALDataset*>(
       GDALOpenEx(polygon_path->c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
   if (!vec) return Status::IoError(fmt::format("{}: cannot open as a vector file: {}", where, last_gdal_error()));
@@ -40,7 +39,7 @@ Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std:
   terrain_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
 
   // Collect polygons, reprojected to the terrain CRS ourselves (explicit axis order, no guessing).
-  std::vector<std::unique_ptr<OGRGeometry>> polys;
+  auto polygons = std::make_shared<Polygons>();
   for (OGRLayer* layer : vec->GetLayers()) {
     std::unique_ptr<OGRCoordinateTransformation> ct;
     const OGRSpatialReference* src = layer->GetSpatialRef();
@@ -64,34 +63,66 @@ Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std:
       if (ct && copy->transform(ct.get()) != OGRERR_NONE)
         return Status::Invalid(fmt::format("{}: feature {} could not be reprojected to the terrain CRS", where,
                                            feature->GetFID()));
-      polys.push_back(std::move(copy));
+      polygons->polys.push_back(std::move(copy));
     }
   }
-  if (polys.empty())
+  if (polygons->polys.empty())
     return Status::Invalid(fmt::format("{}: contains no Polygon or MultiPolygon features; the area must be a polygon",
                                        where));
+  source.polygons_ = std::move(polygons);
+  return source;
+}
 
-  // Rasterise into an in-memory byte raster on the terrain grid. Default GDAL rule: a cell is
-  // burnt when its centre lies inside a polygon (ALL_TOUCHED off).
+AreaSource AreaSource::from_mask(const AreaMask& mask) {
+  AreaSource source;
+  source.mask_ = &mask;
+  return source;
+}
+
+Result<AreaMask> AreaSource::read(const TileRect& rect, const Terrain& terrain) const {
+  if (terrain.width() != rect.width || terrain.height() != rect.height)
+    return Status::Internal("area window and terrain window differ in size");
+  AreaMask mask;
+  mask.geometry = terrain.geometry();
+  const auto& g = mask.geometry;
+  mask.inside.assign(static_cast<std::size_t>(g.cell_count()), 0);
+  if (mask_) {
+    for (int r = 0; r < rect.height; ++r)
+      std::copy_n(mask_->inside.begin() + (static_cast<std::ptrdiff_t>(rect.row0 + r) * mask_->geometry.width + rect.col0),
+                  rect.width, mask.inside.begin() + static_cast<std::ptrdiff_t>(r) * rect.width);
+    return mask;
+  }
+  if (!polygons_) {
+    for (int r = 0; r < g.height; ++r)
+      for (int c = 0; c < g.width; ++c) mask.inside[terrain.index(c, r)] = terrain.is_valid(c, r) ? 1 : 0;
+    return mask;
+  }
+  // Rasterise into an in-memory byte raster on the window. Default GDAL rule: a cell is burnt
+  // when its centre lies inside a polygon (ALL_TOUCHED off).
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
   DatasetPtr ds(mem->Create("", g.width, g.height, 1, GDT_Byte, nullptr));
   if (!ds) return Status::Internal("cannot create an in-memory raster for the area mask");
   auto gt = g.geotransform();
   ds->SetGeoTransform(gt.data());
   std::vector<OGRGeometryH> handles;
-  for (auto& p : polys) handles.push_back(OGRGeometry::ToHandle(p.get()));
+  for (auto& p : polygons_->polys) handles.push_back(OGRGeometry::ToHandle(p.get()));
   int band = 1;
   std::vector<double> burn(handles.size(), 1.0);
   if (GDALRasterizeGeometries(GDALDataset::ToHandle(ds.get()), 1, &band, static_cast<int>(handles.size()),
                               handles.data(), nullptr, nullptr, burn.data(), nullptr, nullptr, nullptr) != CE_None)
-    return Status::Internal(fmt::format("{}: rasterisation failed: {}", where, last_gdal_error()));
+    return Status::Internal(fmt::format("{}: rasterisation failed: {}", where_, last_gdal_error()));
   if (ds->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, g.width, g.height, mask.inside.data(), g.width, g.height, GDT_Byte,
                                      0, 0) != CE_None)
-    return Status::Internal(fmt::format("{}: reading the rasterised mask failed: {}", where, last_gdal_error()));
+    return Status::Internal(fmt::format("{}: reading the rasterised mask failed: {}", where_, last_gdal_error()));
   for (int r = 0; r < g.height; ++r)
     for (int c = 0; c < g.width; ++c)
       if (!terrain.is_valid(c, r)) mask.inside[terrain.index(c, r)] = 0;
   return mask;
+}
+
+Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std::filesystem::path>& polygon_path) {
+  SKYCOVER_ASSIGN_OR_RETURN(const AreaSource source, AreaSource::open(terrain.geometry(), polygon_path));
+  return source.read(terrain.geometry().full_rect(), terrain);
 }
 
 }  // namespace skycover

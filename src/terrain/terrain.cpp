@@ -1,10 +1,12 @@
 #include "skycover/terrain/terrain.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <mutex>
 
 #include <cpl_string.h>
 #include <fmt/format.h>
@@ -16,6 +18,7 @@
 
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/terrain/gdal_support.hpp"
+#include "skycover/terrain/terrain_source.hpp"
 
 namespace skycover {
 namespace fs = std::filesystem;
@@ -56,6 +59,15 @@ std::int64_t Terrain::valid_cell_count() const {
   return std::count_if(elevation_m_.begin(), elevation_m_.end(), [](float v) { return !std::isnan(v); });
 }
 
+Terrain Terrain::crop(const TileRect& rect) const {
+  assert(rect.intersect(geometry_.full_rect()) == rect);
+  std::vector<float> z(static_cast<std::size_t>(rect.cell_count()));
+  for (int r = 0; r < rect.height; ++r)
+    std::copy_n(elevation_m_.begin() + static_cast<std::ptrdiff_t>(index(rect.col0, rect.row0 + r)), rect.width,
+                z.begin() + static_cast<std::ptrdiff_t>(r) * rect.width);
+  return Terrain(geometry_.window(rect), std::move(z));
+}
+
 int utm_epsg_for(double lon_deg, double lat_deg) {
   int zone = static_cast<int>(std::floor((lon_deg + 180.0) / 6.0)) + 1;
   zone = std::clamp(zone, 1, 60);
@@ -69,37 +81,19 @@ bool is_metric_projected(const OGRSpatialReference& srs) {
   return srs.IsProjected() && std::abs(srs.GetLinearUnits() - 1.0) < 1e-9;
 }
 
-Result<Terrain> read_band1(GDALDataset& ds, const fs::path& path, ElevationUnit unit) {
-  GDALRasterBand* band = ds.GetRasterBand(1);
-  const int w = ds.GetRasterXSize();
-  const int h = ds.GetRasterYSize();
+// The analysis grid of a north-up, square-celled dataset (its geotransform and CRS).
+Result<GridGeometry> dataset_geometry(GDALDataset& ds, const fs::path& path) {
   std::array<double, 6> gt{};
   if (ds.GetGeoTransform(gt.data()) != CE_None) {
     return Status::Invalid(fmt::format("{}: raster has no georeferencing (geotransform); "
                                        "give it one, e.g. with gdal_translate -a_ullr -a_srs", path.string()));
   }
   if (gt[2] != 0.0 || gt[4] != 0.0) {
-    return Status::Internal(fmt::format("{}: rotated grid reached read_band1; it should have been warped", path.string()));
-  }
-  std::vector<float> z(static_cast<std::size_t>(w) * h);
-  if (band->RasterIO(GF_Read, 0, 0, w, h, z.data(), w, h, GDT_Float32, 0, 0) != CE_None) {
-    return Status::IoError(fmt::format("{}: reading band 1 failed: {}", path.string(), last_gdal_error()));
-  }
-  int has_nodata = 0;
-  const double nodata = band->GetNoDataValue(&has_nodata);
-  const double scale = (unit == ElevationUnit::kFeet) ? kMetresPerFoot : 1.0;
-  for (float& v : z) {
-    if (has_nodata && (v == static_cast<float>(nodata) || (std::isnan(nodata) && std::isnan(v)))) {
-      v = std::numeric_limits<float>::quiet_NaN();
-    } else if (!std::isfinite(v)) {
-      v = std::numeric_limits<float>::quiet_NaN();  // NaN/Inf in data are nodata too, explicitly
-    } else {
-      v = static_cast<float>(v * scale);
-    }
+    return Status::Internal(fmt::format("{}: rotated grid reached the reader; it should have been warped", path.string()));
   }
   GridGeometry g;
-  g.width = w;
-  g.height = h;
+  g.width = ds.GetRasterXSize();
+  g.height = ds.GetRasterYSize();
   g.cell_size_m = gt[1];
   g.origin_x_m = gt[0];
   g.origin_y_m = gt[3];
@@ -110,8 +104,59 @@ Result<Terrain> read_band1(GDALDataset& ds, const fs::path& path, ElevationUnit 
     g.crs_wkt = wkt ? wkt : "";
     CPLFree(wkt);
   }
-  return Terrain(std::move(g), std::move(z));
+  return g;
 }
+
+// A GDAL dataset (the DEM itself, or a warped VRT over it) read window by window. GDAL datasets
+// are not thread-safe: reads are serialised by a mutex (tiles run one at a time; their compute is
+// parallel). `src` keeps the underlying file open while a warped VRT refers to it.
+class GdalTerrainSource final : public TerrainSource {
+ public:
+  GdalTerrainSource(DatasetPtr src, DatasetPtr view, GridGeometry geometry, fs::path path, ElevationUnit unit)
+      : src_(std::move(src)), view_(std::move(view)), geometry_(std::move(geometry)), path_(std::move(path)), unit_(unit) {
+    GDALRasterBand* band = dataset().GetRasterBand(1);
+    int has = 0;
+    nodata_ = band->GetNoDataValue(&has);
+    has_nodata_ = has != 0;
+  }
+  const GridGeometry& geometry() const override { return geometry_; }
+  Result<Terrain> read(const TileRect& rect) const override {
+    if (rect.empty() || rect.intersect(geometry_.full_rect()) != rect)
+      return Status::Internal(fmt::format("{}: window {}x{} at ({}, {}) is outside the {}x{} grid", path_.string(),
+                                          rect.width, rect.height, rect.col0, rect.row0, geometry_.width, geometry_.height));
+    std::vector<float> z(static_cast<std::size_t>(rect.cell_count()));
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (dataset().GetRasterBand(1)->RasterIO(GF_Read, rect.col0, rect.row0, rect.width, rect.height, z.data(),
+                                               rect.width, rect.height, GDT_Float32, 0, 0) != CE_None)
+        return Status::IoError(fmt::format("{}: reading band 1 (window {}x{} at column {}, row {}) failed: {}",
+                                           path_.string(), rect.width, rect.height, rect.col0, rect.row0,
+                                           last_gdal_error()));
+    }
+    const double scale = (unit_ == ElevationUnit::kFeet) ? kMetresPerFoot : 1.0;
+    const float nodata = static_cast<float>(nodata_);
+    for (float& v : z) {
+      if (has_nodata_ && (v == nodata || (std::isnan(nodata_) && std::isnan(v)))) {
+        v = std::numeric_limits<float>::quiet_NaN();
+      } else if (!std::isfinite(v)) {
+        v = std::numeric_limits<float>::quiet_NaN();  // NaN/Inf in data are nodata too, explicitly
+      } else {
+        v = static_cast<float>(v * scale);
+      }
+    }
+    return Terrain(geometry_.window(rect), std::move(z));
+  }
+
+ private:
+  GDALDataset& dataset() const { return view_ ? *view_ : *src_; }
+  DatasetPtr src_, view_;
+  GridGeometry geometry_;
+  fs::path path_;
+  ElevationUnit unit_;
+  double nodata_ = 0;
+  bool has_nodata_ = false;
+  mutable std::mutex mutex_;
+};
 
 Result<double> suggested_square_cell_m(GDALDatasetH src, const std::string& source_override, const std::string& target,
                                        const fs::path& path) {
@@ -162,7 +207,19 @@ void warn_if_wider_than_utm_zone(OGRCoordinateTransformation& to_lonlat, const s
 
 }  // namespace
 
+Result<Terrain> InMemoryTerrainSource::read(const TileRect& rect) const {
+  if (rect.empty() || rect.intersect(terrain_.geometry().full_rect()) != rect)
+    return Status::Internal(fmt::format("terrain window {}x{} at ({}, {}) is outside the {}x{} grid", rect.width,
+                                        rect.height, rect.col0, rect.row0, terrain_.width(), terrain_.height()));
+  return terrain_.crop(rect);
+}
+
 Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& options) {
+  SKYCOVER_ASSIGN_OR_RETURN(auto source, open_terrain_source(path, options));
+  return source->read(source->geometry().full_rect());
+}
+
+Result<std::unique_ptr<TerrainSource>> open_terrain_source(const fs::path& path, const TerrainLoadOptions& options) {
   ensure_gdal();
   // A missing or unreadable file is an I/O problem (exit 3); a readable file GDAL does not
   // recognise as a raster is bad input (exit 2) and usually means the wrong path or format.
@@ -239,14 +296,17 @@ Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& opt
   const bool square_north_up = gt[2] == 0 && gt[4] == 0 && std::abs(std::abs(gt[5]) - gt[1]) < 1e-9 * gt[1] && gt[5] < 0;
   const bool resample = options.cell_size_m && std::abs(*options.cell_size_m - gt[1]) > 1e-9;
   if (target.empty() && square_north_up && !resample) {
-    return read_band1(*ds, path, options.unit);
+    SKYCOVER_ASSIGN_OR_RETURN(GridGeometry g, dataset_geometry(*ds, path));
+    return std::unique_ptr<TerrainSource>(
+        std::make_unique<GdalTerrainSource>(std::move(src), nullptr, std::move(g), path, options.unit));
   }
 
-  // Warp (reproject and/or resample to square cells) in memory with bilinear interpolation,
-  // propagating nodata as NaN: gdalwarp's own algorithm, not ours.
+  // Warp (reproject and/or resample to square cells) with bilinear interpolation, propagating
+  // nodata as NaN: gdalwarp's own algorithm, not ours. The output is a warped VRT, so nothing is
+  // warped until a window is read, and then only that window.
   CPLStringList args;
   args.AddString("-of");
-  args.AddString("MEM");
+  args.AddString("VRT");
   args.AddString("-r");
   args.AddString("bilinear");
   args.AddString("-ot");
@@ -283,12 +343,11 @@ Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& opt
     return Status::Invalid(fmt::format("{}: reprojecting to {} failed: {}", path.string(),
                                        target.empty() ? "square cells" : target, last_gdal_error()));
   }
-  // GDAL already converted nodata to NaN; read_band1 applies the unit factor.
-  auto terrain = read_band1(*warped, path, options.unit);
-  if (terrain.ok() && terrain->geometry().crs_wkt.empty() && !target.empty()) {
-    return Status::Internal("warped DEM lost its CRS");
-  }
-  return terrain;
+  // GDAL converts nodata to NaN as it warps; the source applies the unit factor.
+  SKYCOVER_ASSIGN_OR_RETURN(GridGeometry g, dataset_geometry(*warped, path));
+  if (g.crs_wkt.empty() && !target.empty()) return Status::Internal("warped DEM lost its CRS");
+  return std::unique_ptr<TerrainSource>(
+      std::make_unique<GdalTerrainSource>(std::move(src), std::move(warped), std::move(g), path, options.unit));
 }
 
 Status write_float_raster(const fs::path& path, const GridGeometry& geometry, const std::vector<float>& values,

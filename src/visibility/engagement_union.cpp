@@ -77,10 +77,11 @@ constexpr int kLockRows = 32, kLockCols = 4096;
 
 struct Accumulator {
   const Terrain& terrain;
+  TileRect out;  // the cells the grids below hold, in the terrain's (col, row)
   const std::vector<Band>& bands;
   float* lowest;
   std::vector<std::uint16_t*> counts;
-  std::vector<std::mutex>* locks;  // one per kLockRows x kLockCols tile of the grid, row-major
+  std::vector<std::mutex>* locks;  // one per kLockRows x kLockCols tile of `out`, row-major
   std::size_t lock_cols;
   bool fold_avx2;  // the CPU runs union_fold's AVX2 loop (asked once per run, not per row)
 };
@@ -115,10 +116,11 @@ void fold_segment(const Accumulator& acc, const SiteJob& job, const float* zeros
   const int radius = tab.geometry.radius_cells, n = tab.geometry.side();
   const std::size_t window_row = static_cast<std::size_t>(row - job.er + radius);
   const std::size_t lk = window_row * n + static_cast<std::size_t>(seg_lo - job.ec + radius);  // window offset
-  const std::size_t cell0 = acc.terrain.index(seg_lo, row);                                     // grid offset
+  const std::size_t cell0 = static_cast<std::size_t>(row - acc.out.row0) * static_cast<std::size_t>(acc.out.width) +
+                            static_cast<std::size_t>(seg_lo - acc.out.col0);  // offset in the output grids
   detail::RowFold r;
   r.seg_w = seg_hi - seg_lo + 1;
-  r.z = acc.terrain.elevations_m().data() + cell0;
+  r.z = acc.terrain.elevations_m().data() + acc.terrain.index(seg_lo, row);
   r.v = job.vis ? job.vis + lk : zeros;
   r.dz_max = tab.dz_max.data() + lk, r.dz_min = tab.dz_min.data() + lk;
   r.lowest = b0 == 0 ? acc.lowest + cell0 : nullptr;
@@ -142,22 +144,28 @@ void fold_segment(const Accumulator& acc, const SiteJob& job, const float* zeros
 // the grids' memory traffic is paid once per batch instead of once per site. The order of the
 // updates cannot change a byte (per-cell minimum, saturating +1).
 void accumulate_batch(const Accumulator& acc, const SiteJob* jobs, std::size_t n_jobs, ThreadScratch& ts) {
-  const Terrain& t = acc.terrain;
-  int r_lo = t.height(), r_hi = -1, c_lo = t.width(), c_hi = -1, side = 0;
+  const TileRect& o = acc.out;
+  int r_lo = o.row_end(), r_hi = o.row0 - 1, c_lo = o.col_end(), c_hi = o.col0 - 1, side = 0;
   for (std::size_t q = 0; q < n_jobs; ++q) {
     const int radius = jobs[q].tab->geometry.radius_cells;
-    r_lo = std::min(r_lo, std::max(0, jobs[q].er - radius)), r_hi = std::max(r_hi, std::min(t.height() - 1, jobs[q].er + radius));
-    c_lo = std::min(c_lo, std::max(0, jobs[q].ec - radius)), c_hi = std::max(c_hi, std::min(t.width() - 1, jobs[q].ec + radius));
+    r_lo = std::min(r_lo, std::max(o.row0, jobs[q].er - radius));
+    r_hi = std::max(r_hi, std::min(o.row_end() - 1, jobs[q].er + radius));
+    c_lo = std::min(c_lo, std::max(o.col0, jobs[q].ec - radius));
+    c_hi = std::max(c_hi, std::min(o.col_end() - 1, jobs[q].ec + radius));
     side = std::max(side, jobs[q].tab->geometry.side());
   }
+  if (r_lo > r_hi || c_lo > c_hi) return;  // no site of the batch reaches the output cells
   if (ts.zeros.size() < static_cast<std::size_t>(side)) ts.zeros.assign(side, 0.f);
   const std::size_t nb = acc.bands.size();
-  for (int tr = r_lo / kLockRows; tr <= r_hi / kLockRows; ++tr)
-    for (int tc = c_lo / kLockCols; tc <= c_hi / kLockCols; ++tc) {
+  // Lock tiles are counted from the output's corner.
+  for (int tr = (r_lo - o.row0) / kLockRows; tr <= (r_hi - o.row0) / kLockRows; ++tr)
+    for (int tc = (c_lo - o.col0) / kLockCols; tc <= (c_hi - o.col0) / kLockCols; ++tc) {
       const std::lock_guard<std::mutex> lock(
           (*acc.locks)[static_cast<std::size_t>(tr) * acc.lock_cols + static_cast<std::size_t>(tc)]);
-      const int seg_lo = std::max(c_lo, tc * kLockCols), seg_hi = std::min(c_hi, tc * kLockCols + kLockCols - 1);
-      for (int row = std::max(r_lo, tr * kLockRows); row <= std::min(r_hi, tr * kLockRows + kLockRows - 1); ++row)
+      const int seg_lo = std::max(c_lo, o.col0 + tc * kLockCols);
+      const int seg_hi = std::min(c_hi, o.col0 + tc * kLockCols + kLockCols - 1);
+      const int row_lo = std::max(r_lo, o.row0 + tr * kLockRows), row_hi = std::min(r_hi, o.row0 + tr * kLockRows + kLockRows - 1);
+      for (int row = row_lo; row <= row_hi; ++row)
         for (std::size_t q = 0; q < n_jobs; ++q) {
           const SiteJob& job = jobs[q];
           const int radius = job.tab->geometry.radius_cells;
@@ -223,15 +231,24 @@ Status validate(const Terrain& terrain, const std::vector<Site>& sites, const st
 
 }  // namespace
 
+int range_radius_cells(const SystemSpec& system, double cell_size_m) {
+  // As detail::make_viewshed_geometry sets ViewshedGeometry::radius_cells.
+  return static_cast<int>(std::floor(system.max_range_m / cell_size_m));
+}
+
 Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vector<Site>& sites,
                                          const std::vector<SystemSpec>& systems,
                                          const std::vector<AltitudeBand>& bands, const VisibilityModel& model,
                                          const UnionOptions& options) {
   SKYCOVER_RETURN_IF_ERROR(validate(terrain, sites, systems, bands, model));
+  const TileRect out = options.output.value_or(terrain.geometry().full_rect());
+  if (out.empty() || out.intersect(terrain.geometry().full_rect()) != out)
+    return Status::Internal(fmt::format("engagement union: output {}x{} at ({}, {}) is not inside the {}x{} terrain",
+                                        out.width, out.height, out.col0, out.row0, terrain.width(), terrain.height()));
   EngagementUnion u;
-  u.geometry = terrain.geometry();
+  u.geometry = terrain.geometry().window(out);
   u.bands = bands;
-  const std::size_t cells = static_cast<std::size_t>(terrain.geometry().cell_count());
+  const std::size_t cells = static_cast<std::size_t>(out.cell_count());
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   // The grids (~130 MB at the claim's scale) are allocated and first touched in parallel.
   u.site_count.resize(bands.size());
@@ -246,22 +263,27 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
 
   std::vector<Band> band_list;
   for (const AltitudeBand& b : bands) band_list.push_back({b.reference == HeightReference::kMsl, b.altitude_m});
-  const std::size_t lock_rows = static_cast<std::size_t>((terrain.height() + kLockRows - 1) / kLockRows);
-  const std::size_t lock_cols = static_cast<std::size_t>((terrain.width() + kLockCols - 1) / kLockCols);
+  const std::size_t lock_rows = static_cast<std::size_t>((out.height + kLockRows - 1) / kLockRows);
+  const std::size_t lock_cols = static_cast<std::size_t>((out.width + kLockCols - 1) / kLockCols);
   std::vector<std::mutex> locks(lock_rows * lock_cols);
 #if SKYCOVER_UNION_HAVE_AVX2
   const bool fold_avx2 = __builtin_cpu_supports("avx2");
 #else
   const bool fold_avx2 = false;
 #endif
-  Accumulator acc{terrain, band_list, u.lowest_engageable_agl_m.data(), {}, &locks, lock_cols, fold_avx2};
+  Accumulator acc{terrain, out, band_list, u.lowest_engageable_agl_m.data(), {}, &locks, lock_cols, fold_avx2};
   for (auto& c : u.site_count) acc.counts.push_back(c.data());
 
-  // Tables per system actually used.
+  // Tables per system actually used, and the sites whose range disc reaches the output cells.
   std::vector<std::optional<SystemTables>> tables(systems.size());
-  for (const Site& s : sites) {
+  std::vector<std::size_t> active;
+  active.reserve(sites.size());
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    const Site& s = sites[i];
     auto& t = tables[s.system_index];
     if (!t) t = make_tables(systems[s.system_index], terrain.cell_size_m(), model);
+    const auto [c, r] = *terrain.cell_of(s.x_m, s.y_m);
+    if (out.distance_cells(c, r) <= t->geometry.radius_cells) active.push_back(i);
   }
 
   // Visit sites along a Z-order (Morton) curve of their cells: consecutive windows overlap and the
@@ -277,8 +299,8 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     return v;
   };
   std::vector<std::pair<std::uint64_t, std::size_t>> order;
-  order.reserve(sites.size());
-  for (std::size_t i = 0; i < sites.size(); ++i) {
+  order.reserve(active.size());
+  for (const std::size_t i : active) {
     const auto [c, r] = *terrain.cell_of(sites[i].x_m, sites[i].y_m);
     order.emplace_back(spread_bits(static_cast<std::uint64_t>(c)) | (spread_bits(static_cast<std::uint64_t>(r)) << 1), i);
   }
@@ -291,7 +313,7 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     int pad = 0;
     for (const auto& t : tables)
       if (t) pad = std::max(pad, t->geometry.radius_cells);
-    if (!sites.empty()) arena.execute([&] { padded = detail::make_padded_terrain(terrain, pad); });
+    if (!active.empty()) arena.execute([&] { padded = detail::make_padded_terrain(terrain, pad); });
   }
 
   tbb::enumerable_thread_specific<ThreadScratch> scratch;

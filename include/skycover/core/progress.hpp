@@ -1,7 +1,8 @@
-// Progress reporting: a bar on stderr when stderr is a terminal, silent otherwise
+// Progress reporting: a bar with the share done and an ETA on stderr when stderr is a terminal, silent otherwise
 // (CI logs and pipes stay clean). Thread-safe: advance() may be called from TBB workers.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -17,12 +18,15 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void advance(std::int64_t n = 1);
+  // Change the total (a tiled run learns it once its tiles are planned).
+  void set_total(std::int64_t total) { total_.store(total > 0 ? total : 1); }
   void finish();
 
  private:
   void draw(std::int64_t done);
   std::string label_;
-  std::int64_t total_;
+  std::atomic<std::int64_t> total_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   bool active_;
   std::atomic<std::int64_t> done_{0};
   std::atomic<int> last_permille_{-1};

@@ -39,6 +39,7 @@
 #include "skycover/sites/site.hpp"
 #include "skycover/systems/system.hpp"
 #include "skycover/terrain/terrain.hpp"
+#include "skycover/terrain/terrain_source.hpp"
 #include "skycover/visibility/engagement_union.hpp"
 #include "skycover/visibility/viewshed.hpp"
 
@@ -77,9 +78,17 @@ struct CoverageResult {
 struct CoverageOptions {
   int threads = 0;               // 0 = all cores; results identical for any value
   bool split_masking = true;     // run the union twice more without terrain masking (real, flat)
-  bool keep_union = false;       // keep the masked union in the result (products need it)
+  bool keep_union = false;       // whole-grid inputs: keep the masked union in the result (products need it)
   bool use_reference_kernel = false;
-  std::function<void(std::int64_t)> on_progress;  // sites done (counts all runs), from worker threads
+  // Side of the square tiles the grid is cut into (grid/tiling.hpp); 0 = one tile over the grid.
+  // Every result is the same bytes for any value.
+  int tile_cells = 0;
+  // Called once per tile, in tile order, with the masked union over that tile (products write
+  // rasters window by window from it). An error stops the run.
+  std::function<Status(const TileRect& tile, const EngagementUnion& masked)> on_tile;
+  // Site runs done and their total (a site counts once per run and per tile its range reaches),
+  // from worker threads, possibly out of order.
+  std::function<void(std::int64_t done, std::int64_t total)> on_progress;
 };
 
 struct CoverageInputs {
@@ -91,10 +100,26 @@ struct CoverageInputs {
   VisibilityModel model;
 };
 
+// The tiled form: terrain and area read window by window, so the grid is never held whole.
+struct TiledCoverageInputs {
+  const TerrainSource& terrain;
+  const AreaSource& area;
+  const std::vector<Site>& sites;
+  const std::vector<SystemSpec>& systems;
+  std::vector<AltitudeBand> bands;
+  VisibilityModel model;
+};
+
 // The bands of an [analysis] section: AGL bands first, then MSL bands, each in the order given.
 std::vector<AltitudeBand> analysis_bands(const AnalysisSpec& analysis);
 VisibilityModel analysis_visibility(const AnalysisSpec& analysis);
 
+// The engine: tile by tile (CoverageOptions::tile_cells), each tile reading terrain over the tile
+// plus a halo of twice the longest range, running the masked, clear and flat unions on that
+// window with the sites that reach the tile, and adding integer histograms. The flat run's ground
+// level needs a first pass over the tiles (no halo) for the mean area elevation.
+Result<CoverageResult> compute_coverage(const TiledCoverageInputs& inputs, const CoverageOptions& options = {});
+// Whole grid in memory: the engine over in-memory sources (keep_union assembles the tiles).
 Result<CoverageResult> compute_coverage(const CoverageInputs& inputs, const CoverageOptions& options = {});
 Result<CoverageResult> compute_coverage(const PreparedScenario& prepared, const CoverageOptions& options = {});
 
@@ -113,8 +138,20 @@ double flat_expected_fraction(const std::vector<Site>& sites, const std::vector<
 // The sites whose cell lies inside the area mask, in order.
 std::vector<Site> sites_inside_area(const std::vector<Site>& sites, const AreaMask& area);
 // Mean elevation of the valid cells inside the area mask (of all valid cells if it is empty):
-// the ground level of the flat-ground run.
+// the ground level of the flat-ground run. Summed exactly (fixed point, 2^-24 m, in 128 bits),
+// so the mean is the same bits however the grid is cut into tiles.
 double mean_area_elevation_m(const Terrain& terrain, const AreaMask& area);
+// The same sum, additive over windows: add each window's terrain and area mask, then mean().
+class ElevationSum {
+ public:
+  void add(const Terrain& terrain, const AreaMask& area);
+  double mean_m() const;
+
+ private:
+  __extension__ using Wide = __int128;
+  Wide area_sum_ = 0, all_sum_ = 0;  // elevations x 2^24
+  std::int64_t area_n_ = 0, all_n_ = 0;
+};
 
 // "agl" / "msl".
 const char* height_reference_name(HeightReference reference);

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +54,26 @@ struct AreaMask {
 // Whole DEM (all valid cells) when `polygon_path` is empty; else cells whose centres fall in the
 // GeoJSON (or any OGR vector) polygons, reprojected to the terrain CRS, rasterised with GDAL.
 Result<AreaMask> make_area_mask(const Terrain& terrain, const std::optional<std::filesystem::path>& polygon_path);
+
+// The analysis area, window by window (tiled runs): the polygons are read and reprojected once,
+// then rasterised on each window's own geotransform; or an area mask already in memory, cut.
+// Either way read(rect, terrain) is the mask of make_area_mask over the whole grid, cut to rect
+// (the whole-grid run is the one-tile case). Copies share the polygons.
+class AreaSource {
+ public:
+  // Polygons (or the whole valid terrain when polygon_path is empty) on the grid `grid`.
+  static Result<AreaSource> open(const GridGeometry& grid, const std::optional<std::filesystem::path>& polygon_path);
+  // A mask in memory (must outlive the source).
+  static AreaSource from_mask(const AreaMask& mask);
+  // The mask over `rect` of the grid; `terrain` holds that window's elevations (nodata is outside).
+  Result<AreaMask> read(const TileRect& rect, const Terrain& terrain) const;
+
+ private:
+  struct Polygons;
+  std::shared_ptr<const Polygons> polygons_;  // null: the whole valid terrain (or mask_)
+  const AreaMask* mask_ = nullptr;
+  std::string where_;
+};
 
 enum class Hypothesis { kUniform, kClustered, kHighGround, kGrid, kFile };
 

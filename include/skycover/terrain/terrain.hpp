@@ -13,30 +13,9 @@
 #include <vector>
 
 #include "skycover/core/status.hpp"
+#include "skycover/grid/geometry.hpp"
 
 namespace skycover {
-
-// Geometry of a north-up grid. (x, y) are projected metres; row 0 is the northern edge.
-struct GridGeometry {
-  int width = 0;
-  int height = 0;
-  double origin_x_m = 0;   // x of the western edge of column 0
-  double origin_y_m = 0;   // y of the northern edge of row 0
-  double cell_size_m = 1;  // square cells
-  std::string crs_wkt;     // projected CRS (WKT2); empty = local engineering CRS in metres
-
-  // Centre of cell (col, row).
-  double cell_center_x_m(int col) const { return origin_x_m + (col + 0.5) * cell_size_m; }
-  double cell_center_y_m(int row) const { return origin_y_m - (row + 0.5) * cell_size_m; }
-  // Continuous grid coordinates: col = 0.5 at the centre of column 0.
-  double col_of(double x_m) const { return (x_m - origin_x_m) / cell_size_m; }
-  double row_of(double y_m) const { return (origin_y_m - y_m) / cell_size_m; }
-  bool contains_cell(int col, int row) const { return col >= 0 && row >= 0 && col < width && row < height; }
-  std::int64_t cell_count() const { return std::int64_t{width} * height; }
-  double cell_area_km2() const { return cell_size_m * cell_size_m * 1e-6; }
-  // GDAL geotransform {origin_x, cell, 0, origin_y, 0, -cell}.
-  std::vector<double> geotransform() const { return {origin_x_m, cell_size_m, 0.0, origin_y_m, 0.0, -cell_size_m}; }
-};
 
 class Terrain {
  public:
@@ -61,6 +40,9 @@ class Terrain {
   const std::vector<float>& elevations_m() const { return elevation_m_; }
   std::size_t index(int col, int row) const { return static_cast<std::size_t>(row) * geometry_.width + col; }
   std::int64_t valid_cell_count() const;
+  // The cells of `rect` (which must lie inside the grid) as a terrain of their own: a copy on
+  // geometry().window(rect). Reading a window of the whole grid, as a TerrainSource does.
+  Terrain crop(const TileRect& rect) const;
 
  private:
   GridGeometry geometry_;

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "skycover/core/status.hpp"
@@ -32,16 +33,25 @@ struct UnionOptions {
   bool terrain_masking = true;      // false: line of sight assumed clear (envelope and ground still apply)
   bool use_reference_kernel = false;  // tests: the exact slow viewshed
   std::function<void(std::int64_t sites_done)> on_progress;  // called from worker threads
+  // The cells to compute, in the terrain's (col, row); unset = the whole terrain. A tile run passes
+  // the terrain of tile + halo and output = the tile: the grids then cover the tile only, sites
+  // whose range disc misses it are skipped, and the tile's bytes equal the whole-grid run's there
+  // when the halo is at least twice the longest range (grid/tiling.hpp).
+  std::optional<TileRect> output;
 };
 
 struct EngagementUnion {
-  GridGeometry geometry;  // the terrain's
+  GridGeometry geometry;  // the terrain's, cut to UnionOptions::output
   // Lowest engageable height above ground (m) per cell; NaN where no site can engage at any height.
   std::vector<float> lowest_engageable_agl_m;
   std::vector<AltitudeBand> bands;
   // site_count[b][cell]: how many sites can engage a target at band b over that cell.
   std::vector<std::vector<std::uint16_t>> site_count;
 };
+
+// The radius in cells of a system's range window on cells of `cell_size_m` (the viewshed
+// kernel's: floor(max_range_m / cell_size_m)); a site changes cells at most this far away.
+int range_radius_cells(const SystemSpec& system, double cell_size_m);
 
 Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vector<Site>& sites,
                                          const std::vector<SystemSpec>& systems,
