@@ -34,9 +34,67 @@ struct CoverageArgs {
   std::string out;
   int threads = 0;
   bool summary_only = false;
+  std::int64_t memory_mb = 2048;
+  int tile_cells = 0;
 };
 
+// A DEM too large for the memory budget (or --tile-cells): the tiled run, summary only.
+void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, const CoveragePlan& plan,
+                            const std::string& command_line, int& exit_code) {
+  if (!a.summary_only) {
+    exit_code = report(Status::Invalid(fmt::format(
+        "{}: this run needs {} tiles of {} cells (the whole grid would take ~{} MB, over --memory-mb {}); tiled runs "
+        "write the summary and manifest only so far: add --summary-only, or raise --memory-mb for the full products",
+        a.scenario, plan.tiles, plan.tile_cells, plan.whole_grid_bytes >> 20, a.memory_mb)));
+    return;
+  }
+  auto text = read_file(a.scenario);
+  auto run = describe_run(scenario, command_line);
+  if (!text.ok() || !run.ok()) {
+    exit_code = report(!text.ok() ? text.status() : run.status());
+    return;
+  }
+  auto prepared = prepare_scenario_tiled(scenario, plan.tile_cells);
+  if (!prepared.ok()) {
+    exit_code = report(prepared.status());
+    return;
+  }
+  CoverageRunSettings s;
+  s.out_dir = a.out.empty() ? scenario.output_dir : fs::path(a.out);
+  s.run = *run;
+  s.title = fmt::format("{} ({} sites, {} tiles)", fs::path(a.scenario).filename().string(), prepared->sites.size(),
+                        plan.tiles);
+  s.products = false;
+  s.threads = a.threads;
+  auto result = tiled_coverage_command(*prepared, s, plan, a.memory_mb << 20);
+  if (!result.ok()) {
+    exit_code = report(result.status());
+    return;
+  }
+  fmt::print("{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv\n", coverage_table(*result), plan.tiles,
+             plan.tile_cells, s.out_dir.string());
+}
+
 void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, int& exit_code) {
+  {  // Plan the memory first: the grid's size decides between the whole-grid and the tiled run.
+    auto scenario = load_scenario(a.scenario);
+    if (!scenario.ok()) {
+      exit_code = report(scenario.status());
+      return;
+    }
+    auto terrain = open_scenario_terrain(*scenario);
+    if (!terrain.ok()) {
+      exit_code = report(terrain.status());
+      return;
+    }
+    const int threads = a.threads ? a.threads : scenario->analysis.threads;
+    auto plan = plan_coverage(*scenario, (*terrain)->geometry(), a.memory_mb << 20, threads, a.tile_cells);
+    if (!plan.ok()) {
+      exit_code = report(Status(plan.status().code(), fmt::format("{}: {}", a.scenario, plan.status().message())));
+      return;
+    }
+    if (!plan->whole_grid) return run_tiled_coverage_cli(a, *scenario, *plan, command_line, exit_code);
+  }
   auto loaded = load_prepared(a.scenario, command_line);
   if (!loaded.ok()) {
     exit_code = report(loaded.status());
@@ -107,6 +165,12 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
   cov->add_option("--threads", ca->threads, "Worker threads (0 = all cores; results identical for any value)")
       ->check(CLI::Range(0, 4096));
   cov->add_flag("--summary-only", ca->summary_only, "Write summary.json/csv and manifest.json only");
+  cov->add_option("--memory-mb", ca->memory_mb,
+                  "Memory budget in MB (default 2048): a DEM whose run does not fit is processed in tiles")
+      ->check(CLI::Range(std::int64_t{64}, std::int64_t{16} << 20));
+  cov->add_option("--tile-cells", ca->tile_cells,
+                  "Force tiles of this many cells a side (default: from --memory-mb); results are identical")
+      ->check(CLI::Range(16, 1 << 20));
   cov->callback([ca, command_line, &exit_code] { run_coverage_cli(*ca, command_line, exit_code); });
 
   auto sa = std::make_shared<SweepArgs>();

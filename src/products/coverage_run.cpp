@@ -2,6 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include "skycover/grid/tiling.hpp"
+
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/progress.hpp"
 #include "skycover/products/output_dir.hpp"
@@ -77,6 +85,88 @@ Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const Cove
   SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
   SKYCOVER_RETURN_IF_ERROR(dir.commit());
   return out;
+}
+
+Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry& g, std::int64_t budget_bytes,
+                                   int threads, int forced_tile_cells) {
+  int radius = 0;
+  for (const auto& d : scenario.deployments)
+    if (d.system_index >= 0 && d.system_index < static_cast<int>(scenario.systems.size()))
+      radius = std::max(radius, range_radius_cells(scenario.systems[d.system_index], g.cell_size_m));
+  const std::size_t n_bands = analysis_bands(scenario.analysis).size();
+  const int n_threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  const TileCost cost = coverage_tile_cost(n_bands, radius, n_threads);
+  CoveragePlan plan;
+  // The whole-grid run holds the terrain and area mask (5 B/cell), the assembled union for the
+  // products (4 + 2 per band) and their transient whole-grid rasters (~8 B/cell), on top of one
+  // tile over the grid.
+  const std::int64_t cells = g.cell_count();
+  plan.whole_grid_bytes = cost.bytes(std::max(g.width, g.height), 2 * radius) +
+                          cells * (5 + 4 + 2 * static_cast<std::int64_t>(n_bands) + 8);
+  if (forced_tile_cells > 0) {
+    plan.tile_cells = forced_tile_cells;
+  } else {
+    SKYCOVER_ASSIGN_OR_RETURN(plan.tile_cells, tile_side_for_budget(cost, g.width, g.height, 2 * radius, budget_bytes));
+  }
+  const TilePlan tiles = make_tile_plan(g.width, g.height, plan.tile_cells, 2 * radius);
+  plan.tile_cells = tiles.tile_cells;
+  plan.tiles = tiles.tile_count();
+  plan.whole_grid = forced_tile_cells <= 0 && plan.tiles == 1 && plan.whole_grid_bytes <= budget_bytes;
+  return plan;
+}
+
+namespace {
+
+// Peak resident memory of this process so far (Linux VmHWM), in MB; 0 where unknown.
+double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      double kb = 0;
+      status >> kb;
+      return kb / 1024.0;
+    }
+    std::getline(status, key);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const CoverageRunSettings& settings,
+                                              const CoveragePlan& plan, std::int64_t budget_bytes) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
+  CoverageOptions opt;
+  opt.threads = settings.threads ? settings.threads : p.scenario.analysis.threads;
+  opt.tile_cells = plan.tile_cells;
+  const TiledCoverageInputs in{*p.terrain, p.area, p.sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
+                               analysis_visibility(p.scenario.analysis)};
+  Progress progress("coverage " + settings.title, 1, settings.show_progress);
+  std::atomic<std::int64_t> last{0};
+  opt.on_progress = [&](std::int64_t done, std::int64_t total) {
+    progress.set_total(total);
+    std::int64_t prev = last.load();
+    while (done > prev && !last.compare_exchange_weak(prev, done)) {
+    }
+    if (done > prev) progress.advance(done - prev);
+  };
+  SKYCOVER_ASSIGN_OR_RETURN(CoverageResult result, compute_coverage(in, opt));
+  progress.finish();
+  SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(dir.path(), result, settings.run));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json extra;
+  extra["tiling"] = {{"tile_cells", plan.tile_cells},
+                     {"tiles", plan.tiles},
+                     {"grid_width_cells", p.terrain->geometry().width},
+                     {"grid_height_cells", p.terrain->geometry().height},
+                     {"memory_budget_mb", budget_bytes >> 20},
+                     {"peak_rss_mb", std::round(peak_rss_mb())},
+                     {"compute_seconds", std::round(seconds * 10) / 10}};
+  SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), settings.run, extra));
+  SKYCOVER_RETURN_IF_ERROR(dir.commit());
+  return result;
 }
 
 Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& p, const SweepRunSettings& s,

@@ -2,10 +2,76 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "skycover/scenario/scenario.hpp"
 
 namespace skycover {
+
+namespace {
+
+// Synthetic terrain is generated whole (it is capped at kMaxSyntheticCells) and then served in
+// windows like a DEM.
+class SyntheticSource final : public TerrainSource {
+ public:
+  explicit SyntheticSource(Terrain t) : terrain_(std::move(t)), view_(terrain_) {}
+  const GridGeometry& geometry() const override { return terrain_.geometry(); }
+  Result<Terrain> read(const TileRect& rect) const override { return view_.read(rect); }
+
+ private:
+  Terrain terrain_;
+  InMemoryTerrainSource view_;
+};
+
+Status unique_site_ids(const std::vector<Site>& sites, const std::string& where) {
+  // Site ids name sites in every product; they must be unique (files can repeat an id).
+  std::vector<std::string> ids;
+  for (const auto& s : sites) ids.push_back(s.id);
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> dups;
+  for (std::size_t i = 1; i < ids.size(); ++i)
+    if (ids[i] == ids[i - 1] && (dups.empty() || dups.back() != ids[i])) dups.push_back(ids[i]);
+  if (!dups.empty())
+    return Status::Invalid(fmt::format("{}: site ids must be unique; repeated: {}; rename them in the site files",
+                                       where, fmt::join(dups, ", ")));
+  return Status::Ok();
+}
+
+std::string where_of(const Scenario& scenario) {
+  return scenario.path.empty() ? std::string("scenario") : scenario.path.string();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TerrainSource>> open_scenario_terrain(const Scenario& scenario) {
+  const std::string where = where_of(scenario);
+  if (scenario.terrain.synthetic)
+    return std::unique_ptr<TerrainSource>(std::make_unique<SyntheticSource>(make_synthetic_terrain(*scenario.terrain.synthetic)));
+  if (!scenario.terrain.dem) return Status::Invalid(fmt::format("{}: [terrain] needs dem or synthetic", where));
+  auto t = open_terrain_source(*scenario.terrain.dem, scenario.terrain.load);
+  if (!t.ok()) return Status(t.status().code(), fmt::format("{}: [terrain] dem: {}", where, t.status().message()));
+  return std::move(t).value();
+}
+
+Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells) {
+  const std::string where = where_of(scenario);
+  TiledScenario p;
+  p.scenario = scenario;
+  p.tile_cells = tile_cells;
+  SKYCOVER_ASSIGN_OR_RETURN(p.terrain, open_scenario_terrain(scenario));
+  auto area = AreaSource::open(p.terrain->geometry(), scenario.area_polygon);
+  if (!area.ok()) return Status(area.status().code(), fmt::format("{}: [area]: {}", where, area.status().message()));
+  p.area = std::move(area).value();
+  for (const auto& d : scenario.deployments) {
+    if (d.system_index < 0 || d.system_index >= static_cast<int>(scenario.systems.size()))
+      return Status::Invalid(fmt::format("{}: unknown system '{}'", d.source, d.system));
+    SKYCOVER_ASSIGN_OR_RETURN(auto sites, make_sites(d, *p.terrain, p.area, tile_cells,
+                                                     scenario.systems[d.system_index].missiles_per_site));
+    for (auto& s : sites) p.sites.push_back(std::move(s));
+  }
+  SKYCOVER_RETURN_IF_ERROR(unique_site_ids(p.sites, where));
+  return p;
+}
 
 Result<PreparedScenario> prepare_scenario(const Scenario& scenario) {
   PreparedScenario p;
@@ -34,16 +100,7 @@ Result<PreparedScenario> prepare_scenario(const Scenario& scenario) {
     if (!sites.ok()) return sites.status();
     for (auto& s : sites.value()) p.sites.push_back(std::move(s));
   }
-  // Site ids name sites in every product; they must be unique (files can repeat an id).
-  std::vector<std::string> ids;
-  for (const auto& s : p.sites) ids.push_back(s.id);
-  std::sort(ids.begin(), ids.end());
-  std::vector<std::string> dups;
-  for (std::size_t i = 1; i < ids.size(); ++i)
-    if (ids[i] == ids[i - 1] && (dups.empty() || dups.back() != ids[i])) dups.push_back(ids[i]);
-  if (!dups.empty())
-    return Status::Invalid(fmt::format("{}: site ids must be unique; repeated: {}; rename them in the site files",
-                                       where, fmt::join(dups, ", ")));
+  SKYCOVER_RETURN_IF_ERROR(unique_site_ids(p.sites, where));
   return p;
 }
 

@@ -18,7 +18,9 @@
 #include "skycover/core/csv.hpp"
 #include "skycover/core/random.hpp"
 #include "skycover/sites/site.hpp"
+#include "skycover/grid/tiling.hpp"
 #include "skycover/terrain/gdal_support.hpp"
+#include "skycover/terrain/terrain_source.hpp"
 
 namespace skycover {
 namespace {
@@ -474,27 +476,29 @@ std::string_view hypothesis_name(Hypothesis h) {
   return "unknown";
 }
 
-Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
-                                     int default_missiles) {
-  Result<std::vector<Site>> made = Status::Internal("unreachable");
-  switch (spec.hypothesis) {
-    case Hypothesis::kUniform: made = uniform_sites(spec, area, default_missiles); break;
-    case Hypothesis::kClustered: made = clustered_sites(spec, terrain, area, default_missiles); break;
-    case Hypothesis::kHighGround: made = high_ground_sites(spec, terrain, area, default_missiles); break;
-    case Hypothesis::kGrid: made = grid_sites(spec, terrain, area, default_missiles); break;
-    case Hypothesis::kFile: made = file_sites(spec, terrain.geometry(), default_missiles); break;
-  }
-  if (!made.ok()) return made.status();
-  // Ground elevation from the site's cell; sites off the grid or on nodata are invalid.
+namespace {
+
+// What the terrain and the area say at a site's cell.
+struct PointInfo {
+  bool valid = false;   // on the grid and not nodata
+  double ground_m = 0;  // the cell's elevation
+  bool inside = false;  // inside the analysis area
+};
+
+// Ground elevation from the site's cell; sites off the grid or on nodata are invalid (an error
+// listing them, or dropped with a warning); file sites outside the area are kept with a warning.
+Result<std::vector<Site>> finish_sites(const DeploymentSpec& spec, std::vector<Site> made,
+                                       const std::vector<PointInfo>& info) {
   std::vector<Site> out;
-  std::vector<std::string> bad;
-  for (auto& s : made.value()) {
-    const auto cell = terrain.cell_of(s.x_m, s.y_m);
-    if (!cell || !terrain.is_valid(cell->first, cell->second)) {
+  std::vector<std::string> bad, outside;
+  for (std::size_t i = 0; i < made.size(); ++i) {
+    Site& s = made[i];
+    if (!info[i].valid) {
       bad.push_back(s.id);
       continue;
     }
-    s.ground_msl_m = terrain.elevation_m(cell->first, cell->second);
+    s.ground_msl_m = info[i].ground_m;
+    if (!info[i].inside) outside.push_back(s.id);
     out.push_back(std::move(s));
   }
   if (!bad.empty()) {
@@ -506,23 +510,151 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& 
                                             spec.source, bad.size(), list, more));
     spdlog::warn("{}: dropped {} site(s) off the DEM or on nodata: {}{}", spec.source, bad.size(), list, more);
   }
-  if (spec.hypothesis == Hypothesis::kFile &&
-      area.inside.size() == static_cast<std::size_t>(area.geometry.cell_count())) {
-    // Generated sites always lie inside the area; sites read from a file may not. They are kept
-    // (they still reach into the area) but do not count in the flat-ground expectation.
-    std::vector<std::string> outside;
-    for (const auto& s : out) {
-      const auto cell = terrain.cell_of(s.x_m, s.y_m);
-      if (!area.contains(cell->first, cell->second)) outside.push_back(s.id);
-    }
-    if (!outside.empty())
-      spdlog::warn("{}: {} of {} site(s) lie outside the analysis area ([area]): {}{}; they are kept and may cover "
-                   "cells inside it, but do not count in the flat-ground expectation",
-                   spec.source, outside.size(), out.size(),
-                   fmt::join(outside.begin(), outside.begin() + std::min<std::size_t>(outside.size(), 20), ", "),
-                   outside.size() > 20 ? fmt::format(" and {} more", outside.size() - 20) : std::string());
-  }
+  // Generated sites always lie inside the area; sites read from a file may not. They are kept
+  // (they still reach into the area) but do not count in the flat-ground expectation.
+  if (spec.hypothesis == Hypothesis::kFile && !outside.empty())
+    spdlog::warn("{}: {} of {} site(s) lie outside the analysis area ([area]): {}{}; they are kept and may cover "
+                 "cells inside it, but do not count in the flat-ground expectation",
+                 spec.source, outside.size(), out.size(),
+                 fmt::join(outside.begin(), outside.begin() + std::min<std::size_t>(outside.size(), 20), ", "),
+                 outside.size() > 20 ? fmt::format(" and {} more", outside.size() - 20) : std::string());
   return out;
+}
+
+// The cell of (x, y) on g (Terrain::cell_of's rule), or nullopt off the grid.
+std::optional<std::pair<int, int>> cell_on(const GridGeometry& g, double x, double y) {
+  const double c = std::floor(g.col_of(x)), r = std::floor(g.row_of(y));
+  if (!(c >= 0 && r >= 0 && c < g.width && r < g.height)) return std::nullopt;
+  return std::make_pair(static_cast<int>(c), static_cast<int>(r));
+}
+
+// Calls fn(tile, terrain, area) for each tile of `plan` that `wanted` says is needed, in tile
+// order, reading its terrain and area once.
+template <class Wanted, class Fn>
+Status for_each_tile(const TilePlan& plan, const TerrainSource& terrain, const AreaSource& area, Wanted&& wanted, Fn&& fn) {
+  for (int t = 0; t < plan.tile_count(); ++t) {
+    if (!wanted(t)) continue;
+    const TileRect tile = plan.tile(t);
+    SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, terrain.read(tile));
+    SKYCOVER_ASSIGN_OR_RETURN(const AreaMask a, area.read(tile, z));
+    SKYCOVER_RETURN_IF_ERROR(fn(t, tile, z, a));
+  }
+  return Status::Ok();
+}
+
+// Uniform placement in two passes over tiles, the same sites as uniform_sites on the whole grid:
+// pass 1 counts inside cells per (row, tile column); the k-th inside cell in row-major order is
+// then found by prefix sums (its row, then its tile), and pass 2 reads only the tiles holding a
+// drawn cell and walks the row there.
+Result<std::vector<Site>> uniform_sites_tiled(const DeploymentSpec& spec, const TerrainSource& terrain,
+                                              const AreaSource& area, const TilePlan& plan, int default_missiles) {
+  const GridGeometry& g = terrain.geometry();
+  const int tx_n = plan.tiles_x();
+  std::vector<std::int64_t> per(static_cast<std::size_t>(g.height) * tx_n, 0);  // [row][tile column]
+  SKYCOVER_RETURN_IF_ERROR(for_each_tile(plan, terrain, area, [](int) { return true; },
+                                         [&](int t, const TileRect& tile, const Terrain&, const AreaMask& a) {
+    const int tx = t % tx_n;
+    for (int r = 0; r < tile.height; ++r) {
+      std::int64_t n = 0;
+      for (int c = 0; c < tile.width; ++c) n += a.inside[static_cast<std::size_t>(r) * tile.width + c] != 0;
+      per[static_cast<std::size_t>(tile.row0 + r) * tx_n + tx] = n;
+    }
+    return Status::Ok();
+  }));
+  std::vector<std::int64_t> before(per.size() + 1, 0);  // inside cells before (row, tile column), row-major
+  for (std::size_t i = 0; i < per.size(); ++i) before[i + 1] = before[i] + per[i];
+  const std::int64_t total = before.back();
+  if (total == 0) return empty_area(spec);
+  struct Draw { int i; int row; std::int64_t left; };
+  std::vector<std::vector<Draw>> by_tile(static_cast<std::size_t>(plan.tile_count()));
+  for (int i = 0; i < spec.count; ++i) {
+    const auto k = std::min(static_cast<std::int64_t>(u01(spec.seed, kCell, i) * static_cast<double>(total)), total - 1);
+    const auto slot = static_cast<std::size_t>(std::upper_bound(before.begin(), before.end(), k) - before.begin()) - 1;
+    const int row = static_cast<int>(slot / tx_n), tx = static_cast<int>(slot % tx_n);
+    by_tile[static_cast<std::size_t>((row / plan.tile_cells) * tx_n + tx)].push_back({i, row, k - before[slot]});
+  }
+  std::vector<Site> out(static_cast<std::size_t>(spec.count));
+  SKYCOVER_RETURN_IF_ERROR(for_each_tile(plan, terrain, area, [&](int t) { return !by_tile[t].empty(); },
+                                         [&](int t, const TileRect& tile, const Terrain&, const AreaMask& a) {
+    for (const Draw& d : by_tile[static_cast<std::size_t>(t)]) {
+      std::int64_t left = d.left;
+      int col = -1;
+      const auto* row = a.inside.data() + static_cast<std::size_t>(d.row - tile.row0) * tile.width;
+      for (int c = 0; c < tile.width; ++c)
+        if (row[c] && left-- == 0) {
+          col = tile.col0 + c;
+          break;
+        }
+      if (col < 0) return Status::Internal("uniform placement: a tile's inside cells changed between two reads");
+      const double x = g.origin_x_m + (col + u01(spec.seed, kOffX, d.i)) * g.cell_size_m;
+      const double y = g.origin_y_m - (d.row + u01(spec.seed, kOffY, d.i)) * g.cell_size_m;
+      out[static_cast<std::size_t>(d.i)] = make_site(spec, site_id(spec, static_cast<std::size_t>(d.i)), x, y, default_missiles);
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
+                                     int default_missiles) {
+  Result<std::vector<Site>> made = Status::Internal("unreachable");
+  switch (spec.hypothesis) {
+    case Hypothesis::kUniform: made = uniform_sites(spec, area, default_missiles); break;
+    case Hypothesis::kClustered: made = clustered_sites(spec, terrain, area, default_missiles); break;
+    case Hypothesis::kHighGround: made = high_ground_sites(spec, terrain, area, default_missiles); break;
+    case Hypothesis::kGrid: made = grid_sites(spec, terrain, area, default_missiles); break;
+    case Hypothesis::kFile: made = file_sites(spec, terrain.geometry(), default_missiles); break;
+  }
+  if (!made.ok()) return made.status();
+  const bool area_on_grid = area.inside.size() == static_cast<std::size_t>(area.geometry.cell_count());
+  std::vector<PointInfo> info;
+  for (const Site& s : made.value()) {
+    PointInfo p;
+    if (const auto cell = terrain.cell_of(s.x_m, s.y_m); cell && terrain.is_valid(cell->first, cell->second)) {
+      p.valid = true;
+      p.ground_m = terrain.elevation_m(cell->first, cell->second);
+      p.inside = !area_on_grid || area.contains(cell->first, cell->second);
+    }
+    info.push_back(p);
+  }
+  return finish_sites(spec, std::move(made).value(), info);
+}
+
+bool tileable(Hypothesis h) { return h == Hypothesis::kUniform || h == Hypothesis::kFile; }
+
+Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSource& area,
+                                     int tile_cells, int default_missiles) {
+  if (!tileable(spec.hypothesis))
+    return Status::Invalid(fmt::format(
+        "{}: hypothesis '{}' places sites from the whole grid at once, and this run is tiled (--tile-cells, or the "
+        "whole grid does not fit --memory-mb); tiled runs place 'uniform' and 'file' deployments: use one of those, or raise "
+        "--memory-mb so that the whole grid fits",
+        spec.source, hypothesis_name(spec.hypothesis)));
+  const TilePlan plan = make_tile_plan(terrain.geometry().width, terrain.geometry().height, tile_cells, 0);
+  Result<std::vector<Site>> made = spec.hypothesis == Hypothesis::kUniform
+                                       ? uniform_sites_tiled(spec, terrain, area, plan, default_missiles)
+                                       : file_sites(spec, terrain.geometry(), default_missiles);
+  if (!made.ok()) return made.status();
+  // Each site's cell, read tile by tile.
+  const GridGeometry& g = terrain.geometry();
+  std::vector<PointInfo> info(made->size());
+  std::vector<std::vector<std::pair<std::size_t, std::pair<int, int>>>> by_tile(static_cast<std::size_t>(plan.tile_count()));
+  for (std::size_t i = 0; i < made->size(); ++i)
+    if (const auto cell = cell_on(g, (*made)[i].x_m, (*made)[i].y_m))
+      by_tile[static_cast<std::size_t>((cell->second / plan.tile_cells) * plan.tiles_x() + cell->first / plan.tile_cells)]
+          .push_back({i, *cell});
+  SKYCOVER_RETURN_IF_ERROR(for_each_tile(plan, terrain, area, [&](int t) { return !by_tile[t].empty(); },
+                                         [&](int t, const TileRect& tile, const Terrain& z, const AreaMask& a) {
+    for (const auto& [i, cell] : by_tile[static_cast<std::size_t>(t)]) {
+      const int c = cell.first - tile.col0, r = cell.second - tile.row0;
+      if (!z.is_valid(c, r)) continue;
+      info[i] = {true, z.elevation_m(c, r), a.contains(c, r)};
+    }
+    return Status::Ok();
+  }));
+  return finish_sites(spec, std::move(made).value(), info);
 }
 
 }  // namespace skycover

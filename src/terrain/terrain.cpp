@@ -313,6 +313,11 @@ Result<std::unique_ptr<TerrainSource>> open_terrain_source(const fs::path& path,
   args.AddString("Float32");
   args.AddString("-dstnodata");
   args.AddString("nan");
+  // Exact coordinate transformation for every pixel (gdalwarp's default approximates it linearly
+  // within 0.125 pixel over each warp chunk, so values would depend on how a grid is cut into
+  // windows); with -et 0 a window read equals the same cells of a whole read, bit for bit.
+  args.AddString("-et");
+  args.AddString("0");
   if (!source_override.empty()) {
     args.AddString("-s_srs");
     args.AddString(source_override.c_str());

@@ -41,6 +41,25 @@ Result<CoverageRunOutput> run_coverage(const PreparedScenario& prepared, const s
 // `skycover coverage`: run_coverage + report.html + manifest.json.
 Result<CoverageRunOutput> coverage_command(const PreparedScenario& prepared, const CoverageRunSettings& settings);
 
+// How a coverage run fits its memory budget (grid/tiling.hpp): the tile side, and whether the
+// whole grid fits in memory at once (then the run keeps today's whole-grid products).
+struct CoveragePlan {
+  int tile_cells = 0;     // side of a tile
+  int tiles = 1;
+  bool whole_grid = true;  // one tile, and the whole-grid products fit too
+  std::int64_t whole_grid_bytes = 0;  // estimated need of the whole-grid run with products
+};
+// forced_tile_cells > 0 forces tiles of that side (and a tiled run). Errors: the budget is below
+// one tile (the message gives the smallest budget that works).
+Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry& grid, std::int64_t budget_bytes,
+                                   int threads, int forced_tile_cells);
+
+// `skycover coverage` on a tiled scenario: the engine tile by tile, then summary.json/csv and a
+// manifest (with the tiling, peak memory and seconds) in a staged folder. Rasters, maps and the
+// report are not written in tiled runs yet.
+Result<CoverageResult> tiled_coverage_command(const TiledScenario& scenario, const CoverageRunSettings& settings,
+                                              const CoveragePlan& plan, std::int64_t budget_bytes);
+
 struct SweepRunSettings {
   std::filesystem::path out_dir;
   RunInfo run;

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "skycover/systems/system.hpp"
 #include "skycover/terrain/synthetic.hpp"
 #include "skycover/terrain/terrain.hpp"
+#include "skycover/terrain/terrain_source.hpp"
 
 namespace skycover {
 
@@ -97,5 +99,20 @@ struct PreparedScenario {
 // Loads or synthesises the terrain, rasterises [area], places every deployment's sites
 // (Site::system_index set). Errors (bad DEM, sites on nodata, ...) name the scenario and field.
 Result<PreparedScenario> prepare_scenario(const Scenario& scenario);
+
+// The analysis grid of a scenario's terrain without reading its cells (the DEM is opened, or
+// the synthetic parameters read): what a run needs to plan tiles and memory.
+Result<std::unique_ptr<TerrainSource>> open_scenario_terrain(const Scenario& scenario);
+
+// A scenario made concrete for a tiled run: terrain and area as sources (read window by
+// window), sites placed tile by tile (make_sites' tiled form: uniform and file deployments).
+struct TiledScenario {
+  Scenario scenario;
+  std::unique_ptr<TerrainSource> terrain;
+  AreaSource area;
+  std::vector<Site> sites;
+  int tile_cells = 0;
+};
+Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells);
 
 }  // namespace skycover

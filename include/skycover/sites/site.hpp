@@ -10,6 +10,7 @@
 
 #include "skycover/core/status.hpp"
 #include "skycover/terrain/terrain.hpp"
+#include "skycover/terrain/terrain_source.hpp"
 
 namespace skycover {
 
@@ -108,5 +109,14 @@ struct DeploymentSpec {
 // mask and nodata. Off-DEM / nodata sites are an error listing their ids unless drop_invalid_sites.
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
                                      int default_missiles);
+
+// Whether a hypothesis can be placed tile by tile (below): uniform and file can.
+bool tileable(Hypothesis h);
+// The same sites as make_sites on the whole grid, read tile by tile (tiles of `tile_cells`):
+// uniform placement counts inside cells per row in one pass and reads only the tiles holding a
+// drawn cell in a second; file sites read the tiles they stand on. Other hypotheses: an error
+// that says so.
+Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSource& area,
+                                     int tile_cells, int default_missiles);
 
 }  // namespace skycover

@@ -1,0 +1,100 @@
+// Through the CLI: a tiled coverage run (--tile-cells, or a DEM over --memory-mb) writes the same
+// summary.json bytes as the whole-grid run, on a real reprojected DEM with an area polygon and
+// uniform and file sites; a budget below one tile is refused with the smallest one that works.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "skycover/core/atomic_file.hpp"
+#include "test_support.hpp"
+
+namespace skycover {
+namespace {
+namespace fs = std::filesystem;
+
+int run(const std::string& args, const fs::path& log) {
+  const int rc = std::system(fmt::format("{} {} >{} 2>&1", SKYCOVER_CLI_PATH, args, log.string()).c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::string scenario_text() {
+  return fmt::format(R"(
+[terrain]
+dem = "{0}/data/trinidad_sample.tif"
+unit = "ft"
+[area]
+polygon = "{0}/examples/trinidad_area.geojson"
+[[systems]]
+name = "igla-s"
+preset = "igla-s"
+[[systems]]
+name = "stinger"
+preset = "stinger"
+[[deployments]]
+system = "igla-s"
+hypothesis = "uniform"
+count = 30
+seed = 4
+[[deployments]]
+system = "stinger"
+file = "{0}/examples/trinidad_sites.csv"
+crs = "EPSG:4326"
+[analysis]
+bands_agl_m = [50, 500]
+bands_msl_m = [3000]
+)",
+                     SKYCOVER_SOURCE_DIR);
+}
+
+TEST(TiledCoverageCli, SameSummaryBytesAsTheWholeGridRun) {
+  test::TempDir dir;
+  const fs::path s = dir.path() / "s.toml";
+  ASSERT_TRUE(write_file_atomic(s, scenario_text()).ok());
+  ASSERT_EQ(run(fmt::format("coverage {} --summary-only --out {}", s.string(), (dir.path() / "whole").string()),
+                dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  for (const int tile : {64, 150}) {
+    const fs::path out = dir.path() / fmt::format("t{}", tile);
+    ASSERT_EQ(run(fmt::format("coverage {} --summary-only --tile-cells {} --threads 2 --out {}", s.string(), tile,
+                              out.string()), dir.path() / "log"), 0)
+        << read_file(dir.path() / "log").value();
+    EXPECT_EQ(read_file(dir.path() / "whole" / "summary.json").value(), read_file(out / "summary.json").value())
+        << "tile " << tile;
+    const auto manifest = nlohmann::json::parse(read_file(out / "manifest.json").value());
+    EXPECT_EQ(manifest["tiling"]["tile_cells"], tile);
+    EXPECT_GT(manifest["tiling"]["tiles"].get<int>(), 1);
+  }
+  const auto summary = nlohmann::json::parse(read_file(dir.path() / "whole" / "summary.json").value());
+  EXPECT_GT(summary["bands"][0]["fraction"].get<double>(), 0.0);
+}
+
+TEST(TiledCoverageCli, BudgetBelowOneTileNamesTheSmallestThatWorks) {
+  test::TempDir dir;
+  const fs::path s = dir.path() / "s.toml";
+  ASSERT_TRUE(write_file_atomic(s, scenario_text()).ok());
+  EXPECT_EQ(run(fmt::format("coverage {} --summary-only --memory-mb 64 --out {}", s.string(),
+                            (dir.path() / "o").string()), dir.path() / "log"), 2);
+  const std::string log = read_file(dir.path() / "log").value();
+  EXPECT_NE(log.find("the smallest budget that works is"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(dir.path() / "o"));
+}
+
+TEST(TiledCoverageCli, TiledRunsNeedSummaryOnlyAndTileablePlacements) {
+  test::TempDir dir;
+  const fs::path s = dir.path() / "s.toml";
+  ASSERT_TRUE(write_file_atomic(s, scenario_text()).ok());
+  EXPECT_EQ(run(fmt::format("coverage {} --tile-cells 64 --out {}", s.string(), (dir.path() / "o").string()),
+                dir.path() / "log"), 2);
+  EXPECT_NE(read_file(dir.path() / "log").value().find("add --summary-only"), std::string::npos);
+  EXPECT_EQ(run(fmt::format("coverage {}/examples/trinidad.toml --summary-only --tile-cells 64 --out {}",
+                            SKYCOVER_SOURCE_DIR, (dir.path() / "o").string()), dir.path() / "log"), 2);
+  EXPECT_NE(read_file(dir.path() / "log").value().find("hypothesis 'clustered'"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.path() / "o"));
+}
+
+}  // namespace
+}  // namespace skycover
