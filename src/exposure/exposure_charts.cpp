@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "skycover/exposure/exposure_products.hpp"
-#include "skycover/products/map.hpp"
-#include "skycover/products/plot.hpp"
+#include "skycover/render/map.hpp"
+#include "skycover/render/plot.hpp"
 
 namespace skycover {
 namespace fs = std::filesystem;

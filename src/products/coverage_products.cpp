@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "skycover/products/gis.hpp"
-#include "skycover/products/plot.hpp"
+#include "skycover/render/gis.hpp"
+#include "skycover/render/plot.hpp"
 #include "skycover/products/summary.hpp"
 #include "skycover/core/atomic_file.hpp"
 

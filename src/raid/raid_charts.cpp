@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "skycover/products/plot.hpp"
+#include "skycover/render/plot.hpp"
 #include "skycover/raid/raid_products.hpp"
 
 namespace skycover {

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "skycover/core/atomic_file.hpp"
-#include "skycover/products/html_report.hpp"
+#include "skycover/render/html_report.hpp"
 #include "skycover/products/manifest.hpp"
 #include "skycover/products/summary.hpp"
 #include "test_support.hpp"

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "skycover/core/status.hpp"
-#include "skycover/exposure/track_spec.hpp"
+#include "skycover/scenario/track_spec.hpp"
 #include "skycover/systems/system.hpp"
 #include "skycover/terrain/terrain.hpp"
 

@@ -14,9 +14,9 @@
 
 #include "skycover/core/status.hpp"
 #include "skycover/coverage/coverage.hpp"
-#include "skycover/products/html_report.hpp"
+#include "skycover/render/html_report.hpp"
 #include "skycover/products/manifest.hpp"
-#include "skycover/products/map.hpp"
+#include "skycover/render/map.hpp"
 
 namespace skycover {
 

@@ -10,9 +10,9 @@
 
 #include "skycover/coverage/sweep.hpp"
 #include "skycover/products/coverage_products.hpp"
-#include "skycover/products/html_report.hpp"
+#include "skycover/render/html_report.hpp"
 #include "skycover/products/manifest.hpp"
-#include "skycover/products/plot.hpp"
+#include "skycover/render/plot.hpp"
 
 namespace skycover {
 

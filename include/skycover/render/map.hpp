@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "skycover/core/status.hpp"
-#include "skycover/products/plot.hpp"
+#include "skycover/render/plot.hpp"
 #include "skycover/terrain/terrain.hpp"
 
 namespace skycover::map {

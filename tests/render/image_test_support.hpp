@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "skycover/products/plot.hpp"
+#include "skycover/render/plot.hpp"
 
 namespace skycover::test {
 

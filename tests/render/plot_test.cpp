@@ -1,4 +1,4 @@
-#include "skycover/products/plot.hpp"
+#include "skycover/render/plot.hpp"
 
 #include <gtest/gtest.h>
 

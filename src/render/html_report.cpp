@@ -1,4 +1,4 @@
-#include "skycover/products/html_report.hpp"
+#include "skycover/render/html_report.hpp"
 
 #include <fmt/format.h>
 

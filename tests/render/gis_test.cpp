@@ -1,4 +1,4 @@
-#include "skycover/products/gis.hpp"
+#include "skycover/render/gis.hpp"
 
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "skycover/core/status.hpp"
-#include "skycover/products/plot.hpp"
+#include "skycover/render/plot.hpp"
 
 namespace skycover::plot::detail {
 

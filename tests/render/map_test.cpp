@@ -1,4 +1,4 @@
-#include "skycover/products/map.hpp"
+#include "skycover/render/map.hpp"
 
 #include <gtest/gtest.h>
 

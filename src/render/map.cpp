@@ -1,5 +1,5 @@
 // Map rendering with cairo on top of a hillshade from GDAL.
-#include "skycover/products/map.hpp"
+#include "skycover/render/map.hpp"
 
 #include <cpl_string.h>
 #include <gdal_priv.h>

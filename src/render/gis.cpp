@@ -1,4 +1,4 @@
-#include "skycover/products/gis.hpp"
+#include "skycover/render/gis.hpp"
 
 #include <cpl_string.h>
 #include <gdal_alg.h>

@@ -1,6 +1,6 @@
 // Charts drawn with cairo. Layout: title on top, plot frame with grid and tick labels, legend to
 // the right of the frame (never over the data).
-#include "skycover/products/plot.hpp"
+#include "skycover/render/plot.hpp"
 
 #include <fmt/format.h>
 
