@@ -31,27 +31,6 @@ VisibilityModel analysis_visibility(const AnalysisSpec& analysis) {
   return m;
 }
 
-BandCoverage summarize_band(const EngagementUnion& u, std::size_t band_index, const AreaMask& area) {
-  BandCoverage b;
-  b.band = u.bands.at(band_index);
-  const auto& counts = u.site_count.at(band_index);
-  std::vector<std::int64_t> hist(1, 0);
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    if (!area.inside[i]) continue;
-    const std::size_t k = counts[i];
-    if (k >= hist.size()) hist.resize(k + 1, 0);
-    ++hist[k];
-  }
-  for (std::int64_t n : hist) b.area_cells += n;
-  b.covered_cells = b.area_cells - hist[0];
-  const double cell_km2 = area.geometry.cell_area_km2();
-  b.area_km2 = static_cast<double>(b.area_cells) * cell_km2;
-  b.covered_km2 = static_cast<double>(b.covered_cells) * cell_km2;
-  b.fraction = b.area_cells > 0 ? static_cast<double>(b.covered_cells) / static_cast<double>(b.area_cells) : 0.0;
-  b.multiplicity = std::move(hist);
-  return b;
-}
-
 double flat_reach_area_km2(const SystemSpec& system, const Site& site, double target_agl_m) {
   // On flat ground the ceiling (above the site's ground) and the floor (above the target's ground)
   // both apply to the same height.
@@ -183,6 +162,12 @@ struct Histograms {
 };
 
 }  // namespace
+
+BandCoverage summarize_band(const EngagementUnion& u, std::size_t band_index, const AreaMask& area) {
+  std::vector<std::int64_t> hist;
+  add_band_histogram(u, band_index, area, hist);
+  return band_from_histogram(u.bands.at(band_index), std::move(hist), area.geometry.cell_area_km2());
+}
 
 Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const CoverageOptions& options) {
   SKYCOVER_RETURN_IF_ERROR(check_bands_and_systems(in.bands, in.sites, in.systems));
