@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <limits>
 #include <optional>
 #include <cmath>
@@ -61,27 +62,6 @@ std::vector<Site> sites_inside_area(const std::vector<Site>& sites, const AreaMa
       inside.push_back(s);
   }
   return inside;
-}
-
-void ElevationSum::add(const Terrain& terrain, const AreaMask& area) {
-  // Fixed point at 2^-24 m (rounded): an integer sum, so the order of cells and windows cannot
-  // change it; |z| < 2^39 m fits an int64 term and 2^64 terms fit 128 bits.
-  const auto& z = terrain.elevations_m();
-  for (std::size_t i = 0; i < z.size(); ++i) {
-    if (std::isnan(z[i])) continue;
-    const Wide v = std::llround(static_cast<double>(z[i]) * 16777216.0);
-    all_sum_ += v, ++all_n_;
-    if (area.inside[i]) area_sum_ += v, ++area_n_;
-  }
-}
-
-double ElevationSum::mean_m() const {
-  const Wide sum = area_n_ > 0 ? area_sum_ : all_sum_;  // empty area: every valid cell
-  const std::int64_t n = area_n_ > 0 ? area_n_ : all_n_;
-  if (n == 0) return 0.0;
-  // Integer quotient and remainder first, so the double result does not depend on how large the sum is.
-  const Wide q = sum / n, r = sum % n;
-  return (static_cast<double>(q) + static_cast<double>(r) / static_cast<double>(n)) / 16777216.0;
 }
 
 double mean_area_elevation_m(const Terrain& terrain, const AreaMask& area) {
@@ -204,7 +184,12 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
 
   // First pass (split_masking): the flat run's ground level, the mean elevation over the area.
   CoverageResult result;
-  if (options.split_masking) {
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+  if (options.split_masking && in.area_mean_elevation_m) {
+    result.flat_ground_msl_m = *in.area_mean_elevation_m;
+  } else if (options.split_masking) {
+    const auto t0 = Clock::now();
     ElevationSum sum;
     for (int t = 0; t < n_tiles; ++t) {
       const TileRect tile = plan.tile(t);
@@ -213,6 +198,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       sum.add(z, area);
     }
     result.flat_ground_msl_m = sum.mean_m();
+    result.phases.survey_s = since(t0);
   }
 
   Histograms h;
@@ -224,9 +210,11 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     // A tile no site reaches needs no halo: only its area cells (all count 0).
     const TileRect window = w.sites.empty() ? tile : plan.window(t);
     const TileRect local = tile.relative_to(window);
+    auto t_read = Clock::now();
     SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, in.terrain.read(window));
     const Terrain z_tile = window == tile ? Terrain() : z.crop(local);
     SKYCOVER_ASSIGN_OR_RETURN(const AreaMask area, in.area.read(tile, window == tile ? z : z_tile));
+    result.phases.read_s += since(t_read);
     for (const std::size_t i : w.owned) {
       const auto [col, row] = *site_cell(g, in.sites[i]);
       site_inside[i] = area.contains(col - tile.col0, row - tile.row0) ? 1 : 0;
@@ -259,16 +247,21 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       }
       continue;
     }
+    auto t_run = Clock::now();
     {
       SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion masked, run(z, w.sites, true));
       for (std::size_t b = 0; b < nb; ++b) add_band_histogram(masked, b, area, h.masked[b]);
       if (options.on_tile) SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, masked));
     }
+    result.phases.masked_s += since(t_run);
     if (!options.split_masking) continue;
+    t_run = Clock::now();
     {
       SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion clear, run(z, w.sites, false));
       for (std::size_t b = 0; b < nb; ++b) add_band_histogram(clear, b, area, h.clear[b]);
     }
+    result.phases.clear_s += since(t_run);
+    t_run = Clock::now();
     // The clear-line-of-sight run on flat ground: every valid cell and every site's ground set
     // to the mean level (nodata stays nodata), same sites, window and area. No viewsheds: cheap.
     std::vector<float> flat_z = z.elevations_m();
@@ -280,6 +273,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     for (Site& s : flat_sites) s.ground_msl_m = ground;  // the same float the cells hold
     SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion level, run(flat, flat_sites, false));
     for (std::size_t b = 0; b < nb; ++b) add_band_histogram(level, b, area, h.flat[b]);
+    result.phases.flat_s += since(t_run);
   }
 
   const double cell_km2 = g.cell_area_km2();
@@ -338,7 +332,7 @@ Result<CoverageResult> compute_coverage(const CoverageInputs& in, const Coverage
       return options.on_tile ? options.on_tile(tile, u) : Status::Ok();
     };
   }
-  const TiledCoverageInputs tiled{terrain, area, in.sites, in.systems, in.bands, in.model};
+  const TiledCoverageInputs tiled{terrain, area, in.sites, in.systems, in.bands, in.model, std::nullopt};
   SKYCOVER_ASSIGN_OR_RETURN(CoverageResult result, compute_coverage(tiled, o));
   if (whole) result.engagement = std::move(whole);
   return result;

@@ -137,12 +137,13 @@ double peak_rss_mb() {
 Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const CoverageRunSettings& settings,
                                               const CoveragePlan& plan, std::int64_t budget_bytes) {
   const auto t0 = std::chrono::steady_clock::now();
+  auto round1 = [](double s) { return std::round(s * 10) / 10; };
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
   CoverageOptions opt;
   opt.threads = settings.threads ? settings.threads : p.scenario.analysis.threads;
   opt.tile_cells = plan.tile_cells;
   const TiledCoverageInputs in{*p.terrain, p.area, p.sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
-                               analysis_visibility(p.scenario.analysis)};
+                               analysis_visibility(p.scenario.analysis), p.survey.elevation.mean_m()};
   Progress progress("coverage " + settings.title, 1, settings.show_progress);
   std::atomic<std::int64_t> last{0};
   opt.on_progress = [&](std::int64_t done, std::int64_t total) {
@@ -163,7 +164,14 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
                      {"grid_height_cells", p.terrain->geometry().height},
                      {"memory_budget_mb", budget_bytes >> 20},
                      {"peak_rss_mb", std::round(peak_rss_mb())},
-                     {"compute_seconds", std::round(seconds * 10) / 10}};
+                     {"compute_seconds", round1(seconds)},
+                     {"phase_seconds",
+                      {{"survey", round1(p.survey_s)},
+                       {"placement", round1(p.placement_s)},
+                       {"tile_reads", round1(result.phases.read_s)},
+                       {"masked_union", round1(result.phases.masked_s)},
+                       {"clear_union", round1(result.phases.clear_s)},
+                       {"flat_union", round1(result.phases.flat_s)}}}};
   SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), settings.run, extra));
   SKYCOVER_RETURN_IF_ERROR(dir.commit());
   return result;

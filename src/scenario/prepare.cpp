@@ -1,5 +1,6 @@
 // prepare_scenario: terrain, area mask and sites for a parsed scenario.
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -62,13 +63,22 @@ Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_
   auto area = AreaSource::open(p.terrain->geometry(), scenario.area_polygon);
   if (!area.ok()) return Status(area.status().code(), fmt::format("{}: [area]: {}", where, area.status().message()));
   p.area = std::move(area).value();
+  auto t0 = std::chrono::steady_clock::now();
+  SKYCOVER_ASSIGN_OR_RETURN(p.survey, survey_area(*p.terrain, p.area, tile_cells));
+  if (p.survey.inside_cells() == 0)
+    return Status::Invalid(fmt::format("{}: the analysis area contains no valid terrain cells; check that [area] "
+                                       "polygon overlaps the DEM (and its CRS)",
+                                       where));
+  p.survey_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  t0 = std::chrono::steady_clock::now();
   for (const auto& d : scenario.deployments) {
     if (d.system_index < 0 || d.system_index >= static_cast<int>(scenario.systems.size()))
       return Status::Invalid(fmt::format("{}: unknown system '{}'", d.source, d.system));
-    SKYCOVER_ASSIGN_OR_RETURN(auto sites, make_sites(d, *p.terrain, p.area, tile_cells,
+    SKYCOVER_ASSIGN_OR_RETURN(auto sites, make_sites(d, *p.terrain, p.survey,
                                                      scenario.systems[d.system_index].missiles_per_site));
     for (auto& s : sites) p.sites.push_back(std::move(s));
   }
+  p.placement_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   SKYCOVER_RETURN_IF_ERROR(unique_site_ids(p.sites, where));
   return p;
 }

@@ -18,7 +18,7 @@
 #include "skycover/core/csv.hpp"
 #include "skycover/core/random.hpp"
 #include "skycover/sites/site.hpp"
-#include "skycover/grid/tiling.hpp"
+#include "skycover/sites/area_survey.hpp"
 #include "skycover/terrain/gdal_support.hpp"
 #include "skycover/terrain/terrain_source.hpp"
 
@@ -528,70 +528,21 @@ std::optional<std::pair<int, int>> cell_on(const GridGeometry& g, double x, doub
   return std::make_pair(static_cast<int>(c), static_cast<int>(r));
 }
 
-// Calls fn(tile, terrain, area) for each tile of `plan` that `wanted` says is needed, in tile
-// order, reading its terrain and area once.
-template <class Wanted, class Fn>
-Status for_each_tile(const TilePlan& plan, const TerrainSource& terrain, const AreaSource& area, Wanted&& wanted, Fn&& fn) {
-  for (int t = 0; t < plan.tile_count(); ++t) {
-    if (!wanted(t)) continue;
-    const TileRect tile = plan.tile(t);
-    SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, terrain.read(tile));
-    SKYCOVER_ASSIGN_OR_RETURN(const AreaMask a, area.read(tile, z));
-    SKYCOVER_RETURN_IF_ERROR(fn(t, tile, z, a));
-  }
-  return Status::Ok();
-}
-
-// Uniform placement in two passes over tiles, the same sites as uniform_sites on the whole grid:
-// pass 1 counts inside cells per (row, tile column); the k-th inside cell in row-major order is
-// then found by prefix sums (its row, then its tile), and pass 2 reads only the tiles holding a
-// drawn cell and walks the row there.
-Result<std::vector<Site>> uniform_sites_tiled(const DeploymentSpec& spec, const TerrainSource& terrain,
-                                              const AreaSource& area, const TilePlan& plan, int default_missiles) {
-  const GridGeometry& g = terrain.geometry();
-  const int tx_n = plan.tiles_x();
-  std::vector<std::int64_t> per(static_cast<std::size_t>(g.height) * tx_n, 0);  // [row][tile column]
-  SKYCOVER_RETURN_IF_ERROR(for_each_tile(plan, terrain, area, [](int) { return true; },
-                                         [&](int t, const TileRect& tile, const Terrain&, const AreaMask& a) {
-    const int tx = t % tx_n;
-    for (int r = 0; r < tile.height; ++r) {
-      std::int64_t n = 0;
-      for (int c = 0; c < tile.width; ++c) n += a.inside[static_cast<std::size_t>(r) * tile.width + c] != 0;
-      per[static_cast<std::size_t>(tile.row0 + r) * tx_n + tx] = n;
-    }
-    return Status::Ok();
-  }));
-  std::vector<std::int64_t> before(per.size() + 1, 0);  // inside cells before (row, tile column), row-major
-  for (std::size_t i = 0; i < per.size(); ++i) before[i + 1] = before[i] + per[i];
-  const std::int64_t total = before.back();
+// Uniform placement from a survey: the same draws and the same k-th inside cell as
+// uniform_sites on the whole grid, found in the survey's row runs without reading the grid.
+Result<std::vector<Site>> uniform_sites_surveyed(const DeploymentSpec& spec, const AreaSurvey& survey,
+                                                 int default_missiles) {
+  const std::int64_t total = survey.inside_cells();
   if (total == 0) return empty_area(spec);
-  struct Draw { int i; int row; std::int64_t left; };
-  std::vector<std::vector<Draw>> by_tile(static_cast<std::size_t>(plan.tile_count()));
+  const auto& g = survey.grid;
+  std::vector<Site> out;
   for (int i = 0; i < spec.count; ++i) {
-    const auto k = std::min(static_cast<std::int64_t>(u01(spec.seed, kCell, i) * static_cast<double>(total)), total - 1);
-    const auto slot = static_cast<std::size_t>(std::upper_bound(before.begin(), before.end(), k) - before.begin()) - 1;
-    const int row = static_cast<int>(slot / tx_n), tx = static_cast<int>(slot % tx_n);
-    by_tile[static_cast<std::size_t>((row / plan.tile_cells) * tx_n + tx)].push_back({i, row, k - before[slot]});
+    const auto k = static_cast<std::int64_t>(u01(spec.seed, kCell, i) * static_cast<double>(total));
+    const auto [col, row] = survey.cell(std::min(k, total - 1));
+    const double x = g.origin_x_m + (col + u01(spec.seed, kOffX, i)) * g.cell_size_m;
+    const double y = g.origin_y_m - (row + u01(spec.seed, kOffY, i)) * g.cell_size_m;
+    out.push_back(make_site(spec, site_id(spec, out.size()), x, y, default_missiles));
   }
-  std::vector<Site> out(static_cast<std::size_t>(spec.count));
-  SKYCOVER_RETURN_IF_ERROR(for_each_tile(plan, terrain, area, [&](int t) { return !by_tile[t].empty(); },
-                                         [&](int t, const TileRect& tile, const Terrain&, const AreaMask& a) {
-    for (const Draw& d : by_tile[static_cast<std::size_t>(t)]) {
-      std::int64_t left = d.left;
-      int col = -1;
-      const auto* row = a.inside.data() + static_cast<std::size_t>(d.row - tile.row0) * tile.width;
-      for (int c = 0; c < tile.width; ++c)
-        if (row[c] && left-- == 0) {
-          col = tile.col0 + c;
-          break;
-        }
-      if (col < 0) return Status::Internal("uniform placement: a tile's inside cells changed between two reads");
-      const double x = g.origin_x_m + (col + u01(spec.seed, kOffX, d.i)) * g.cell_size_m;
-      const double y = g.origin_y_m - (d.row + u01(spec.seed, kOffY, d.i)) * g.cell_size_m;
-      out[static_cast<std::size_t>(d.i)] = make_site(spec, site_id(spec, static_cast<std::size_t>(d.i)), x, y, default_missiles);
-    }
-    return Status::Ok();
-  }));
   return out;
 }
 
@@ -624,36 +575,28 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& 
 
 bool tileable(Hypothesis h) { return h == Hypothesis::kUniform || h == Hypothesis::kFile; }
 
-Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSource& area,
-                                     int tile_cells, int default_missiles) {
+Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSurvey& survey,
+                                     int default_missiles) {
   if (!tileable(spec.hypothesis))
     return Status::Invalid(fmt::format(
         "{}: hypothesis '{}' places sites from the whole grid at once, and this run is tiled (--tile-cells, or the "
-        "whole grid does not fit --memory-mb); tiled runs place 'uniform' and 'file' deployments: use one of those, or raise "
-        "--memory-mb so that the whole grid fits",
+        "whole grid does not fit --memory-mb); tiled runs place 'uniform' and 'file' deployments: use one of those, or "
+        "raise --memory-mb so that the whole grid fits",
         spec.source, hypothesis_name(spec.hypothesis)));
-  const TilePlan plan = make_tile_plan(terrain.geometry().width, terrain.geometry().height, tile_cells, 0);
   Result<std::vector<Site>> made = spec.hypothesis == Hypothesis::kUniform
-                                       ? uniform_sites_tiled(spec, terrain, area, plan, default_missiles)
+                                       ? uniform_sites_surveyed(spec, survey, default_missiles)
                                        : file_sites(spec, terrain.geometry(), default_missiles);
   if (!made.ok()) return made.status();
-  // Each site's cell, read tile by tile.
+  // Each site's cell: its elevation from a one-cell read (sites are few), inside from the survey.
   const GridGeometry& g = terrain.geometry();
   std::vector<PointInfo> info(made->size());
-  std::vector<std::vector<std::pair<std::size_t, std::pair<int, int>>>> by_tile(static_cast<std::size_t>(plan.tile_count()));
-  for (std::size_t i = 0; i < made->size(); ++i)
-    if (const auto cell = cell_on(g, (*made)[i].x_m, (*made)[i].y_m))
-      by_tile[static_cast<std::size_t>((cell->second / plan.tile_cells) * plan.tiles_x() + cell->first / plan.tile_cells)]
-          .push_back({i, *cell});
-  SKYCOVER_RETURN_IF_ERROR(for_each_tile(plan, terrain, area, [&](int t) { return !by_tile[t].empty(); },
-                                         [&](int t, const TileRect& tile, const Terrain& z, const AreaMask& a) {
-    for (const auto& [i, cell] : by_tile[static_cast<std::size_t>(t)]) {
-      const int c = cell.first - tile.col0, r = cell.second - tile.row0;
-      if (!z.is_valid(c, r)) continue;
-      info[i] = {true, z.elevation_m(c, r), a.contains(c, r)};
-    }
-    return Status::Ok();
-  }));
+  for (std::size_t i = 0; i < made->size(); ++i) {
+    const auto cell = cell_on(g, (*made)[i].x_m, (*made)[i].y_m);
+    if (!cell) continue;
+    SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, terrain.read({cell->first, cell->second, 1, 1}));
+    if (!z.is_valid(0, 0)) continue;
+    info[i] = {true, z.elevation_m(0, 0), survey.inside(cell->first, cell->second)};
+  }
   return finish_sites(spec, std::move(made).value(), info);
 }
 

@@ -36,6 +36,7 @@
 
 #include "skycover/core/status.hpp"
 #include "skycover/scenario/scenario.hpp"
+#include "skycover/sites/area_survey.hpp"
 #include "skycover/sites/site.hpp"
 #include "skycover/systems/system.hpp"
 #include "skycover/terrain/terrain.hpp"
@@ -73,6 +74,12 @@ struct CoverageResult {
   // The union with terrain masking (lowest engageable height, per-band site counts) for products;
   // empty unless CoverageOptions::keep_union.
   std::optional<EngagementUnion> engagement;
+  // Wall seconds per phase (manifest only: timings are not results and vary from run to run).
+  struct Phases {
+    double survey_s = 0;   // first pass: mean area elevation
+    double read_s = 0;     // terrain and area reads of the tile pass
+    double masked_s = 0, clear_s = 0, flat_s = 0;  // the three unions, all tiles
+  } phases;
 };
 
 struct CoverageOptions {
@@ -108,6 +115,9 @@ struct TiledCoverageInputs {
   const std::vector<SystemSpec>& systems;
   std::vector<AltitudeBand> bands;
   VisibilityModel model;
+  // The mean area elevation (the flat run's ground) when a survey of the area already has it
+  // (sites/area_survey.hpp); unset = the engine makes its own first pass over the tiles.
+  std::optional<double> area_mean_elevation_m;
 };
 
 // The bands of an [analysis] section: AGL bands first, then MSL bands, each in the order given.
@@ -141,17 +151,6 @@ std::vector<Site> sites_inside_area(const std::vector<Site>& sites, const AreaMa
 // the ground level of the flat-ground run. Summed exactly (fixed point, 2^-24 m, in 128 bits),
 // so the mean is the same bits however the grid is cut into tiles.
 double mean_area_elevation_m(const Terrain& terrain, const AreaMask& area);
-// The same sum, additive over windows: add each window's terrain and area mask, then mean().
-class ElevationSum {
- public:
-  void add(const Terrain& terrain, const AreaMask& area);
-  double mean_m() const;
-
- private:
-  __extension__ using Wide = __int128;
-  Wide area_sum_ = 0, all_sum_ = 0;  // elevations x 2^24
-  std::int64_t area_n_ = 0, all_n_ = 0;
-};
 
 // "agl" / "msl".
 const char* height_reference_name(HeightReference reference);

@@ -10,6 +10,7 @@
 
 #include "skycover/core/status.hpp"
 #include "skycover/scenario/track_spec.hpp"
+#include "skycover/sites/area_survey.hpp"
 #include "skycover/sites/site.hpp"
 #include "skycover/systems/system.hpp"
 #include "skycover/terrain/synthetic.hpp"
@@ -110,8 +111,10 @@ struct TiledScenario {
   Scenario scenario;
   std::unique_ptr<TerrainSource> terrain;
   AreaSource area;
+  AreaSurvey survey;  // one pass over the tiles: inside runs and the mean area elevation
   std::vector<Site> sites;
   int tile_cells = 0;
+  double survey_s = 0, placement_s = 0;  // wall seconds (manifest)
 };
 Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells);
 

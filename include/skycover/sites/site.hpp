@@ -112,11 +112,11 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& 
 
 // Whether a hypothesis can be placed tile by tile (below): uniform and file can.
 bool tileable(Hypothesis h);
-// The same sites as make_sites on the whole grid, read tile by tile (tiles of `tile_cells`):
-// uniform placement counts inside cells per row in one pass and reads only the tiles holding a
-// drawn cell in a second; file sites read the tiles they stand on. Other hypotheses: an error
-// that says so.
-Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSource& area,
-                                     int tile_cells, int default_missiles);
+// The same sites as make_sites on the whole grid, from a survey of the area (area_survey.hpp)
+// instead of the whole grid: uniform placement finds the k-th inside cell in the survey's row runs;
+// each site's elevation is a one-cell read. Other hypotheses: an error that says so.
+struct AreaSurvey;
+Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSurvey& survey,
+                                     int default_missiles);
 
 }  // namespace skycover
