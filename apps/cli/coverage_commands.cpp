@@ -1,6 +1,7 @@
 // `skycover coverage`, `skycover sweep` and `skycover demo`: thin wrappers over products/coverage_run
 // and products/demo (one compute path for all three).
 #include <chrono>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 #include "skycover/products/coverage_run.hpp"
 #include "skycover/products/demo.hpp"
 #include "skycover/products/summary.hpp"
+#include "skycover/terrain/gdal_support.hpp"
 
 namespace skycover::cli {
 namespace fs = std::filesystem;
@@ -38,22 +40,19 @@ struct CoverageArgs {
   int tile_cells = 0;
 };
 
-// A DEM too large for the memory budget (or --tile-cells): the tiled run, summary only.
+// A DEM too large for the memory budget (or --tile-cells): the tiled run.
 void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, const CoveragePlan& plan,
                             const std::string& command_line, int& exit_code) {
-  if (!a.summary_only) {
-    exit_code = report(Status::Invalid(fmt::format(
-        "{}: this run needs {} tiles of {} cells (the whole grid would take ~{} MB, over --memory-mb {}); tiled runs "
-        "write the summary and manifest only so far: add --summary-only, or raise --memory-mb for the full products",
-        a.scenario, plan.tiles, plan.tile_cells, plan.whole_grid_bytes >> 20, a.memory_mb)));
-    return;
-  }
   auto text = read_file(a.scenario);
   auto run = describe_run(scenario, command_line);
   if (!text.ok() || !run.ok()) {
     exit_code = report(!text.ok() ? text.status() : run.status());
     return;
   }
+  // GDAL decodes on every thread and caches an eighth of the budget while the tiles are read.
+  const int threads = a.threads ? a.threads : scenario.analysis.threads;
+  const GdalReadSettings gdal_settings(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()),
+                                       (a.memory_mb << 20) / 8);
   auto prepared = prepare_scenario_tiled(scenario, plan.tile_cells);
   if (!prepared.ok()) {
     exit_code = report(prepared.status());
@@ -62,17 +61,18 @@ void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, con
   CoverageRunSettings s;
   s.out_dir = a.out.empty() ? scenario.output_dir : fs::path(a.out);
   s.run = *run;
-  s.title = fmt::format("{} ({} sites, {} tiles)", fs::path(a.scenario).filename().string(), prepared->sites.size(),
-                        plan.tiles);
-  s.products = false;
+  s.title = fmt::format("{} ({} sites)", fs::path(a.scenario).filename().string(), prepared->sites.size());
+  s.products = !a.summary_only;
+  s.scenario_text = *text;
   s.threads = a.threads;
   auto result = tiled_coverage_command(*prepared, s, plan, a.memory_mb << 20);
   if (!result.ok()) {
     exit_code = report(result.status());
     return;
   }
-  fmt::print("{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv\n", coverage_table(*result), plan.tiles,
-             plan.tile_cells, s.out_dir.string());
+  fmt::print("{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv{}\n", coverage_table(*result), plan.tiles,
+             plan.tile_cells, s.out_dir.string(),
+             a.summary_only ? "" : fmt::format(", rasters, maps; report: {}", (s.out_dir / "report.html").string()));
 }
 
 void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, int& exit_code) {

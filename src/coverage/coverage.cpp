@@ -243,7 +243,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
         none.lowest_engageable_agl_m.assign(static_cast<std::size_t>(tile.cell_count()),
                                             std::numeric_limits<float>::quiet_NaN());
         none.site_count.assign(nb, std::vector<std::uint16_t>(static_cast<std::size_t>(tile.cell_count()), 0));
-        SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, none));
+        SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, none, area, window == tile ? z : z_tile));
       }
       continue;
     }
@@ -251,7 +251,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     {
       SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion masked, run(z, w.sites, true));
       for (std::size_t b = 0; b < nb; ++b) add_band_histogram(masked, b, area, h.masked[b]);
-      if (options.on_tile) SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, masked));
+      if (options.on_tile) SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, masked, area, window == tile ? z : z_tile));
     }
     result.phases.masked_s += since(t_run);
     if (!options.split_masking) continue;
@@ -321,7 +321,7 @@ Result<CoverageResult> compute_coverage(const CoverageInputs& in, const Coverage
     whole->bands = in.bands;
     whole->lowest_engageable_agl_m.assign(static_cast<std::size_t>(g.cell_count()), 0.f);
     whole->site_count.assign(in.bands.size(), std::vector<std::uint16_t>(static_cast<std::size_t>(g.cell_count()), 0));
-    o.on_tile = [&](const TileRect& tile, const EngagementUnion& u) -> Status {
+    o.on_tile = [&](const TileRect& tile, const EngagementUnion& u, const AreaMask& a, const Terrain& z) -> Status {
       for (int r = 0; r < tile.height; ++r) {
         const auto src = static_cast<std::ptrdiff_t>(r) * tile.width;
         const auto dst = static_cast<std::ptrdiff_t>(tile.row0 + r) * g.width + tile.col0;
@@ -329,7 +329,7 @@ Result<CoverageResult> compute_coverage(const CoverageInputs& in, const Coverage
         for (std::size_t b = 0; b < u.site_count.size(); ++b)
           std::copy_n(u.site_count[b].begin() + src, tile.width, whole->site_count[b].begin() + dst);
       }
-      return options.on_tile ? options.on_tile(tile, u) : Status::Ok();
+      return options.on_tile ? options.on_tile(tile, u, a, z) : Status::Ok();
     };
   }
   const TiledCoverageInputs tiled{terrain, area, in.sites, in.systems, in.bands, in.model, std::nullopt};

@@ -162,10 +162,11 @@ Status write_band_products(const CoverageProductInputs& in, const std::vector<st
   const AltitudeBand& band = in.result.bands[b].band;
   const std::string tag = band_tag(band);
   const auto& counts = u.site_count[b];
-  SKYCOVER_RETURN_IF_ERROR(w.add("multiplicity_" + tag + ".tif",
-                                 write_uint16_raster(w.dir / ("multiplicity_" + tag + ".tif"), u.geometry,
-                                                     band_counts_in_area(counts, in.area), true,
-                                                     "sites able to engage at " + band_label(band))));
+  if (in.write_rasters)
+    SKYCOVER_RETURN_IF_ERROR(w.add("multiplicity_" + tag + ".tif",
+                                   write_uint16_raster(w.dir / ("multiplicity_" + tag + ".tif"), u.geometry,
+                                                       band_counts_in_area(counts, in.area), true,
+                                                       "sites able to engage at " + band_label(band))));
   const fs::path gj = "coverage_" + tag + ".geojson", kml = "coverage_" + tag + ".kml";
   SKYCOVER_RETURN_IF_ERROR(write_mask_polygons(
       u.geometry, covered_mask(counts, in.area), "covered at " + band_label(band),
@@ -194,10 +195,11 @@ Result<CoverageProductFiles> write_coverage_products(const CoverageProductInputs
     SKYCOVER_ASSIGN_OR_RETURN(own_shade, map::hillshade(in.terrain));
   }
   const auto& shade = in.hillshade ? *in.hillshade : own_shade;
-  SKYCOVER_RETURN_IF_ERROR(w.add("lowest_engageable_agl_m.tif",
-                                 write_float_raster(dir / "lowest_engageable_agl_m.tif", in.result.engagement->geometry,
-                                                    in.result.engagement->lowest_engageable_agl_m, true,
-                                                    "lowest engageable height above ground (m)")));
+  if (in.write_rasters)
+    SKYCOVER_RETURN_IF_ERROR(w.add("lowest_engageable_agl_m.tif",
+                                   write_float_raster(dir / "lowest_engageable_agl_m.tif", in.result.engagement->geometry,
+                                                      in.result.engagement->lowest_engageable_agl_m, true,
+                                                      "lowest engageable height above ground (m)")));
   for (std::size_t b = 0; b < in.result.bands.size(); ++b) SKYCOVER_RETURN_IF_ERROR(write_band_products(in, shade, b, w));
   SKYCOVER_RETURN_IF_ERROR(write_chart_pair(w, "coverage_vs_altitude", altitude_chart(in.result, in.title),
                                             out.altitude_chart_svg));

@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <thread>
 
 #include "skycover/grid/tiling.hpp"
+#include "skycover/render/raster_sink.hpp"
 
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/progress.hpp"
@@ -36,6 +39,115 @@ Result<CoverageResult> compute_coverage_with_progress(const CoverageInputs& inpu
   return r;
 }
 
+namespace {
+
+// Products of a tiled run: full-resolution rasters written tile by tile (TiledRasterSink), and a
+// preview of the grid, one cell in `factor` each way (the nearest full cell to the preview
+// cell's centre), from which the maps, polygons and charts are drawn by the whole-grid product
+// writers: a person opens a map of ~2,000 px, not 30,000.
+class TiledProducts {
+ public:
+  static constexpr int kPreviewCells = 2048;  // longest side of the preview
+
+  // preview = false: rasters only (a whole-grid run draws its maps from the grid itself).
+  static Result<TiledProducts> open(const std::filesystem::path& dir, const GridGeometry& g,
+                                    const std::vector<AltitudeBand>& bands, bool preview) {
+    TiledProducts t;
+    t.grid_ = g;
+    t.bands_ = bands;
+    SKYCOVER_ASSIGN_OR_RETURN(auto lowest, TiledRasterSink::create(dir / "lowest_engageable_agl_m.tif", g, RasterType::kFloat32,
+                                                                   std::numeric_limits<double>::quiet_NaN(),
+                                                                   "lowest engageable height above ground (m)"));
+    t.sinks_.push_back(std::move(lowest));
+    t.names_.push_back("lowest_engageable_agl_m.tif");
+    for (const AltitudeBand& b : bands) {
+      const std::string tag = band_tag(b);
+      SKYCOVER_ASSIGN_OR_RETURN(auto sink, TiledRasterSink::create(dir / ("multiplicity_" + tag + ".tif"), g,
+                                                                   RasterType::kUInt16, 65535,
+                                                                   "sites able to engage at " + band_label(b)));
+      t.sinks_.push_back(std::move(sink));
+      t.names_.push_back("multiplicity_" + tag + ".tif");
+    }
+    if (!preview) return t;
+    t.preview_ = true;
+    t.factor_ = std::max(1, (std::max(g.width, g.height) + kPreviewCells - 1) / kPreviewCells);
+    GridGeometry pg = g;
+    pg.width = (g.width + t.factor_ - 1) / t.factor_;
+    pg.height = (g.height + t.factor_ - 1) / t.factor_;
+    pg.cell_size_m = g.cell_size_m * t.factor_;
+    const auto n = static_cast<std::size_t>(pg.cell_count());
+    t.preview_z_.assign(n, std::numeric_limits<float>::quiet_NaN());
+    t.preview_area_.geometry = pg;
+    t.preview_area_.inside.assign(n, 0);
+    t.preview_union_.geometry = pg;
+    t.preview_union_.bands = bands;
+    t.preview_union_.lowest_engageable_agl_m.assign(n, std::numeric_limits<float>::quiet_NaN());
+    t.preview_union_.site_count.assign(bands.size(), std::vector<std::uint16_t>(n, 0));
+    return t;
+  }
+
+  Status add(const TileRect& tile, const EngagementUnion& u, const AreaMask& area, const Terrain& z) {
+    SKYCOVER_RETURN_IF_ERROR(sinks_[0].write(tile, u.lowest_engageable_agl_m.data()));
+    std::vector<std::uint16_t> v(static_cast<std::size_t>(tile.cell_count()));
+    for (std::size_t b = 0; b < u.site_count.size(); ++b) {
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] = area.inside[i] ? u.site_count[b][i] : std::uint16_t{65535};
+      SKYCOVER_RETURN_IF_ERROR(sinks_[b + 1].write(tile, v.data()));
+    }
+    if (!preview_) return Status::Ok();
+    // Preview cells whose sample (the full cell nearest their centre) lies in this tile.
+    const int half = factor_ / 2, pw = preview_area_.geometry.width;
+    for (int pr = (tile.row0 + factor_ - 1 - half) / factor_; pr * factor_ + half < tile.row_end(); ++pr) {
+      const int row = pr * factor_ + half;
+      if (row < tile.row0) continue;
+      for (int pc = (tile.col0 + factor_ - 1 - half) / factor_; pc * factor_ + half < tile.col_end(); ++pc) {
+        const int col = pc * factor_ + half;
+        if (col < tile.col0) continue;
+        const std::size_t src = static_cast<std::size_t>(row - tile.row0) * tile.width + (col - tile.col0);
+        const std::size_t dst = static_cast<std::size_t>(pr) * pw + pc;
+        preview_z_[dst] = z.elevations_m()[src];
+        preview_area_.inside[dst] = area.inside[src];
+        preview_union_.lowest_engageable_agl_m[dst] = u.lowest_engageable_agl_m[src];
+        for (std::size_t b = 0; b < u.site_count.size(); ++b) preview_union_.site_count[b][dst] = u.site_count[b][src];
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Finish the rasters; their file names.
+  Result<std::vector<std::filesystem::path>> finish_rasters() {
+    for (auto& sink : sinks_) SKYCOVER_RETURN_IF_ERROR(sink.finish());
+    return names_;
+  }
+
+  // Finish the rasters; then maps, polygons and charts from the preview.
+  Result<CoverageProductFiles> finish(const std::filesystem::path& dir, const TiledScenario& p, CoverageResult result,
+                                      const std::string& title) {
+    for (auto& sink : sinks_) SKYCOVER_RETURN_IF_ERROR(sink.finish());
+    const Terrain preview(preview_area_.geometry, std::move(preview_z_));
+    result.engagement = std::move(preview_union_);
+    CoverageProductInputs pin{preview, preview_area_, p.sites, result, title, nullptr, {}};
+    pin.write_rasters = false;
+    SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files, write_coverage_products(pin, dir));
+    files.files.insert(files.files.begin(), names_.begin(), names_.end());
+    return files;
+  }
+
+  int factor() const { return factor_; }
+
+ private:
+  GridGeometry grid_;
+  std::vector<AltitudeBand> bands_;
+  std::vector<TiledRasterSink> sinks_;
+  std::vector<std::filesystem::path> names_;
+  bool preview_ = false;
+  int factor_ = 1;
+  std::vector<float> preview_z_;
+  AreaMask preview_area_;
+  EngagementUnion preview_union_;
+};
+
+}  // namespace
+
 Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vector<Site>& sites,
                                        const CoverageRunSettings& s) {
   CoverageOptions opt;
@@ -44,11 +156,22 @@ Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vec
   const CoverageInputs in{p.terrain, p.area, sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
                           analysis_visibility(p.scenario.analysis)};
   CoverageRunOutput out;
+  // The rasters go through the same tile-by-tile writer as a tiled run's (the same bytes).
+  std::optional<TiledProducts> rasters;
+  if (s.products) {
+    SKYCOVER_ASSIGN_OR_RETURN(rasters, TiledProducts::open(s.out_dir, p.terrain.geometry(), in.bands, false));
+    opt.on_tile = [&](const TileRect& tile, const EngagementUnion& u, const AreaMask& a, const Terrain& z) {
+      return rasters->add(tile, u, a, z);
+    };
+  }
   SKYCOVER_ASSIGN_OR_RETURN(out.result, compute_coverage_with_progress(in, opt, "coverage " + s.title, s.show_progress));
   SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(s.out_dir, out.result, s.run));
   if (s.products) {
+    SKYCOVER_ASSIGN_OR_RETURN(const auto raster_names, rasters->finish_rasters());
     CoverageProductInputs pin{p.terrain, p.area, sites, out.result, s.title, s.hillshade, s.landmarks};
+    pin.write_rasters = false;
     SKYCOVER_ASSIGN_OR_RETURN(out.products, write_coverage_products(pin, s.out_dir));
+    out.products.files.insert(out.products.files.begin(), raster_names.begin(), raster_names.end());
     out.result.engagement.reset();  // large; products are written
   }
   return out;
@@ -59,10 +182,10 @@ namespace {
 // The report of a scenario command: opening line, `body`, the claim-check explanation and the
 // provenance, written atomically as report.html in dir.
 template <class Body>
-Status write_scenario_report(const std::filesystem::path& dir, const std::string& title, const PreparedScenario& p,
+Status write_scenario_report(const std::filesystem::path& dir, const std::string& title, const Scenario& scenario,
                              const RunInfo& run, const std::string& scenario_text, Body&& body) {
   HtmlReport report(title);
-  report.paragraph(fmt::format("Scenario {} on {}.", p.scenario.path.string(), run.terrain_description));
+  report.paragraph(fmt::format("Scenario {} on {}.", scenario.path.string(), run.terrain_description));
   body(report);
   add_claim_check_explanation(report);
   add_provenance_section(report, run, scenario_text);
@@ -79,7 +202,7 @@ Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const Cove
   SKYCOVER_ASSIGN_OR_RETURN(auto out, run_coverage(p, p.sites, s));
   if (s.products) {
     SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
-        s.out_dir, fmt::format("skycover coverage: {}", s.title), p, s.run, s.scenario_text,
+        s.out_dir, fmt::format("skycover coverage: {}", s.title), p.scenario, s.run, s.scenario_text,
         [&](HtmlReport& report) { add_coverage_section(report, out.result, out.products, "Coverage per altitude band"); }));
   }
   SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
@@ -95,7 +218,8 @@ Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry&
       radius = std::max(radius, range_radius_cells(scenario.systems[d.system_index], g.cell_size_m));
   const std::size_t n_bands = analysis_bands(scenario.analysis).size();
   const int n_threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
-  const TileCost cost = coverage_tile_cost(n_bands, radius, n_threads);
+  TileCost cost = coverage_tile_cost(n_bands, radius, n_threads);
+  cost.fixed_bytes += budget_bytes / 8;  // GDAL's block cache in tiled runs (GdalReadSettings)
   CoveragePlan plan;
   // The whole-grid run holds the terrain and area mask (5 B/cell), the assembled union for the
   // products (4 + 2 per band) and their transient whole-grid rasters (~8 B/cell), on top of one
@@ -153,9 +277,33 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
     }
     if (done > prev) progress.advance(done - prev);
   };
+  std::optional<TiledProducts> products;
+  if (settings.products) {
+    SKYCOVER_ASSIGN_OR_RETURN(products, TiledProducts::open(dir.path(), p.terrain->geometry(), in.bands, true));
+    opt.on_tile = [&](const TileRect& tile, const EngagementUnion& u, const AreaMask& a, const Terrain& z) {
+      return products->add(tile, u, a, z);
+    };
+  }
   SKYCOVER_ASSIGN_OR_RETURN(CoverageResult result, compute_coverage(in, opt));
   progress.finish();
   SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(dir.path(), result, settings.run));
+  const auto t_products = std::chrono::steady_clock::now();
+  if (products) {
+    SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files, products->finish(dir.path(), p, result, settings.title));
+    const int f = products->factor();
+    SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
+        dir.path(), fmt::format("skycover coverage: {}", settings.title), p.scenario, settings.run,
+        settings.scenario_text, [&](HtmlReport& report) {
+          report.paragraph(fmt::format(
+              "A tiled run ({} tiles of {} cells). The GeoTIFFs hold every cell; the maps and the coverage polygons "
+              "are drawn from a preview of one cell in {} each way ({:g} m cells), so polygon edges are generalised "
+              "to about {:g} m.",
+              plan.tiles, plan.tile_cells, f, p.terrain->geometry().cell_size_m * f,
+              p.terrain->geometry().cell_size_m * f / 2));
+          add_coverage_section(report, result, files, "Coverage per altitude band");
+        }));
+  }
+  const double products_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_products).count();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json extra;
   extra["tiling"] = {{"tile_cells", plan.tile_cells},
@@ -171,7 +319,8 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
                        {"tile_reads", round1(result.phases.read_s)},
                        {"masked_union", round1(result.phases.masked_s)},
                        {"clear_union", round1(result.phases.clear_s)},
-                       {"flat_union", round1(result.phases.flat_s)}}}};
+                       {"flat_union", round1(result.phases.flat_s)},
+                       {"products", round1(products_s)}}}};
   SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), settings.run, extra));
   SKYCOVER_RETURN_IF_ERROR(dir.commit());
   return result;
@@ -196,7 +345,7 @@ Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const Swe
   s.out_dir = dir.path();
   SweepProductFiles files;
   SKYCOVER_ASSIGN_OR_RETURN(auto rows, run_sweep_products(p, s, &files));
-  SKYCOVER_RETURN_IF_ERROR(write_scenario_report(s.out_dir, "skycover sweep", p, s.run, s.scenario_text,
+  SKYCOVER_RETURN_IF_ERROR(write_scenario_report(s.out_dir, "skycover sweep", p.scenario, s.run, s.scenario_text,
                                                 [&](HtmlReport& report) { add_sweep_section(report, rows, files, s.presentation); }));
   SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
   SKYCOVER_RETURN_IF_ERROR(dir.commit());

@@ -1,7 +1,10 @@
 #include "skycover/terrain/gdal_support.hpp"
 
+#include <algorithm>
 #include <mutex>
+#include <string>
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <fmt/format.h>
 #include <gdal.h>
@@ -37,6 +40,23 @@ Result<OGRSpatialReference> parse_crs(const std::string& definition, const std::
 
 void GdalDatasetCloser::operator()(GDALDataset* ds) const {
   if (ds) GDALClose(ds);
+}
+
+GdalReadSettings::GdalReadSettings(int threads, std::int64_t cache_bytes) {
+  ensure_gdal();
+  if (CPLGetConfigOption("GDAL_NUM_THREADS", nullptr) == nullptr) {
+    CPLSetConfigOption("GDAL_NUM_THREADS", std::to_string(std::max(1, threads)).c_str());
+    set_threads_ = true;
+  }
+  if (CPLGetConfigOption("GDAL_CACHEMAX", nullptr) == nullptr) {
+    old_cache_ = GDALGetCacheMax64();
+    GDALSetCacheMax64(cache_bytes);
+  }
+}
+
+GdalReadSettings::~GdalReadSettings() {
+  if (set_threads_) CPLSetConfigOption("GDAL_NUM_THREADS", nullptr);
+  if (old_cache_ >= 0) GDALSetCacheMax64(old_cache_);
 }
 
 }  // namespace skycover

@@ -115,7 +115,9 @@ TEST(TiledCoverage, SameBytesForAnyTileSizeAndThreadCount) {
       o.tile_cells = side;
       o.threads = threads;
       int tiles = 0;
-      o.on_tile = [&](const TileRect&, const EngagementUnion&) { return ++tiles, Status::Ok(); };
+      o.on_tile = [&](const TileRect&, const EngagementUnion&, const AreaMask&, const Terrain&) {
+        return ++tiles, Status::Ok();
+      };
       const auto tiled = compute_coverage(in, o);
       ASSERT_TRUE(tiled.ok()) << tiled.status().message();
       EXPECT_EQ(tiles, make_tile_plan(211, 173, side, 0).tile_count());

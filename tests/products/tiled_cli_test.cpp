@@ -83,13 +83,32 @@ TEST(TiledCoverageCli, BudgetBelowOneTileNamesTheSmallestThatWorks) {
   EXPECT_FALSE(fs::exists(dir.path() / "o"));
 }
 
-TEST(TiledCoverageCli, TiledRunsNeedSummaryOnlyAndTileablePlacements) {
+TEST(TiledCoverageCli, TiledProductsAreTheWholeGridRunsBytes) {
   test::TempDir dir;
   const fs::path s = dir.path() / "s.toml";
   ASSERT_TRUE(write_file_atomic(s, scenario_text()).ok());
-  EXPECT_EQ(run(fmt::format("coverage {} --tile-cells 64 --out {}", s.string(), (dir.path() / "o").string()),
-                dir.path() / "log"), 2);
-  EXPECT_NE(read_file(dir.path() / "log").value().find("add --summary-only"), std::string::npos);
+  ASSERT_EQ(run(fmt::format("coverage {} --out {}", s.string(), (dir.path() / "whole").string()), dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  ASSERT_EQ(run(fmt::format("coverage {} --tile-cells 96 --out {}", s.string(), (dir.path() / "tiled").string()),
+                dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  int compared = 0;
+  for (const auto& e : fs::directory_iterator(dir.path() / "whole")) {
+    const std::string name = e.path().filename().string();
+    if (name == "manifest.json" || name == "report.html") continue;  // the tiling is recorded there
+    ASSERT_TRUE(fs::exists(dir.path() / "tiled" / name)) << name;
+    EXPECT_EQ(read_file(e.path()).value(), read_file(dir.path() / "tiled" / name).value()) << name;
+    ++compared;
+  }
+  EXPECT_GE(compared, 18);  // rasters, polygons, maps, charts, summaries
+  EXPECT_TRUE(fs::exists(dir.path() / "tiled" / "lowest_engageable_agl_m.tif"));
+  EXPECT_TRUE(fs::exists(dir.path() / "tiled" / "report.html"));
+  for (const auto& e : fs::directory_iterator(dir.path() / "tiled"))  // no temporary tile files left
+    EXPECT_EQ(e.path().filename().string().find(".tiles.tif"), std::string::npos) << e.path();
+}
+
+TEST(TiledCoverageCli, HypothesesThatNeedTheWholeGridAreRefused) {
+  test::TempDir dir;
   EXPECT_EQ(run(fmt::format("coverage {}/examples/trinidad.toml --summary-only --tile-cells 64 --out {}",
                             SKYCOVER_SOURCE_DIR, (dir.path() / "o").string()), dir.path() / "log"), 2);
   EXPECT_NE(read_file(dir.path() / "log").value().find("hypothesis 'clustered'"), std::string::npos);

@@ -90,9 +90,11 @@ struct CoverageOptions {
   // Side of the square tiles the grid is cut into (grid/tiling.hpp); 0 = one tile over the grid.
   // Every result is the same bytes for any value.
   int tile_cells = 0;
-  // Called once per tile, in tile order, with the masked union over that tile (products write
-  // rasters window by window from it). An error stops the run.
-  std::function<Status(const TileRect& tile, const EngagementUnion& masked)> on_tile;
+  // Called once per tile, in tile order, with the masked union over that tile, the tile's area
+  // mask and terrain (products write rasters window by window, and sample previews, from them).
+  // An error stops the run.
+  std::function<Status(const TileRect& tile, const EngagementUnion& masked, const AreaMask& area, const Terrain& terrain)>
+      on_tile;
   // Site runs done and their total (a site counts once per run and per tile its range reaches),
   // from worker threads, possibly out of order.
   std::function<void(std::int64_t done, std::int64_t total)> on_progress;

@@ -28,6 +28,9 @@ struct CoverageProductInputs {
   std::string title;                       // e.g. "uniform: 107 Igla-S sites"
   const std::vector<std::uint8_t>* hillshade = nullptr;  // precomputed; computed when null
   std::vector<map::MapPoint> landmarks;    // labelled points drawn on every map (e.g. towns)
+  // false: the lowest-height and multiplicity rasters are written elsewhere (a tiled run writes
+  // them tile by tile at full resolution; the inputs above are then its preview).
+  bool write_rasters = true;
 };
 
 struct RenderedImage {

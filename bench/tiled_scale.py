@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Country-scale coverage benchmark: a mosaic of N x N copies of a 4000^2 synthetic DEM (30 m),
+uniform Igla-S sites at the claim's density (5,000 over 916,000 km^2), 5 AGL bands, summary only.
+
+Prints, side by side in one run: one GDAL read pass over the mosaic (the same windows a reader
+needs, GDAL_NUM_THREADS as skycover sets it), and `skycover coverage --summary-only` wall time and
+peak RSS, with their ratio. Not a test; results go to bench/RESULTS.md by hand.
+
+    /usr/bin/python3 bench/tiled_scale.py --side 3            # 1.44e8 cells
+    /usr/bin/python3 bench/tiled_scale.py --side 8 --memory-mb 2048   # 1.02e9 cells
+"""
+import argparse
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CELL_M, TILE = 30, 4000
+CLAIM_SITES, CLAIM_KM2 = 5000, 916_000
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def make_mosaic(work, side, cli):
+    base = work / "t.tif"
+    if not base.exists():
+        run([cli, "terrain", "synth", "--width", str(TILE), "--height", str(TILE), "--cell-m", str(CELL_M),
+             "--relief-m", "1500", "--seed", "3", "--out", str(base)])
+    parts = []
+    for i in range(side):
+        for j in range(side):
+            x0, y0 = 500000 + i * TILE * CELL_M, 1200000 - j * TILE * CELL_M
+            p = work / f"t_{side}_{i}_{j}.vrt"
+            run(["gdal_translate", "-q", "-of", "VRT", "-a_ullr", str(x0), str(y0), str(x0 + TILE * CELL_M),
+                 str(y0 - TILE * CELL_M), str(base), str(p)])
+            parts.append(str(p))
+    mosaic = work / f"mosaic_{side}.vrt"
+    run(["gdalbuildvrt", "-q", str(mosaic)] + parts)
+    return mosaic
+
+
+def gdal_read_pass(mosaic, threads):
+    env = dict(os.environ, GDAL_NUM_THREADS=str(threads))
+    code = ("import sys,time\nfrom osgeo import gdal\nds=gdal.Open(sys.argv[1]);b=ds.GetRasterBand(1)\n"
+            "t=time.time()\nfor y in range(0,ds.RasterYSize,2048):\n"
+            " a=b.ReadAsArray(0,y,ds.RasterXSize,min(2048,ds.RasterYSize-y))\nprint(time.time()-t)\n")
+    return float(run(["/usr/bin/python3", "-c", code, str(mosaic)], env=env).stdout.strip())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--side", type=int, default=3, help="copies per side of the 4000^2 DEM")
+    ap.add_argument("--memory-mb", type=int, default=2048)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--cli", default=str(ROOT / "build/release/skycover"))
+    ap.add_argument("--work", default=str(pathlib.Path(tempfile.gettempdir()) / "skycover-tiled-bench"))
+    a = ap.parse_args()
+    work = pathlib.Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+    mosaic = make_mosaic(work, a.side, a.cli)
+    cells = (a.side * TILE) ** 2
+    km2 = cells * CELL_M * CELL_M / 1e6
+    sites = round(CLAIM_SITES * km2 / CLAIM_KM2)
+    scenario = work / f"claim_{a.side}.toml"
+    scenario.write_text(f"""[terrain]
+dem = "{mosaic}"
+[[systems]]
+name = "igla-s"
+preset = "igla-s"
+[[deployments]]
+system = "igla-s"
+hypothesis = "uniform"
+count = {sites}
+seed = 1
+[analysis]
+bands_agl_m = [50, 150, 500, 1500, 3000]
+""")
+    cpu = re.search(r"model name\s*:\s*(.*)", pathlib.Path("/proc/cpuinfo").read_text()).group(1)
+    print(f"CPU: {cpu}, {os.cpu_count()} cores; {cells:.3g} cells ({km2:,.0f} km^2), {sites} sites, 5 bands")
+    read_s = gdal_read_pass(mosaic, a.threads)
+    out = work / f"out_{a.side}"
+    t = time.time()
+    r = subprocess.run(["/usr/bin/time", "-v", a.cli, "coverage", str(scenario), "--summary-only", "--out", str(out),
+                        "--memory-mb", str(a.memory_mb), "--threads", str(a.threads)],
+                       capture_output=True, text=True)
+    wall = time.time() - t
+    if r.returncode != 0:
+        sys.exit(f"skycover failed ({r.returncode}):\n{r.stderr}")
+    rss_mb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) / 1024
+    tiling = json.loads((out / "manifest.json").read_text()).get("tiling", {})
+    print(f"GDAL read pass          {read_s:8.1f} s")
+    print(f"skycover coverage       {wall:8.1f} s   peak RSS {rss_mb:,.0f} MB (budget {a.memory_mb} MB)")
+    print(f"ratio skycover / read   {wall / read_s:8.2f}x")
+    print(f"tiling: {json.dumps(tiling)}")
+
+
+if __name__ == "__main__":
+    main()
