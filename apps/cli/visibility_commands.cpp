@@ -11,6 +11,7 @@
 #include "validators.hpp"
 #include "skycover/terrain/gdal_support.hpp"
 #include "skycover/terrain/terrain.hpp"
+#include "skycover/terrain/terrain_source.hpp"
 #include "skycover/visibility/viewshed.hpp"
 
 namespace skycover::cli {
@@ -26,7 +27,7 @@ struct ViewshedArgs {
 
 // "X,Y" in `crs` (empty = the terrain's CRS) -> terrain CRS metres.
 Result<std::pair<double, double>> site_in_terrain_crs(const std::string& text, const std::string& crs,
-                                                      const Terrain& terrain) {
+                                                      const GridGeometry& grid) {
   double x = 0, y = 0;
   char comma = 0, extra = 0;
   if (std::sscanf(text.c_str(), "%lf %c %lf %c", &x, &comma, &y, &extra) != 3 || comma != ',' || !std::isfinite(x) ||
@@ -36,7 +37,7 @@ Result<std::pair<double, double>> site_in_terrain_crs(const std::string& text, c
   auto src = parse_crs(crs, "--site-crs");
   if (!src.ok()) return src.status();
   OGRSpatialReference dst;
-  if (terrain.geometry().crs_wkt.empty() || dst.importFromWkt(terrain.geometry().crs_wkt.c_str()) != OGRERR_NONE)
+  if (grid.crs_wkt.empty() || dst.importFromWkt(grid.crs_wkt.c_str()) != OGRERR_NONE)
     return Status::Invalid("--site-crs: the DEM has no usable CRS to transform the site into; give --site in grid metres");
   dst.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&src.value(), &dst));
@@ -62,19 +63,33 @@ int run_viewshed(const ViewshedArgs& a) {
         a.out, a.sites.size())));
   TerrainLoadOptions opts;
   opts.unit = a.feet ? ElevationUnit::kFeet : ElevationUnit::kMetres;
-  auto terrain = load_terrain(a.dem, opts);
-  if (!terrain.ok()) return report(terrain.status());
+  // The DEM is opened, not loaded: each site reads only the window its range reaches.
+  auto source = open_terrain_source(a.dem, opts);
+  if (!source.ok()) return report(source.status());
+  const GridGeometry& tg = (*source)->geometry();
   VisibilityModel m;
   m.refraction_k = a.refraction_k;
   ViewshedEngine engine(m);
   double kernel_s = 0, kernel_cpu_s = 0;
   std::int64_t total_in_range = 0;
   for (std::size_t i = 0; i < a.sites.size(); ++i) {
-    auto xy = site_in_terrain_crs(a.sites[i], a.site_crs, *terrain);
+    auto xy = site_in_terrain_crs(a.sites[i], a.site_crs, tg);
     if (!xy.ok()) return report(xy.status());
+    // The site's cell and the (2R+1)^2 cells around it (R = floor(range / cell), the kernel's
+    // window), clipped to the grid: all the terrain this viewshed depends on.
+    const double col = std::floor(tg.col_of(xy->first)), row = std::floor(tg.row_of(xy->second));
+    if (!(col >= 0 && row >= 0 && col < tg.width && row < tg.height))
+      return report(Status::OutOfRange(fmt::format("viewshed: site ({:.1f}, {:.1f}) lies outside the DEM; give "
+                                                   "coordinates in the DEM's CRS (or pass --site-crs)",
+                                                   xy->first, xy->second)));
+    const int radius = static_cast<int>(std::min(std::floor(a.max_range_m / tg.cell_size_m), 1e6));
+    const TileRect win = TileRect{static_cast<int>(col), static_cast<int>(row), 1, 1}.expanded(radius).intersect(tg.full_rect());
+    auto terrain = (*source)->read(win);
+    if (!terrain.ok()) return report(terrain.status());
     Observer o;
-    o.x_m = xy->first;
-    o.y_m = xy->second;
+    // The cell's centre: the window's own geometry then finds the same cell as the whole grid's.
+    o.x_m = tg.cell_center_x_m(static_cast<int>(col));
+    o.y_m = tg.cell_center_y_m(static_cast<int>(row));
     o.height_agl_m = a.height_agl_m;
     o.max_range_m = a.max_range_m;
     const auto t0 = std::chrono::steady_clock::now();
@@ -83,12 +98,7 @@ int run_viewshed(const ViewshedArgs& a) {
     kernel_cpu_s += process_cpu_s() - c0;
     kernel_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!w.ok()) return report(w.status());
-    const GridGeometry& tg = terrain->geometry();
-    GridGeometry g = tg;
-    g.width = w->width;
-    g.height = w->height;
-    g.origin_x_m = tg.origin_x_m + w->col0 * tg.cell_size_m;
-    g.origin_y_m = tg.origin_y_m - w->row0 * tg.cell_size_m;
+    const GridGeometry g = terrain->geometry().window({w->col0, w->row0, w->width, w->height});
     std::string out = a.out;
     if (many) out.replace(out.find("{}"), 2, std::to_string(i));
     const Status st = write_float_raster(out, g, w->min_visible_agl_m, false,
