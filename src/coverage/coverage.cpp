@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 #include "skycover/grid/tiling.hpp"
 
 #include <algorithm>
@@ -95,6 +100,37 @@ void add_band_histogram(const EngagementUnion& u, std::size_t b, const AreaMask&
     if (k >= hist.size()) hist.resize(k + 1, 0);
     ++hist[k];
   }
+}
+
+// All bands' histograms of a tile's union, added into hists[b]. Rows in parallel, each chunk
+// counting into its own full-range (65,536-bin) histograms without a branch per cell, merged
+// after: integer sums, the same for any split. Bins past the largest count are trimmed.
+void add_band_histograms(const EngagementUnion& u, const AreaMask& area, std::vector<std::vector<std::int64_t>>& hists,
+                         tbb::task_arena& arena) {
+  const int w = u.geometry.width, h = u.geometry.height;
+  const std::size_t nb = u.site_count.size();
+  using Hists = std::vector<std::vector<std::int64_t>>;
+  tbb::enumerable_thread_specific<Hists> local([&] { return Hists(nb, std::vector<std::int64_t>(65536, 0)); });
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<int>(0, h, 64), [&](const tbb::blocked_range<int>& rows) {
+      Hists& mine = local.local();
+      const std::size_t i0 = static_cast<std::size_t>(rows.begin()) * w, i1 = static_cast<std::size_t>(rows.end()) * w;
+      const std::uint8_t* in = area.inside.data();
+      for (std::size_t b = 0; b < nb; ++b) {
+        std::int64_t* hist = mine[b].data();
+        const std::uint16_t* counts = u.site_count[b].data();
+        for (std::size_t i = i0; i < i1; ++i) hist[counts[i]] += in[i] != 0;
+      }
+    });
+  });
+  for (const Hists& mine : local)
+    for (std::size_t b = 0; b < nb; ++b) {
+      std::size_t top = mine[b].size();
+      while (top > 1 && mine[b][top - 1] == 0) --top;
+      auto& into = hists[b];
+      if (into.size() < top) into.resize(top, 0);
+      for (std::size_t k = 0; k < top; ++k) into[k] += mine[b][k];
+    }
 }
 
 BandCoverage band_from_histogram(const AltitudeBand& band, std::vector<std::int64_t> hist, double cell_km2) {
@@ -203,6 +239,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
 
   Histograms h;
   h.masked.resize(nb), h.clear.resize(nb), h.flat.resize(nb);
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   std::vector<char> site_inside(in.sites.size(), 0);
   for (int t = 0; t < n_tiles; ++t) {
     const TileRect tile = plan.tile(t);
@@ -250,7 +287,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     auto t_run = Clock::now();
     {
       SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion masked, run(z, w.sites, true));
-      for (std::size_t b = 0; b < nb; ++b) add_band_histogram(masked, b, area, h.masked[b]);
+      add_band_histograms(masked, area, h.masked, arena);
       if (options.on_tile) SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, masked, area, window == tile ? z : z_tile));
     }
     result.phases.masked_s += since(t_run);
@@ -258,7 +295,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     t_run = Clock::now();
     {
       SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion clear, run(z, w.sites, false));
-      for (std::size_t b = 0; b < nb; ++b) add_band_histogram(clear, b, area, h.clear[b]);
+      add_band_histograms(clear, area, h.clear, arena);
     }
     result.phases.clear_s += since(t_run);
     t_run = Clock::now();
@@ -272,7 +309,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     std::vector<Site> flat_sites = w.sites;
     for (Site& s : flat_sites) s.ground_msl_m = ground;  // the same float the cells hold
     SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion level, run(flat, flat_sites, false));
-    for (std::size_t b = 0; b < nb; ++b) add_band_histogram(level, b, area, h.flat[b]);
+    add_band_histograms(level, area, h.flat, arena);
     result.phases.flat_s += since(t_run);
   }
 

@@ -3,17 +3,28 @@
 #include <algorithm>
 #include <cmath>
 
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
 #include <fmt/format.h>
 
 #include "skycover/grid/tiling.hpp"
 
 namespace skycover {
 
-void ElevationSum::add(const Terrain& terrain, const AreaMask& area) {
+void ElevationSum::add(const Terrain& terrain, const AreaMask& area) { add_rows(terrain, area, 0, terrain.height()); }
+
+void ElevationSum::merge(const ElevationSum& o) {
+  area_sum_ += o.area_sum_, all_sum_ += o.all_sum_, area_n_ += o.area_n_, all_n_ += o.all_n_;
+}
+
+void ElevationSum::add_rows(const Terrain& terrain, const AreaMask& area, int row0, int row1) {
   // Fixed point at 2^-24 m (rounded): an integer sum, so the order of cells and windows cannot
   // change it; |z| < 2^39 m fits an int64 term and 2^64 terms fit 128 bits.
   const auto& z = terrain.elevations_m();
-  for (std::size_t i = 0; i < z.size(); ++i) {
+  const auto w = static_cast<std::size_t>(terrain.width());
+  for (std::size_t i = static_cast<std::size_t>(row0) * w, e = static_cast<std::size_t>(row1) * w; i < e; ++i) {
     if (std::isnan(z[i])) continue;
     const Wide v = std::llround(static_cast<double>(z[i]) * 16777216.0);
     all_sum_ += v, ++all_n_;
@@ -60,8 +71,12 @@ Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& a
     const TileRect tile = plan.tile(t);
     SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, terrain.read(tile));
     SKYCOVER_ASSIGN_OR_RETURN(const AreaMask a, area.read(tile, z));
-    s.elevation.add(z, a);
-    for (int r = 0; r < tile.height; ++r) {
+    // Rows in parallel: each chunk sums its own elevations (integers: merged in any order) and
+    // fills its own rows' runs.
+    tbb::enumerable_thread_specific<ElevationSum> sums;
+    tbb::parallel_for(tbb::blocked_range<int>(0, tile.height, 64), [&](const tbb::blocked_range<int>& rows) {
+      sums.local().add_rows(z, a, rows.begin(), rows.end());
+    for (int r = rows.begin(); r < rows.end(); ++r) {
       auto& runs = s.runs[static_cast<std::size_t>(tile.row0 + r)];
       const std::uint8_t* in = a.inside.data() + static_cast<std::size_t>(r) * tile.width;
       for (int c = 0; c < tile.width;) {
@@ -71,14 +86,15 @@ Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& a
         }
         const int c0 = c;
         while (c < tile.width && in[c]) ++c;
-        if (!runs.empty() && runs.back().second == tile.col0 + c0) {
+        if (!runs.empty() && runs.back().second == tile.col0 + c0)
           runs.back().second = tile.col0 + c;
-        } else {
+        else
           runs.emplace_back(tile.col0 + c0, tile.col0 + c);
-          ++n_runs;
-        }
       }
     }
+    });
+    for (const ElevationSum& part : sums) s.elevation.merge(part);
+    for (int r = 0; r < tile.height; ++r) n_runs += static_cast<std::int64_t>(s.runs[static_cast<std::size_t>(tile.row0 + r)].size());
     if (n_runs > kMaxSurveyRuns)
       return Status::Invalid(fmt::format(
           "the analysis area breaks into more than {} runs of cells (many nodata holes, or a very ragged polygon); "

@@ -20,6 +20,8 @@ namespace skycover {
 class ElevationSum {
  public:
   void add(const Terrain& terrain, const AreaMask& area);
+  void add_rows(const Terrain& terrain, const AreaMask& area, int row0, int row1);  // rows [row0, row1)
+  void merge(const ElevationSum& other);
   double mean_m() const;
 
  private:
