@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <limits>
 #include <memory>
 #include <numbers>
@@ -141,10 +143,15 @@ class ToTerrain {
 // Clustered: a centre picked with probability proportional to its weight, then an isotropic
 // Gaussian offset (Box-Muller) of standard deviation sigma_m; positions outside the area (or on
 // nodata) are rejected and redrawn from the next attempt's numbers, at most kMaxTries times.
-Result<std::vector<Site>> clustered_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
+// Whether cell (col, row) of the grid is inside the analysis area: the whole-grid mask, or a
+// tiled run's survey. Placements that only ask this run the same way on both.
+using InsideFn = std::function<bool(int col, int row)>;
+
+std::optional<std::pair<int, int>> cell_on(const GridGeometry& g, double x, double y);
+
+Result<std::vector<Site>> clustered_sites(const DeploymentSpec& spec, const GridGeometry& g, const InsideFn& inside,
                                           int default_missiles) {
   constexpr int kMaxTries = 1000;
-  const auto& g = area.geometry;
   std::vector<ClusterCentre> centres = spec.centres;
   if (centres.empty())
     return Status::Invalid(fmt::format("{}: clustered hypothesis needs centres = [[x, y], ...]", spec.source));
@@ -172,8 +179,8 @@ Result<std::vector<Site>> clustered_sites(const DeploymentSpec& spec, const Terr
       const double r = spec.sigma_m * std::sqrt(-2.0 * std::log(u1));
       const double x = centres[ci].x + r * std::cos(2 * std::numbers::pi * u2);
       const double y = centres[ci].y + r * std::sin(2 * std::numbers::pi * u2);
-      const auto cell = terrain.cell_of(x, y);
-      if (!cell || !area.contains(cell->first, cell->second)) continue;
+      const auto cell = cell_on(g, x, y);
+      if (!cell || !inside(cell->first, cell->second)) continue;
       out.push_back(make_site(spec, site_id(spec, out.size()), x, y, default_missiles));
       placed = true;
     }
@@ -267,9 +274,8 @@ Result<std::vector<Site>> high_ground_sites(const DeploymentSpec& spec, const Te
 // on the terrain's north-west corner) that fall in cells inside the area, in row-major order.
 // count, if given and smaller than the lattice, keeps points floor(k * n / count), k = 0..count-1:
 // an even thinning over the whole lattice, not its northern rows only.
-Result<std::vector<Site>> grid_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
+Result<std::vector<Site>> grid_sites(const DeploymentSpec& spec, const GridGeometry& g, const InsideFn& inside,
                                      int default_missiles) {
-  const auto& g = area.geometry;
   const double w_m = g.width * g.cell_size_m, h_m = g.height * g.cell_size_m;
   std::vector<std::pair<double, double>> pts;
   // Integer lattice indices (not an accumulating float step) so positions are exact multiples.
@@ -279,8 +285,8 @@ Result<std::vector<Site>> grid_sites(const DeploymentSpec& spec, const Terrain& 
     for (std::int64_t i = 0; i < ni; ++i) {
       const double x = g.origin_x_m + (static_cast<double>(i) + 0.5) * spec.spacing_m;
       const double y = g.origin_y_m - (static_cast<double>(j) + 0.5) * spec.spacing_m;
-      const auto cell = terrain.cell_of(x, y);
-      if (cell && area.contains(cell->first, cell->second)) pts.emplace_back(x, y);
+      const auto cell = cell_on(g, x, y);
+      if (cell && inside(cell->first, cell->second)) pts.emplace_back(x, y);
     }
   if (pts.empty())
     return Status::Invalid(fmt::format("{}: no grid point at spacing_m = {} falls inside the area; lower spacing_m",
@@ -550,12 +556,13 @@ Result<std::vector<Site>> uniform_sites_surveyed(const DeploymentSpec& spec, con
 
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
                                      int default_missiles) {
+  const InsideFn in_area = [&](int c, int r) { return area.contains(c, r); };
   Result<std::vector<Site>> made = Status::Internal("unreachable");
   switch (spec.hypothesis) {
     case Hypothesis::kUniform: made = uniform_sites(spec, area, default_missiles); break;
-    case Hypothesis::kClustered: made = clustered_sites(spec, terrain, area, default_missiles); break;
+    case Hypothesis::kClustered: made = clustered_sites(spec, terrain.geometry(), in_area, default_missiles); break;
     case Hypothesis::kHighGround: made = high_ground_sites(spec, terrain, area, default_missiles); break;
-    case Hypothesis::kGrid: made = grid_sites(spec, terrain, area, default_missiles); break;
+    case Hypothesis::kGrid: made = grid_sites(spec, terrain.geometry(), in_area, default_missiles); break;
     case Hypothesis::kFile: made = file_sites(spec, terrain.geometry(), default_missiles); break;
   }
   if (!made.ok()) return made.status();
@@ -573,19 +580,25 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& 
   return finish_sites(spec, std::move(made).value(), info);
 }
 
-bool tileable(Hypothesis h) { return h == Hypothesis::kUniform || h == Hypothesis::kFile; }
+bool tileable(Hypothesis h) { return h != Hypothesis::kHighGround; }
 
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSurvey& survey,
                                      int default_missiles) {
   if (!tileable(spec.hypothesis))
     return Status::Invalid(fmt::format(
         "{}: hypothesis '{}' places sites from the whole grid at once, and this run is tiled (--tile-cells, or the "
-        "whole grid does not fit --memory-mb); tiled runs place 'uniform' and 'file' deployments: use one of those, or "
-        "raise --memory-mb so that the whole grid fits",
+        "whole grid does not fit --memory-mb); tiled runs place uniform, clustered, grid and file deployments: use one "
+        "of those, or raise --memory-mb so that the whole grid fits",
         spec.source, hypothesis_name(spec.hypothesis)));
-  Result<std::vector<Site>> made = spec.hypothesis == Hypothesis::kUniform
-                                       ? uniform_sites_surveyed(spec, survey, default_missiles)
-                                       : file_sites(spec, terrain.geometry(), default_missiles);
+  const InsideFn in_area = [&](int c, int r) { return survey.inside(c, r); };
+  Result<std::vector<Site>> made = Status::Internal("unreachable");
+  switch (spec.hypothesis) {
+    case Hypothesis::kUniform: made = uniform_sites_surveyed(spec, survey, default_missiles); break;
+    case Hypothesis::kClustered: made = clustered_sites(spec, terrain.geometry(), in_area, default_missiles); break;
+    case Hypothesis::kGrid: made = grid_sites(spec, terrain.geometry(), in_area, default_missiles); break;
+    case Hypothesis::kFile: made = file_sites(spec, terrain.geometry(), default_missiles); break;
+    case Hypothesis::kHighGround: break;  // refused above
+  }
   if (!made.ok()) return made.status();
   // Each site's cell: its elevation from a one-cell read (sites are few), inside from the survey.
   const GridGeometry& g = terrain.geometry();

@@ -111,7 +111,7 @@ TEST(TiledCoverageCli, HypothesesThatNeedTheWholeGridAreRefused) {
   test::TempDir dir;
   EXPECT_EQ(run(fmt::format("coverage {}/examples/trinidad.toml --summary-only --tile-cells 64 --out {}",
                             SKYCOVER_SOURCE_DIR, (dir.path() / "o").string()), dir.path() / "log"), 2);
-  EXPECT_NE(read_file(dir.path() / "log").value().find("hypothesis 'clustered'"), std::string::npos);
+  EXPECT_NE(read_file(dir.path() / "log").value().find("hypothesis 'high_ground'"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir.path() / "o"));
 }
 

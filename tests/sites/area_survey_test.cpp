@@ -62,6 +62,37 @@ TEST(AreaSurvey, SameUniformSitesAsTheWholeGridAndExactInsideTest) {
   }
 }
 
+TEST(AreaSurvey, ClusteredAndGridSitesAreTheWholeGridsToo) {
+  const Fixture f = make_fixture();
+  const InMemoryTerrainSource source(f.terrain);
+  const auto survey = survey_area(source, AreaSource::from_mask(f.area), 40);
+  ASSERT_TRUE(survey.ok());
+  DeploymentSpec clustered;
+  clustered.system = "s";
+  clustered.hypothesis = Hypothesis::kClustered;
+  clustered.count = 120;
+  clustered.seed = 4;
+  clustered.sigma_m = 900;
+  clustered.centres = {{300000 + 40 * 30.0, 900000 - 50 * 30.0, 2}, {300000 + 110 * 30.0, 900000 - 80 * 30.0, 1}};
+  clustered.source = "test";
+  DeploymentSpec grid = clustered;
+  grid.hypothesis = Hypothesis::kGrid;
+  grid.spacing_m = 170;
+  grid.count = 0;
+  for (const DeploymentSpec& d : {clustered, grid}) {
+    const auto whole = make_sites(d, f.terrain, f.area, 1);
+    const auto tiled = make_sites(d, source, *survey, 1);
+    ASSERT_TRUE(whole.ok() && tiled.ok()) << whole.status().message() << tiled.status().message();
+    ASSERT_GT(whole->size(), 50u);
+    ASSERT_EQ(whole->size(), tiled->size());
+    for (std::size_t i = 0; i < whole->size(); ++i) {
+      EXPECT_EQ((*tiled)[i].x_m, (*whole)[i].x_m);
+      EXPECT_EQ((*tiled)[i].y_m, (*whole)[i].y_m);
+      EXPECT_EQ((*tiled)[i].ground_msl_m, (*whole)[i].ground_msl_m);
+    }
+  }
+}
+
 TEST(AreaSurvey, HypothesesThatNeedTheWholeGridAreRefusedByName) {
   const Fixture f = make_fixture();
   const InMemoryTerrainSource source(f.terrain);

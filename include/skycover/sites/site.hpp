@@ -110,11 +110,13 @@ struct DeploymentSpec {
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
                                      int default_missiles);
 
-// Whether a hypothesis can be placed tile by tile (below): uniform and file can.
+// Whether a hypothesis can be placed tile by tile (below): all but high_ground (which ranks every
+// cell's elevation against its neighbourhood).
 bool tileable(Hypothesis h);
 // The same sites as make_sites on the whole grid, from a survey of the area (area_survey.hpp)
-// instead of the whole grid: uniform placement finds the k-th inside cell in the survey's row runs;
-// each site's elevation is a one-cell read. Other hypotheses: an error that says so.
+// instead of the whole grid: uniform placement finds the k-th inside cell in the survey's row runs,
+// clustered and grid placements ask the survey whether a cell is inside; each site's elevation is
+// a one-cell read. high_ground: an error that says so.
 struct AreaSurvey;
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSurvey& survey,
                                      int default_missiles);
