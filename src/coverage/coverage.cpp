@@ -314,6 +314,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   }
 
   const double cell_km2 = g.cell_area_km2();
+  if (auto pe = projection_error(g); pe.ok()) result.projection = *pe;  // a CRS PROJ cannot scale: no figure
   result.site_count = static_cast<int>(in.sites.size());
   // Only sites standing inside the area count in the Poisson expectation's N (its density is N / A).
   std::vector<Site> inside;

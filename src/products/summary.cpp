@@ -49,6 +49,10 @@ nlohmann::json coverage_json(const CoverageResult& r, const RunInfo& run) {
           {"sites_in_area", r.sites_in_area},
           {"flat_ground_msl_m", opt(r.flat_ground_msl_m)},
           {"area_km2", r.area_km2},
+          {"projection", r.projection ? nlohmann::json{{"crs", r.projection->crs_name},
+                                                       {"max_distance_error_fraction", r.projection->max_distance_error},
+                                                       {"max_area_error_fraction", r.projection->max_area_error}}
+                                      : nlohmann::json()},
           {"scenario_sha256", run.scenario_sha256},
           {"version", run.version},
           {"seed", run.seed}};
@@ -90,6 +94,9 @@ std::string coverage_table(const CoverageResult& r) {
                        pct(b.flat_expected_fraction), pct(b.placement_loss_fraction),
                        pct(b.relief_envelope_loss_fraction), pct(b.masking_loss_fraction), mult);
   }
+  if (r.projection)
+    out += fmt::format("analysis CRS {}: distances within {:.3f} %, areas within {:.3f} % over the grid\n",
+                       r.projection->crs_name, 100 * r.projection->max_distance_error, 100 * r.projection->max_area_error);
   if (r.flat_ground_msl_m)
     out += fmt::format("flat same = the same sites on flat ground at {:.0f} m (mean area elevation), clear line of "
                        "sight; flat (th.) = Poisson formula over the {} sites inside the area;\nlosses: placement = "

@@ -18,6 +18,7 @@
 
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/terrain/gdal_support.hpp"
+#include "skycover/terrain/projection.hpp"
 #include "skycover/terrain/terrain_source.hpp"
 
 namespace skycover {
@@ -182,29 +183,6 @@ Result<double> suggested_square_cell_m(GDALDatasetH src, const std::string& sour
   return std::sqrt(std::abs(gt[1]) * std::abs(gt[5]));
 }
 
-// Transverse Mercator's scale factor grows with distance from the central meridian:
-// k ~= k0 (1 + (dlon cos(lat))^2 / 2) (Snyder 1987, Map Projections - A Working Manual, eq. 8-10,
-// first terms), k0 = 0.9996 for UTM. Inside a 6-degree zone the error is < 0.1 %; a national DEM
-// (Venezuela spans ~13 degrees of longitude) goes beyond it, so say so rather than stay silent.
-void warn_if_wider_than_utm_zone(OGRCoordinateTransformation& to_lonlat, const std::array<double, 6>& gt, int width,
-                                 int height, int epsg, const fs::path& path) {
-  const double central_meridian_deg = (epsg % 100) * 6.0 - 183.0;
-  double worst_scale_error = 0;
-  for (const auto& [px, py] : {std::pair{0, 0}, {width, 0}, {0, height}, {width, height}}) {
-    double lon = gt[0] + gt[1] * px + gt[2] * py;
-    double lat = gt[3] + gt[4] * px + gt[5] * py;
-    if (!to_lonlat.Transform(1, &lon, &lat)) continue;
-    const double a = (lon - central_meridian_deg) * M_PI / 180.0 * std::cos(lat * M_PI / 180.0);
-    worst_scale_error = std::max(worst_scale_error, std::abs(0.9996 * (1 + a * a / 2) - 1));
-  }
-  if (worst_scale_error > 0.002) {
-    spdlog::warn("{}: the DEM extends beyond its UTM zone (EPSG:{}); distances at its edges are off by up to "
-                 "{:.1f} % and areas by twice that. For country-wide work set [terrain] crs to an equal-area or "
-                 "custom transverse Mercator CRS centred on the area, or split the DEM by zone",
-                 path.string(), epsg, 100 * worst_scale_error);
-  }
-}
-
 }  // namespace
 
 Result<Terrain> InMemoryTerrainSource::read(const TileRect& rect) const {
@@ -275,22 +253,28 @@ Result<std::unique_ptr<TerrainSource>> open_terrain_source(const fs::path& path,
   if (options.target_crs) {
     target = *options.target_crs;
   } else if (srs && !is_metric_projected(*srs)) {
-    // Centre of the raster in lon/lat picks the UTM zone.
-    const double cx = gt[0] + gt[1] * ds->GetRasterXSize() / 2 + gt[2] * ds->GetRasterYSize() / 2;
-    const double cy = gt[3] + gt[4] * ds->GetRasterXSize() / 2 + gt[5] * ds->GetRasterYSize() / 2;
+    // The extent in lon/lat (corners and edge midpoints) picks the analysis CRS: the UTM zone of
+    // the centre when the DEM lies in one zone, else a Lambert azimuthal equal-area projection
+    // centred on it (projection.hpp; its distance and area errors go into summary.json).
     OGRSpatialReference wgs84;
     wgs84.SetWellKnownGeogCS("WGS84");
     wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     OGRSpatialReference src_srs(*srs);
     src_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&src_srs, &wgs84));
-    double lon = cx, lat = cy;
-    if (!ct || !ct->Transform(1, &lon, &lat)) {
-      return Status::Invalid(fmt::format("{}: cannot find the raster centre in lon/lat: {}", path.string(), last_gdal_error()));
+    double lon_min = 1e9, lon_max = -1e9, lat_min = 1e9, lat_max = -1e9;
+    const int w = ds->GetRasterXSize(), h = ds->GetRasterYSize();
+    for (const auto& [px, py] : {std::pair{0, 0}, {w / 2, 0}, {w, 0}, {0, h / 2}, {w, h / 2}, {0, h}, {w / 2, h}, {w, h}}) {
+      double lon = gt[0] + gt[1] * px + gt[2] * py, lat = gt[3] + gt[4] * px + gt[5] * py;
+      if (!ct || !ct->Transform(1, &lon, &lat))
+        return Status::Invalid(fmt::format("{}: cannot find the raster's extent in lon/lat: {}", path.string(), last_gdal_error()));
+      lon_min = std::min(lon_min, lon), lon_max = std::max(lon_max, lon);
+      lat_min = std::min(lat_min, lat), lat_max = std::max(lat_max, lat);
     }
-    const int epsg = utm_epsg_for(lon, lat);
-    target = fmt::format("EPSG:{}", epsg);
-    warn_if_wider_than_utm_zone(*ct, gt, ds->GetRasterXSize(), ds->GetRasterYSize(), epsg, path);
+    target = default_analysis_crs(lon_min, lon_max, lat_min, lat_max);
+    if (target.rfind("EPSG:", 0) != 0)
+      spdlog::info("{}: the DEM spans more than one UTM zone, so it is analysed in a Lambert azimuthal equal-area "
+                   "projection centred on it (summary.json states its distance error)", path.string());
   }
 
   const bool square_north_up = gt[2] == 0 && gt[4] == 0 && std::abs(std::abs(gt[5]) - gt[1]) < 1e-9 * gt[1] && gt[5] < 0;

@@ -5,7 +5,12 @@
 #include <cstring>
 
 #include "skycover/grid/tiling.hpp"
+#include "skycover/terrain/projection.hpp"
 #include "skycover/terrain/terrain_source.hpp"
+
+#include <cpl_conv.h>
+#include <ogr_spatialref.h>
+#include <fmt/format.h>
 #include "test_support.hpp"
 
 namespace skycover {
@@ -56,6 +61,68 @@ TEST(TerrainSource, ProjectedGeoTiffWindowsEqualTheWholeRead) {
   const auto w = (*source)->read({10, 20, 5, 5});
   EXPECT_EQ(w->elevation_m(0, 0), t.elevation_m(10, 20));
   EXPECT_FALSE((*source)->read({290, 0, 20, 5}).ok());  // past the grid: an error, not a crash
+}
+
+}  // namespace
+}  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// A lon/lat DEM from lon_min over lon_span degrees, latitudes 5..9, at 0.05 degree cells.
+std::filesystem::path write_lonlat_dem(const std::filesystem::path& dir, double lon_min, double lon_span) {
+  GridGeometry g;
+  g.cell_size_m = 0.05;  // degrees here: write_float_raster only stores the geotransform
+  g.width = static_cast<int>(lon_span / g.cell_size_m);
+  g.height = 80;
+  g.origin_x_m = lon_min;
+  g.origin_y_m = 9.0;
+  OGRSpatialReference wgs84;
+  wgs84.importFromEPSG(4326);
+  char* wkt = nullptr;
+  wgs84.exportToWkt(&wkt);
+  g.crs_wkt = wkt;
+  CPLFree(wkt);
+  std::vector<float> z(static_cast<std::size_t>(g.cell_count()), 500.f);
+  const auto path = dir / fmt::format("lonlat_{}_{}.tif", lon_min, lon_span);
+  EXPECT_TRUE(write_float_raster(path, g, z).ok());
+  return path;
+}
+
+TEST(AnalysisCrs, OneUtmZoneStaysUtmAWiderDemGetsAnEqualAreaProjection) {
+  test::TempDir dir;
+  auto narrow = open_terrain_source(write_lonlat_dem(dir.path(), -65.8, 1.6));  // inside UTM zone 20 (-66 .. -60)
+  ASSERT_TRUE(narrow.ok()) << narrow.status().message();
+  const auto pn = projection_error((*narrow)->geometry());
+  ASSERT_TRUE(pn.ok()) << pn.status().message();
+  ASSERT_TRUE(pn->has_value()) << (*narrow)->geometry().crs_wkt.size();
+  EXPECT_NE((*pn)->crs_name.find("UTM zone 20N"), std::string::npos) << (*pn)->crs_name;
+  auto wide = open_terrain_source(write_lonlat_dem(dir.path(), -73.0, 13.0));  // Venezuela's ~13 degrees
+  ASSERT_TRUE(wide.ok()) << wide.status().message();
+  const auto pw = projection_error((*wide)->geometry());
+  ASSERT_TRUE(pw.ok() && pw->has_value()) << pw.status().message();
+  EXPECT_NE((*pw)->crs_name.find("Lambert"), std::string::npos) << (*pw)->crs_name;
+  EXPECT_LT((*pw)->max_area_error, 1e-6);       // equal-area
+  EXPECT_LT((*pw)->max_distance_error, 0.003);  // k = sqrt(2 / (1 + cos c)) - 1 ~ 0.17 % at c ~ 6.9 degrees
+  EXPECT_GT((*pw)->max_distance_error, 0.001);
+  // A UTM zone at its central meridian: scale 0.9996, areas 0.9992.
+  EXPECT_EQ(default_analysis_crs(-107, -103, 30, 31), "EPSG:32613");
+  EXPECT_NE(default_analysis_crs(-73, -60, 1, 12).find("Lambert azimuthal equal-area"), std::string::npos);
+  GridGeometry utm;
+  utm.width = utm.height = 100;
+  utm.cell_size_m = 100;
+  utm.origin_x_m = 495000;
+  utm.origin_y_m = 3500000;
+  OGRSpatialReference z13;
+  z13.importFromEPSG(32613);
+  char* wkt = nullptr;
+  z13.exportToWkt(&wkt);
+  utm.crs_wkt = wkt;
+  CPLFree(wkt);
+  const auto pu = projection_error(utm);
+  ASSERT_TRUE(pu.ok() && pu->has_value());
+  EXPECT_NEAR((*pu)->max_distance_error, 0.0004, 1e-5);
+  EXPECT_NEAR((*pu)->max_area_error, 0.0008, 2e-5);
 }
 
 }  // namespace

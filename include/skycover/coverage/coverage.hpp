@@ -39,6 +39,7 @@
 #include "skycover/sites/area_survey.hpp"
 #include "skycover/sites/site.hpp"
 #include "skycover/systems/system.hpp"
+#include "skycover/terrain/projection.hpp"
 #include "skycover/terrain/terrain.hpp"
 #include "skycover/terrain/terrain_source.hpp"
 #include "skycover/visibility/engagement_union.hpp"
@@ -71,6 +72,8 @@ struct CoverageResult {
   int sites_in_area = 0;  // of those, standing inside the area mask (the Poisson N)
   double area_km2 = 0;
   std::optional<double> flat_ground_msl_m;  // ground level of the flat run (split_masking only)
+  // The analysis CRS's worst distance and area error over the grid (none for a local grid).
+  std::optional<ProjectionError> projection;
   // The union with terrain masking (lowest engageable height, per-band site counts) for products;
   // empty unless CoverageOptions::keep_union.
   std::optional<EngagementUnion> engagement;
