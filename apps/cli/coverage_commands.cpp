@@ -1,6 +1,7 @@
 // `skycover coverage`, `skycover sweep` and `skycover demo`: thin wrappers over products/coverage_run
 // and products/demo (one compute path for all three).
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -75,26 +76,28 @@ void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, con
              a.summary_only ? "" : fmt::format(", rasters, maps; report: {}", (s.out_dir / "report.html").string()));
 }
 
+struct Planned {
+  Scenario scenario;
+  CoveragePlan plan;
+};
+
+// Plan the memory first: the grid's size decides between the whole-grid and the tiled run.
+Result<Planned> plan_run(const std::string& path, int threads, std::int64_t memory_mb, int tile_cells) {
+  SKYCOVER_ASSIGN_OR_RETURN(Scenario scenario, load_scenario(path));
+  SKYCOVER_ASSIGN_OR_RETURN(auto terrain, open_scenario_terrain(scenario));
+  auto plan = plan_coverage(scenario, terrain->geometry(), memory_mb << 20, threads ? threads : scenario.analysis.threads,
+                            tile_cells);
+  if (!plan.ok()) return Status(plan.status().code(), fmt::format("{}: {}", path, plan.status().message()));
+  return Planned{std::move(scenario), *plan};
+}
+
 void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, int& exit_code) {
-  {  // Plan the memory first: the grid's size decides between the whole-grid and the tiled run.
-    auto scenario = load_scenario(a.scenario);
-    if (!scenario.ok()) {
-      exit_code = report(scenario.status());
-      return;
-    }
-    auto terrain = open_scenario_terrain(*scenario);
-    if (!terrain.ok()) {
-      exit_code = report(terrain.status());
-      return;
-    }
-    const int threads = a.threads ? a.threads : scenario->analysis.threads;
-    auto plan = plan_coverage(*scenario, (*terrain)->geometry(), a.memory_mb << 20, threads, a.tile_cells);
-    if (!plan.ok()) {
-      exit_code = report(Status(plan.status().code(), fmt::format("{}: {}", a.scenario, plan.status().message())));
-      return;
-    }
-    if (!plan->whole_grid) return run_tiled_coverage_cli(a, *scenario, *plan, command_line, exit_code);
+  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells);
+  if (!planned.ok()) {
+    exit_code = report(planned.status());
+    return;
   }
+  if (!planned->plan.whole_grid) return run_tiled_coverage_cli(a, planned->scenario, planned->plan, command_line, exit_code);
   auto loaded = load_prepared(a.scenario, command_line);
   if (!loaded.ok()) {
     exit_code = report(loaded.status());
@@ -123,13 +126,41 @@ struct SweepArgs {
   std::vector<int> counts;
   std::vector<std::string> hypotheses;
   int threads = 0;
+  std::int64_t memory_mb = 2048;
+  int tile_cells = 0;
 };
 
 void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exit_code) {
-  auto loaded = load_prepared(a.scenario, command_line);
-  if (!loaded.ok()) {
-    exit_code = report(loaded.status());
+  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells);
+  if (!planned.ok()) {
+    exit_code = report(planned.status());
     return;
+  }
+  const bool tiled = !planned->plan.whole_grid;
+  std::optional<Loaded> loaded;
+  std::optional<TiledScenario> tiled_scenario;
+  std::optional<GdalReadSettings> gdal_settings;
+  if (tiled) {
+    const int threads = a.threads ? a.threads : planned->scenario.analysis.threads;
+    gdal_settings.emplace(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()),
+                          (a.memory_mb << 20) / 8);
+    auto text = read_file(a.scenario);
+    auto run = describe_run(planned->scenario, command_line);
+    auto prepared = prepare_scenario_tiled(planned->scenario, planned->plan.tile_cells);
+    if (!text.ok() || !run.ok() || !prepared.ok()) {
+      exit_code = report(!text.ok() ? text.status() : !run.ok() ? run.status() : prepared.status());
+      return;
+    }
+    loaded = Loaded{PreparedScenario{}, *text, *run};
+    loaded->prepared.scenario = planned->scenario;
+    tiled_scenario = std::move(prepared).value();
+  } else {
+    auto whole = load_prepared(a.scenario, command_line);
+    if (!whole.ok()) {
+      exit_code = report(whole.status());
+      return;
+    }
+    loaded = std::move(whole).value();
   }
   SweepRunSettings s;
   s.out_dir = a.out.empty() ? loaded->prepared.scenario.output_dir / "sweep" : fs::path(a.out);
@@ -145,7 +176,7 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exi
     }
     s.spec.hypotheses.push_back(*parsed);
   }
-  auto rows = sweep_command(loaded->prepared, s);
+  auto rows = tiled ? sweep_command(*tiled_scenario, s) : sweep_command(loaded->prepared, s);
   if (!rows.ok()) {
     exit_code = report(rows.status());
     return;
@@ -183,6 +214,11 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
       ->delimiter(',');
   sweep->add_option("--out", sa->out, "Output directory (default: <[output] dir>/sweep)");
   sweep->add_option("--threads", sa->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 4096));
+  sweep->add_option("--memory-mb", sa->memory_mb,
+                    "Memory budget in MB (default 2048): a DEM whose run does not fit is processed in tiles")
+      ->check(CLI::Range(std::int64_t{64}, std::int64_t{16} << 20));
+  sweep->add_option("--tile-cells", sa->tile_cells, "Force tiles of this many cells a side; results are identical")
+      ->check(CLI::Range(16, 1 << 20));
   sweep->callback([sa, command_line, &exit_code] { run_sweep_cli(*sa, command_line, exit_code); });
 
   auto da = std::make_shared<DemoOptions>();

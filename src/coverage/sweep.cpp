@@ -52,8 +52,11 @@ Result<DeploymentSpec> override_first_deployment(const Scenario& scenario, const
   return d;
 }
 
-Result<std::vector<Site>> place_sites(const Scenario& scenario, const Terrain& terrain, const AreaMask& area,
-                                      const DeploymentOverride& o) {
+namespace {
+
+// Every deployment's sites, the first one overridden; `make` places one deployment.
+template <class Make>
+Result<std::vector<Site>> place_with(const Scenario& scenario, const DeploymentOverride& o, Make&& make) {
   SKYCOVER_ASSIGN_OR_RETURN(const DeploymentSpec first, override_first_deployment(scenario, o));
   std::vector<Site> sites;
   for (std::size_t i = 0; i < scenario.deployments.size(); ++i) {
@@ -61,38 +64,75 @@ Result<std::vector<Site>> place_sites(const Scenario& scenario, const Terrain& t
     if (d.system_index < 0 || d.system_index >= static_cast<int>(scenario.systems.size())) {
       return Status::Invalid(fmt::format("{}: unknown system '{}'", d.source, d.system));
     }
-    SKYCOVER_ASSIGN_OR_RETURN(auto placed,
-                              make_sites(d, terrain, area, scenario.systems[d.system_index].missiles_per_site));
+    SKYCOVER_ASSIGN_OR_RETURN(auto placed, make(d, scenario.systems[d.system_index].missiles_per_site));
     for (auto& s : placed) sites.push_back(std::move(s));
   }
   return sites;
 }
 
-Result<std::vector<SweepRow>> run_sweep(const PreparedScenario& p, const SweepSpec& spec, const CoverageOptions& options,
-                                        Progress* progress) {
+// Every (hypothesis, count) in order: `place(override)` gives the sites, `cover(sites, options)`
+// their coverage.
+template <class Place, class Cover>
+Result<std::vector<SweepRow>> sweep_with(const Scenario& scenario, const SweepSpec& spec, const CoverageOptions& options,
+                                         Progress* progress, Place&& place, Cover&& cover) {
   if (spec.counts.empty()) return Status::Invalid("sweep: no counts given (use --counts 50,500,5000)");
   for (int c : spec.counts)
     if (c < 0) return Status::Invalid(fmt::format("sweep: count {} is negative (use counts >= 0)", c));
   std::vector<Hypothesis> hyps = spec.hypotheses;
-  if (hyps.empty() && !p.scenario.deployments.empty()) hyps.push_back(p.scenario.deployments.front().hypothesis);
+  if (hyps.empty() && !scenario.deployments.empty()) hyps.push_back(scenario.deployments.front().hypothesis);
   CoverageOptions opt = options;
   opt.split_masking = spec.split_masking;
   opt.keep_union = false;
-  if (opt.threads == 0) opt.threads = p.scenario.analysis.threads;
-  const auto bands = analysis_bands(p.scenario.analysis);
-  const auto model = analysis_visibility(p.scenario.analysis);
+  if (opt.threads == 0) opt.threads = scenario.analysis.threads;
   std::vector<SweepRow> rows;
   for (Hypothesis h : hyps) {
     for (int count : spec.counts) {
-      SKYCOVER_ASSIGN_OR_RETURN(const auto sites,
-                                place_sites(p.scenario, p.terrain, p.area, DeploymentOverride{h, count, spec.clusters}));
-      SKYCOVER_ASSIGN_OR_RETURN(
-          auto cov, compute_coverage(CoverageInputs{p.terrain, p.area, sites, p.scenario.systems, bands, model}, opt));
+      SKYCOVER_ASSIGN_OR_RETURN(const auto sites, place(DeploymentOverride{h, count, spec.clusters}));
+      SKYCOVER_ASSIGN_OR_RETURN(auto cov, cover(sites, opt));
       rows.push_back({h, count, std::move(cov)});
       if (progress) progress->advance();
     }
   }
   return rows;
+}
+
+}  // namespace
+
+Result<std::vector<Site>> place_sites(const Scenario& scenario, const Terrain& terrain, const AreaMask& area,
+                                      const DeploymentOverride& o) {
+  return place_with(scenario, o, [&](const DeploymentSpec& d, int missiles) { return make_sites(d, terrain, area, missiles); });
+}
+
+Result<std::vector<Site>> place_sites(const Scenario& scenario, const TerrainSource& terrain, const AreaSurvey& survey,
+                                      const DeploymentOverride& o) {
+  return place_with(scenario, o, [&](const DeploymentSpec& d, int missiles) { return make_sites(d, terrain, survey, missiles); });
+}
+
+Result<std::vector<SweepRow>> run_sweep(const PreparedScenario& p, const SweepSpec& spec, const CoverageOptions& options,
+                                        Progress* progress) {
+  const auto bands = analysis_bands(p.scenario.analysis);
+  const auto model = analysis_visibility(p.scenario.analysis);
+  return sweep_with(
+      p.scenario, spec, options, progress,
+      [&](const DeploymentOverride& o) { return place_sites(p.scenario, p.terrain, p.area, o); },
+      [&](const std::vector<Site>& sites, const CoverageOptions& opt) {
+        return compute_coverage(CoverageInputs{p.terrain, p.area, sites, p.scenario.systems, bands, model}, opt);
+      });
+}
+
+Result<std::vector<SweepRow>> run_sweep(const TiledScenario& p, const SweepSpec& spec, const CoverageOptions& options,
+                                        Progress* progress) {
+  const auto bands = analysis_bands(p.scenario.analysis);
+  const auto model = analysis_visibility(p.scenario.analysis);
+  const double mean_m = p.survey.elevation.mean_m();
+  return sweep_with(
+      p.scenario, spec, options, progress,
+      [&](const DeploymentOverride& o) { return place_sites(p.scenario, *p.terrain, p.survey, o); },
+      [&](const std::vector<Site>& sites, CoverageOptions opt) {
+        opt.tile_cells = p.tile_cells;
+        return compute_coverage(
+            TiledCoverageInputs{*p.terrain, p.area, sites, p.scenario.systems, bands, model, mean_m}, opt);
+      });
 }
 
 }  // namespace skycover

@@ -326,6 +326,27 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
   return result;
 }
 
+namespace {
+
+// A sweep's rows, products, report and manifest in a staged folder; `run(progress)` gives the rows.
+template <class Run>
+Result<std::vector<SweepRow>> sweep_into(const Scenario& scenario, const SweepRunSettings& settings, Run&& run) {
+  SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
+  std::size_t hyps = settings.spec.hypotheses.empty() ? 1 : settings.spec.hypotheses.size();
+  Progress progress("sweep", static_cast<std::int64_t>(hyps * settings.spec.counts.size()), settings.show_progress);
+  SKYCOVER_ASSIGN_OR_RETURN(auto rows, run(&progress));
+  progress.finish();
+  SKYCOVER_ASSIGN_OR_RETURN(auto files, write_sweep_products(dir.path(), rows, settings.run, settings.presentation));
+  SKYCOVER_RETURN_IF_ERROR(write_scenario_report(dir.path(), "skycover sweep", scenario, settings.run,
+                                                settings.scenario_text,
+                                                [&](HtmlReport& report) { add_sweep_section(report, rows, files, settings.presentation); }));
+  SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), settings.run));
+  SKYCOVER_RETURN_IF_ERROR(dir.commit());
+  return rows;
+}
+
+}  // namespace
+
 Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& p, const SweepRunSettings& s,
                                                  SweepProductFiles* files) {
   std::size_t hyps = s.spec.hypotheses.empty() ? 1 : s.spec.hypotheses.size();
@@ -340,16 +361,19 @@ Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& p, cons
 }
 
 Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const SweepRunSettings& settings) {
-  SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
-  SweepRunSettings s = settings;
-  s.out_dir = dir.path();
-  SweepProductFiles files;
-  SKYCOVER_ASSIGN_OR_RETURN(auto rows, run_sweep_products(p, s, &files));
-  SKYCOVER_RETURN_IF_ERROR(write_scenario_report(s.out_dir, "skycover sweep", p.scenario, s.run, s.scenario_text,
-                                                [&](HtmlReport& report) { add_sweep_section(report, rows, files, s.presentation); }));
-  SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
-  SKYCOVER_RETURN_IF_ERROR(dir.commit());
-  return rows;
+  return sweep_into(p.scenario, settings, [&](Progress* progress) {
+    CoverageOptions opt;
+    opt.threads = settings.threads;
+    return run_sweep(p, settings.spec, opt, progress);
+  });
+}
+
+Result<std::vector<SweepRow>> sweep_command(const TiledScenario& p, const SweepRunSettings& settings) {
+  return sweep_into(p.scenario, settings, [&](Progress* progress) {
+    CoverageOptions opt;
+    opt.threads = settings.threads;
+    return run_sweep(p, settings.spec, opt, progress);
+  });
 }
 
 }  // namespace skycover

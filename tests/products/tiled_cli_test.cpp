@@ -107,6 +107,20 @@ TEST(TiledCoverageCli, TiledProductsAreTheWholeGridRunsBytes) {
     EXPECT_EQ(e.path().filename().string().find(".tiles.tif"), std::string::npos) << e.path();
 }
 
+TEST(TiledCoverageCli, TiledSweepHasTheWholeGridSweepsRows) {
+  test::TempDir dir;
+  const fs::path s = dir.path() / "s.toml";
+  ASSERT_TRUE(write_file_atomic(s, scenario_text()).ok());
+  for (const auto& [name, extra] : {std::pair{"whole", ""}, std::pair{"tiled", " --tile-cells 80"}})
+    ASSERT_EQ(run(fmt::format("sweep {} --counts 0,10,40 --out {}{}", s.string(), (dir.path() / name).string(), extra),
+                  dir.path() / "log"), 0)
+        << read_file(dir.path() / "log").value();
+  for (const char* name : {"sweep.json", "sweep.csv"})
+    EXPECT_EQ(read_file(dir.path() / "whole" / name).value(), read_file(dir.path() / "tiled" / name).value()) << name;
+  const auto rows = nlohmann::json::parse(read_file(dir.path() / "tiled" / "sweep.json").value());
+  EXPECT_FALSE(rows.empty());
+}
+
 TEST(TiledCoverageCli, HypothesesThatNeedTheWholeGridAreRefused) {
   test::TempDir dir;
   EXPECT_EQ(run(fmt::format("coverage {}/examples/trinidad.toml --summary-only --tile-cells 64 --out {}",

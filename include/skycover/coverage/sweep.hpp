@@ -54,4 +54,11 @@ struct SweepRow {
 Result<std::vector<SweepRow>> run_sweep(const PreparedScenario& prepared, const SweepSpec& spec,
                                         const CoverageOptions& options, Progress* progress = nullptr);
 
+// The tiled form: sites placed from the scenario's area survey, each run tile by tile
+// (options.tile_cells = the scenario's). The same rows as run_sweep on the whole grid.
+Result<std::vector<Site>> place_sites(const Scenario& scenario, const TerrainSource& terrain, const AreaSurvey& survey,
+                                      const DeploymentOverride& o);
+Result<std::vector<SweepRow>> run_sweep(const TiledScenario& prepared, const SweepSpec& spec,
+                                        const CoverageOptions& options, Progress* progress = nullptr);
+
 }  // namespace skycover

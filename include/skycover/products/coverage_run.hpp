@@ -75,5 +75,7 @@ Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& prepare
                                                  SweepProductFiles* files);
 // `skycover sweep`: run_sweep_products + report.html + manifest.json.
 Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& prepared, const SweepRunSettings& settings);
+// The same on a tiled scenario (every run tile by tile; the same rows and products).
+Result<std::vector<SweepRow>> sweep_command(const TiledScenario& prepared, const SweepRunSettings& settings);
 
 }  // namespace skycover
