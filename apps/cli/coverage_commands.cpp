@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "skycover/core/atomic_file.hpp"
+#include "skycover/core/memory.hpp"
 #include "skycover/products/coverage_run.hpp"
 #include "skycover/products/demo.hpp"
 #include "skycover/products/summary.hpp"
@@ -50,7 +51,9 @@ void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, con
     exit_code = report(!text.ok() ? text.status() : run.status());
     return;
   }
-  // GDAL decodes on every thread and caches an eighth of the budget while the tiles are read.
+  // GDAL decodes on every thread and caches an eighth of the budget while the tiles are read;
+  // tiles reuse freed memory (core/memory.hpp).
+  keep_freed_memory_for_reuse(a.memory_mb << 20);
   const int threads = a.threads ? a.threads : scenario.analysis.threads;
   const GdalReadSettings gdal_settings(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()),
                                        (a.memory_mb << 20) / 8);
@@ -141,6 +144,7 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exi
   std::optional<TiledScenario> tiled_scenario;
   std::optional<GdalReadSettings> gdal_settings;
   if (tiled) {
+    keep_freed_memory_for_reuse(a.memory_mb << 20);
     const int threads = a.threads ? a.threads : planned->scenario.analysis.threads;
     gdal_settings.emplace(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()),
                           (a.memory_mb << 20) / 8);

@@ -1,0 +1,24 @@
+#include "skycover/core/memory.hpp"
+
+#include <algorithm>
+#include <climits>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace skycover {
+
+void keep_freed_memory_for_reuse(std::int64_t max_block_bytes) {
+#if defined(__GLIBC__)
+  // mallopt takes an int (blocks above 2 GiB are still mapped afresh). Setting the threshold
+  // also stops glibc's dynamic adjustment of it.
+  const int bytes = static_cast<int>(std::clamp<std::int64_t>(max_block_bytes, 0, INT_MAX));
+  mallopt(M_MMAP_THRESHOLD, bytes);
+  mallopt(M_TRIM_THRESHOLD, bytes);
+#else
+  (void)max_block_bytes;
+#endif
+}
+
+}  // namespace skycover
