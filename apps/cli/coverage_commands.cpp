@@ -85,17 +85,17 @@ struct Planned {
 };
 
 // Plan the memory first: the grid's size decides between the whole-grid and the tiled run.
-Result<Planned> plan_run(const std::string& path, int threads, std::int64_t memory_mb, int tile_cells) {
+Result<Planned> plan_run(const std::string& path, int threads, std::int64_t memory_mb, int tile_cells, bool products) {
   SKYCOVER_ASSIGN_OR_RETURN(Scenario scenario, load_scenario(path));
   SKYCOVER_ASSIGN_OR_RETURN(auto terrain, open_scenario_terrain(scenario));
   auto plan = plan_coverage(scenario, terrain->geometry(), memory_mb << 20, threads ? threads : scenario.analysis.threads,
-                            tile_cells);
+                            tile_cells, products);
   if (!plan.ok()) return Status(plan.status().code(), fmt::format("{}: {}", path, plan.status().message()));
   return Planned{std::move(scenario), *plan};
 }
 
 void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, int& exit_code) {
-  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells);
+  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, !a.summary_only);
   if (!planned.ok()) {
     exit_code = report(planned.status());
     return;
@@ -134,7 +134,7 @@ struct SweepArgs {
 };
 
 void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exit_code) {
-  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells);
+  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, false);
   if (!planned.ok()) {
     exit_code = report(planned.status());
     return;

@@ -211,7 +211,7 @@ Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const Cove
 }
 
 Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry& g, std::int64_t budget_bytes,
-                                   int threads, int forced_tile_cells) {
+                                   int threads, int forced_tile_cells, bool products) {
   int radius = 0;
   for (const auto& d : scenario.deployments)
     if (d.system_index >= 0 && d.system_index < static_cast<int>(scenario.systems.size()))
@@ -220,6 +220,12 @@ Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry&
   const int n_threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   TileCost cost = coverage_tile_cost(n_bands, radius, n_threads);
   cost.fixed_bytes += budget_bytes / 8;  // GDAL's block cache in tiled runs (GdalReadSettings)
+  // Products: the preview grids (at most 2048^2 cells of terrain, area, lowest height and counts)
+  // and the COG driver's working memory while it converts the tiled rasters (~300 MB measured on a
+  // 1.44e8-cell run).
+  if (products)
+    cost.fixed_bytes += std::int64_t{2048} * 2048 * (4 + 1 + 4 + 2 * static_cast<std::int64_t>(n_bands)) +
+                        (std::int64_t{320} << 20);
   CoveragePlan plan;
   // The whole-grid run holds the terrain and area mask (5 B/cell), the assembled union for the
   // products (4 + 2 per band) and their transient whole-grid rasters (~8 B/cell), on top of one

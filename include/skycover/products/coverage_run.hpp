@@ -49,10 +49,11 @@ struct CoveragePlan {
   bool whole_grid = true;  // one tile, and the whole-grid products fit too
   std::int64_t whole_grid_bytes = 0;  // estimated need of the whole-grid run with products
 };
-// forced_tile_cells > 0 forces tiles of that side (and a tiled run). Errors: the budget is below
-// one tile (the message gives the smallest budget that works).
+// forced_tile_cells > 0 forces tiles of that side (and a tiled run). `products`: rasters, preview
+// and COG conversion are reserved for. Errors: the budget is below one tile (the message gives
+// the smallest budget that works).
 Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry& grid, std::int64_t budget_bytes,
-                                   int threads, int forced_tile_cells);
+                                   int threads, int forced_tile_cells, bool products = false);
 
 // `skycover coverage` on a tiled scenario: the engine tile by tile, then summary.json/csv and a
 // manifest (with the tiling, peak memory and seconds) in a staged folder. Rasters, maps and the
