@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -87,8 +88,25 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 Result<std::string> sha256_file(const fs::path& path) {
-  SKYCOVER_ASSIGN_OR_RETURN(auto bytes, read_file(path));
-  return sha256_hex(bytes);
+  // Streamed in 1 MiB pieces: a manifest hashes country-sized rasters and DEMs of several GB,
+  // which must not be read into memory whole.
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::IoError(fmt::format("{}: cannot open to hash it", path.string()));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return Status::Internal("SHA-256 unavailable");
+  std::vector<char> buf(1 << 20);
+  while (f) {
+    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    if (f.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(f.gcount()));
+  }
+  if (f.bad()) return Status::IoError(fmt::format("{}: read error while hashing", path.string()));
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest.data(), &len);
+  std::string hex;
+  hex.reserve(2 * len);
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
 }
 
 }  // namespace skycover

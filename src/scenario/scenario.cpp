@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "field_reader.hpp"
+#include "skycover/core/atomic_file.hpp"
 #include "skycover/core/random.hpp"
 
 namespace skycover {
@@ -437,14 +437,6 @@ void parse_raid(ParseContext& ctx, const toml::table* t, Scenario& sc) {
   if (auto s = r.integer("seed", 0, INT64_MAX)) sc.raid.seed = static_cast<std::uint64_t>(*s);
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
-  return out;
-}
 
 }  // namespace
 
