@@ -57,7 +57,7 @@ void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, con
   const int threads = a.threads ? a.threads : scenario.analysis.threads;
   const GdalReadSettings gdal_settings(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()),
                                        (a.memory_mb << 20) / 8);
-  auto prepared = prepare_scenario_tiled(scenario, plan.tile_cells);
+  auto prepared = prepare_scenario_tiled(scenario, plan.tile_cells, true);
   if (!prepared.ok()) {
     exit_code = report(prepared.status());
     return;
@@ -150,7 +150,7 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exi
                           (a.memory_mb << 20) / 8);
     auto text = read_file(a.scenario);
     auto run = describe_run(planned->scenario, command_line);
-    auto prepared = prepare_scenario_tiled(planned->scenario, planned->plan.tile_cells);
+    auto prepared = prepare_scenario_tiled(planned->scenario, planned->plan.tile_cells, true);
     if (!text.ok() || !run.ok() || !prepared.ok()) {
       exit_code = report(!text.ok() ? text.status() : !run.ok() ? run.status() : prepared.status());
       return;

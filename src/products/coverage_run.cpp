@@ -274,7 +274,9 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
   opt.tile_cells = plan.tile_cells;
   const TiledCoverageInputs in{*p.terrain, p.area, p.sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
                                analysis_visibility(p.scenario.analysis), p.survey.elevation.mean_m()};
-  Progress progress("coverage " + settings.title, 1, settings.show_progress);
+  // The bar counts site runs (a site once per run and per tile it reaches: an even measure of the
+  // work for the ETA); the label says how many tiles.
+  Progress progress(fmt::format("coverage, {} tiles", plan.tiles), 1, settings.show_progress);
   std::atomic<std::int64_t> last{0};
   opt.on_progress = [&](std::int64_t done, std::int64_t total) {
     progress.set_total(total);

@@ -54,7 +54,7 @@ Result<std::unique_ptr<TerrainSource>> open_scenario_terrain(const Scenario& sce
   return std::move(t).value();
 }
 
-Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells) {
+Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells, bool show_progress) {
   const std::string where = where_of(scenario);
   TiledScenario p;
   p.scenario = scenario;
@@ -64,7 +64,10 @@ Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_
   if (!area.ok()) return Status(area.status().code(), fmt::format("{}: [area]: {}", where, area.status().message()));
   p.area = std::move(area).value();
   auto t0 = std::chrono::steady_clock::now();
-  SKYCOVER_ASSIGN_OR_RETURN(p.survey, survey_area(*p.terrain, p.area, tile_cells));
+  {
+    Progress progress("surveying the area", 1, show_progress);
+    SKYCOVER_ASSIGN_OR_RETURN(p.survey, survey_area(*p.terrain, p.area, tile_cells, &progress));
+  }
   if (p.survey.inside_cells() == 0)
     return Status::Invalid(fmt::format("{}: the analysis area contains no valid terrain cells; check that [area] "
                                        "polygon overlaps the DEM (and its CRS)",

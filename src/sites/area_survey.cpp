@@ -59,11 +59,13 @@ bool AreaSurvey::inside(int col, int row) const {
   return it != r.begin() && col < std::prev(it)->second;
 }
 
-Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& area, int tile_cells) {
+Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& area, int tile_cells,
+                               Progress* progress) {
   AreaSurvey s;
   s.grid = terrain.geometry();
   const TilePlan plan = make_tile_plan(s.grid.width, s.grid.height, tile_cells, 0);
   s.runs.resize(static_cast<std::size_t>(s.grid.height));
+  if (progress) progress->set_total(plan.tile_count());
   std::int64_t n_runs = 0;
   // Row-major tiles: within a row, tile columns arrive west to east, so runs append in order
   // (a run that continues across a tile seam is extended).
@@ -95,6 +97,7 @@ Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& a
     });
     for (const ElevationSum& part : sums) s.elevation.merge(part);
     for (int r = 0; r < tile.height; ++r) n_runs += static_cast<std::int64_t>(s.runs[static_cast<std::size_t>(tile.row0 + r)].size());
+    if (progress) progress->advance();
     if (n_runs > kMaxSurveyRuns)
       return Status::Invalid(fmt::format(
           "the analysis area breaks into more than {} runs of cells (many nodata holes, or a very ragged polygon); "

@@ -116,6 +116,7 @@ struct TiledScenario {
   int tile_cells = 0;
   double survey_s = 0, placement_s = 0;  // wall seconds (manifest)
 };
-Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells);
+// show_progress: a bar for the survey pass (on a TTY).
+Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells, bool show_progress = false);
 
 }  // namespace skycover

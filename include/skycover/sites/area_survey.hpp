@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "skycover/core/progress.hpp"
 #include "skycover/core/status.hpp"
 #include "skycover/grid/geometry.hpp"
 #include "skycover/sites/site.hpp"
@@ -47,7 +48,8 @@ struct AreaSurvey {
 // holes) is refused with a message rather than exhausting memory.
 inline constexpr std::int64_t kMaxSurveyRuns = 64'000'000;
 
-// Reads every tile of `tile_cells` once (no halo).
-Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& area, int tile_cells);
+// Reads every tile of `tile_cells` once (no halo); `progress` (may be null) advances per tile.
+Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& area, int tile_cells,
+                               Progress* progress = nullptr);
 
 }  // namespace skycover
