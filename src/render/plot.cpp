@@ -62,6 +62,9 @@ Axis linear_axis(double lo, double hi) {
 }
 
 Axis log_axis(double lo, double hi) {
+  // A log axis needs 0 < lo <= hi, finite: with no such data (e.g. a sweep whose only count is 0)
+  // show one decade rather than loop on d *= 10 from 0 forever.
+  if (!(lo > 0) || !(hi >= lo) || !std::isfinite(hi)) lo = 1, hi = 10;
   Axis a;
   a.log = true;
   a.lo = std::pow(10.0, std::floor(std::log10(lo) + 1e-9));

@@ -121,6 +121,14 @@ TEST(TiledCoverageCli, TiledSweepHasTheWholeGridSweepsRows) {
   EXPECT_FALSE(rows.empty());
 }
 
+TEST(SweepCli, OnlyCountZeroFinishesWithEmptyCharts) {  // issue 9: it looped forever on the log axis
+  test::TempDir dir;
+  EXPECT_EQ(run(fmt::format("sweep {}/examples/basic.toml --counts 0 --out {}", SKYCOVER_SOURCE_DIR,
+                            (dir.path() / "o").string()), dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  EXPECT_TRUE(fs::exists(dir.path() / "o" / "sweep.json"));
+}
+
 TEST(TiledCoverageCli, HypothesesThatNeedTheWholeGridAreRefused) {
   test::TempDir dir;
   EXPECT_EQ(run(fmt::format("coverage {}/examples/trinidad.toml --summary-only --tile-cells 64 --out {}",
