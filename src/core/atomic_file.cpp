@@ -48,6 +48,16 @@ AtomicOutput::~AtomicOutput() {
 
 Status AtomicOutput::commit() {
   std::error_code ec;
+  // Only a regular file (or nothing) is ever replaced: renaming over a symbolic link, FIFO or
+  // device would replace that node itself (as root, /dev/full once became a GeoTIFF).
+  const fs::file_status st = fs::symlink_status(final_path_, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+    fs::remove(temp_path_, ec);
+    const char* what = fs::is_symlink(st) ? "a symbolic link" : fs::is_directory(st) ? "a directory"
+                       : fs::is_fifo(st) ? "a FIFO" : "a device or special file";
+    return Status::IoError(fmt::format("{} is {}; skycover only replaces regular files: choose another output path",
+                                       final_path_.string(), what));
+  }
   fs::rename(temp_path_, final_path_, ec);
   if (ec) {
     return Status::IoError(fmt::format("cannot move {} into place as {}: {}", temp_path_.string(),

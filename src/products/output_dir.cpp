@@ -12,6 +12,10 @@ namespace fs = std::filesystem;
 
 Result<StagedOutputDir> StagedOutputDir::open(const fs::path& target) {
   std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(target, ec)))
+    return Status::IoError(fmt::format("{}: the output path is a symbolic link; give the folder itself (skycover "
+                                       "never replaces a link or writes through one)",
+                                       target.string()));
   const bool exists = fs::exists(target, ec);
   if (exists && !fs::is_directory(target, ec))
     return Status::IoError(fmt::format("{}: the output path exists and is not a directory; choose another --out",

@@ -4,7 +4,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <numbers>
 
@@ -132,6 +136,39 @@ TEST(Demo, SmokeFlatColumnIsThePoissonFormulaForItsNAndA) {
   // The three losses add up to the gap.
   EXPECT_NEAR(*low.placement_loss_fraction + *low.relief_envelope_loss_fraction + *low.masking_loss_fraction,
               *low.flat_expected_fraction - low.fraction, 1e-12);
+}
+
+}  // namespace
+}  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 9 item 1: an output path that is a FIFO or a symbolic link is refused and left as it was.
+TEST(OutputSafety, FifoAndSymlinkTargetsAreRefusedAndUntouched) {
+  test::TempDir dir;
+  const auto fifo = dir.path() / "pipe.tif";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string dem = SKYCOVER_SOURCE_DIR "/data/trinidad_sample.tif";
+  const int rc = std::system(fmt::format("{} viewshed --dem {} --feet --site -104.97,37.45 --site-crs EPSG:4326 --out {} "
+                                         ">{} 2>&1",
+                                         SKYCOVER_CLI_PATH, dem, fifo.string(), (dir.path() / "log").string())
+                                 .c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 3) << read_file(dir.path() / "log").value();
+  EXPECT_NE(read_file(dir.path() / "log").value().find("is a FIFO"), std::string::npos);
+  EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo)));
+  // A symbolic link to a folder as --out: refused, the link and the folder untouched.
+  fs::create_directories(dir.path() / "real");
+  fs::create_symlink(dir.path() / "real", dir.path() / "link");
+  const auto out = StagedOutputDir::open(dir.path() / "link");
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("symbolic link"), std::string::npos);
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(dir.path() / "link")));
+  EXPECT_TRUE(fs::is_empty(dir.path() / "real"));
+  // A regular file is still replaced atomically.
+  ASSERT_TRUE(write_file_atomic(dir.path() / "a.txt", "one").ok());
+  ASSERT_TRUE(write_file_atomic(dir.path() / "a.txt", "two").ok());
+  EXPECT_EQ(read_file(dir.path() / "a.txt").value(), "two");
 }
 
 }  // namespace
