@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -440,11 +441,90 @@ void parse_raid(ParseContext& ctx, const toml::table* t, Scenario& sc) {
 
 }  // namespace
 
+namespace {
+
+// Limits checked before toml++ sees the text: toml++ 3.3 (Debian 12) recurses once per dotted key
+// part and per nested array or inline table, so a key of 100,000 parts overflowed the stack
+// (SIGSEGV). A scenario is a few KB with keys of at most 3 parts; the limits are far above that.
+constexpr std::size_t kMaxScenarioBytes = 16 << 20;
+constexpr int kMaxKeyParts = 64, kMaxNesting = 64;
+
+struct ShapeProblem {
+  int line = 0, column = 0;
+  std::string message, hint;
+};
+
+// Scans the text outside strings and comments: dots in a key (before '=' or inside a [table]
+// header) and the depth of nested brackets and braces.
+std::optional<ShapeProblem> check_toml_shape(std::string_view text) {
+  if (text.size() > kMaxScenarioBytes)
+    return ShapeProblem{1, 1, fmt::format("the file is {:.1f} MB; a scenario is a few KB (limit {} MB)",
+                                          static_cast<double>(text.size()) / 1048576.0, kMaxScenarioBytes >> 20),
+                        "check that this is the scenario file (DEMs and site lists are separate files it names)"};
+  int line = 1, column = 0, dots = 0, depth = 0;
+  bool in_key = true, comment = false;
+  char quote = 0;      // the quote character inside a string
+  bool multi = false;  // the string is a triple-quoted one
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    ++column;
+    if (c == '\n') {
+      ++line, column = 0, comment = false;
+      if (!multi) quote = 0, in_key = depth == 0, dots = 0;
+      continue;
+    }
+    if (comment) continue;
+    if (quote) {
+      if (c == '\\' && quote == '"') {
+        ++i, ++column;  // an escape in a basic string
+      } else if (c == quote && (!multi || text.substr(i, 3) == std::string(3, quote))) {
+        if (multi) i += 2, column += 2;
+        quote = 0, multi = false;
+      }
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+      multi = text.substr(i, 3) == std::string(3, c);
+      if (multi) i += 2, column += 2;
+      continue;
+    }
+    if (c == '#') {
+      comment = true;
+    } else if (c == '=') {
+      in_key = false;
+    } else if (c == '.' && (in_key || depth > 0) && ++dots > kMaxKeyParts) {
+      return ShapeProblem{line, column, fmt::format("a key has more than {} dotted parts", kMaxKeyParts),
+                          "scenario keys have at most three parts (e.g. [terrain] synthetic.cell_m); check the file"};
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting)
+        return ShapeProblem{line, column, fmt::format("brackets or braces nest more than {} deep", kMaxNesting),
+                            "scenario values nest at most three deep (waypoints = [[x, y], ...]); check the file"};
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 ScenarioParse parse_scenario_text(std::string_view toml_text, const fs::path& path) {
   ScenarioParse result;
   ParseContext ctx;
   ctx.file = path.string();
   ctx.base_dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (const auto shape = check_toml_shape(toml_text)) {
+    Diagnostic d;
+    d.kind = DiagnosticKind::kSyntax;
+    d.file = ctx.file;
+    d.line = shape->line;
+    d.column = shape->column;
+    d.message = shape->message + "; nothing else was checked";
+    d.hint = shape->hint;
+    result.diagnostics.push_back(std::move(d));
+    return result;
+  }
   toml::table doc;
   try {
     doc = toml::parse(toml_text, path.string());
@@ -471,7 +551,14 @@ ScenarioParse parse_scenario_text(std::string_view toml_text, const fs::path& pa
   parse_raid(ctx, root.subtable("raid"), sc);
   if (const auto* o = root.subtable("output")) {
     TableReader r(ctx, *o, "output", {"dir"});
-    if (auto d = r.string("dir")) sc.output_dir = *d;
+    if (auto d = r.string("dir")) {
+      if (d->empty() || *d == "." || *d == "..")
+        ctx.add(DiagnosticKind::kRange, (*o)["dir"].node()->source(), "output.dir",
+                fmt::format("'{}' would write the outputs among the current folder's own files", *d),
+                "name a folder of its own, e.g. dir = \"skycover-out\"");
+      else
+        sc.output_dir = *d;
+    }
   }
   result.diagnostics = std::move(ctx.diagnostics);
   // File order reads best; stable so problems at one position keep the order they were found in.

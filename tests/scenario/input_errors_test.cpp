@@ -149,3 +149,42 @@ TEST(CliErrors, HugeSyntheticGridIsRefusedBeforeAllocating) {
 
 }  // namespace
 }  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 9 item 4: keys of 100,000 dotted parts (and brackets nested as deep) crashed toml++ 3.3 by
+// stack overflow; they are refused before parsing, with the position.
+TEST(ScenarioShape, HugeDottedKeysAndDeepNestingAreRefusedBeforeParsing) {
+  std::string key = "a";
+  for (int i = 0; i < 100000; ++i) key += ".a";
+  const auto deep = parse_scenario_text(key + " = 1\n", "deep.toml");
+  ASSERT_EQ(deep.diagnostics.size(), 1u);
+  EXPECT_EQ(deep.diagnostics[0].kind, DiagnosticKind::kSyntax);
+  EXPECT_EQ(deep.diagnostics[0].line, 1);
+  EXPECT_NE(deep.diagnostics[0].message.find("more than 64 dotted parts"), std::string::npos);
+  const auto header = parse_scenario_text("x = 1\n[" + key + "]\n", "header.toml");
+  ASSERT_EQ(header.diagnostics.size(), 1u);
+  EXPECT_EQ(header.diagnostics[0].line, 2);
+  const auto nest = parse_scenario_text("x = " + std::string(100000, '[') + std::string(100000, ']') + "\n", "n.toml");
+  ASSERT_EQ(nest.diagnostics.size(), 1u);
+  EXPECT_NE(nest.diagnostics[0].message.find("nest more than 64"), std::string::npos);
+  // Dots in values, strings and comments are not key parts.
+  const auto fine = parse_scenario_text("# a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k\n"
+                                        "[output]\ndir = \"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k\"\n",
+                                        "fine.toml");
+  for (const auto& d : fine.diagnostics) EXPECT_EQ(d.message.find("dotted parts"), std::string::npos) << d.to_string();
+}
+
+// Issue 9 item 14: [output] dir = "" (or ".") would scatter outputs in the working folder.
+TEST(ScenarioShape, EmptyOutputDirIsRefused) {
+  for (const char* dir : {"", ".", ".."}) {
+    const auto p = parse_scenario_text(fmt::format("[output]\ndir = \"{}\"\n", dir), "o.toml");
+    bool found = false;
+    for (const auto& d : p.diagnostics) found |= d.field == "output.dir";
+    EXPECT_TRUE(found) << "dir = '" << dir << "'";
+  }
+}
+
+}  // namespace
+}  // namespace skycover
