@@ -1,5 +1,9 @@
 #include "skycover/products/demo.hpp"
 
+#include <sstream>
+
+#include <toml++/toml.h>
+
 #include <fmt/format.h>
 #include <ogr_spatialref.h>
 
@@ -46,7 +50,8 @@ std::vector<Town> towns_for(const DemoTerrain& t) {
 DemoTerrain choose_demo_terrain(const DemoOptions& o) {
   DemoTerrain t;
   if (o.dem) {
-    t.dem = o.dem;
+    // Absolute: the scenario is written into the output folder, and its paths are relative to it.
+    t.dem = fs::absolute(*o.dem);
     t.description = fmt::format("DEM {} (heights in feet), given with --dem", o.dem->string());
   } else if (!o.smoke && fs::exists(kNcargDem)) {
     t.dem = kNcargDem;
@@ -72,7 +77,10 @@ int claim_density_sites(double area_km2) {
 std::string demo_scenario_text(const DemoTerrain& t, int sites) {
   std::string terrain;
   if (t.dem) {
-    terrain = fmt::format("dem = \"{}\"\nunit = \"ft\"\n", t.dem->generic_string());
+    // A TOML string with every character escaped as TOML needs (quotes, backslashes, controls).
+    std::ostringstream quoted;
+    quoted << toml::value<std::string>(t.dem->generic_string());
+    terrain = fmt::format("dem = {}\nunit = \"ft\"\n", quoted.str());
     if (t.cell_size_m) terrain += fmt::format("cell_size_m = {:g}\n", *t.cell_size_m);
   } else {
     terrain = "synthetic = { width = 1200, height = 1000, cell_m = 100, relief_m = 2500, seed = 5 }\n";
@@ -246,6 +254,9 @@ struct DemoContext {
 // count and reuses the same terrain and area (only the count differs).
 Result<DemoContext> load_demo(const DemoOptions& opt, DemoOutcome& o) {
   o.terrain = choose_demo_terrain(opt);
+  if (opt.dem && !fs::exists(*o.terrain.dem))
+    return Status::IoError(fmt::format("--dem {}: no such file (looked for {})", opt.dem->string(),
+                                       o.terrain.dem->string()));
   const fs::path scenario_path = opt.out_dir / "scenario.toml";
   SKYCOVER_ASSIGN_OR_RETURN(PreparedScenario probe, prepare_text(demo_scenario_text(o.terrain, 1), scenario_path));
   o.area_km2 = probe.area.area_km2();

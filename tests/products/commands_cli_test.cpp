@@ -119,3 +119,28 @@ TEST(DemoCli, SmokeVariantProducesTheWholeReport) {
 
 }  // namespace
 }  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 9 item 10: `demo --dem` with a relative path, or a path holding a quote, failed with "the
+// built-in demo scenario does not parse (a bug)"; a missing --dem is an I/O error naming it.
+TEST(DemoCli, DemPathsRelativeOrWithQuotesWork) {
+  test::TempDir dir;
+  fs::create_directories(dir.path() / "we\"ird");
+  fs::copy_file(SKYCOVER_SOURCE_DIR "/data/trinidad_sample.tif", dir.path() / "we\"ird" / "t.tif");
+  const std::string cd = fmt::format("cd '{}' && ", dir.path().string());
+  const auto log = dir.path() / "log";
+  EXPECT_EQ(std::system(fmt::format("{}{} demo --smoke --dem 'we\"ird/t.tif' --out o >{} 2>&1", cd, SKYCOVER_CLI_PATH,
+                                    log.string()).c_str()), 0)
+      << read_file(log).value();
+  EXPECT_TRUE(fs::exists(dir.path() / "o" / "report.html"));
+  const int rc = std::system(fmt::format("{}{} demo --smoke --dem missing.tif --out m >{} 2>&1", cd, SKYCOVER_CLI_PATH,
+                                         log.string()).c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 3);
+  EXPECT_NE(read_file(log).value().find("--dem missing.tif: no such file"), std::string::npos) << read_file(log).value();
+  EXPECT_FALSE(fs::exists(dir.path() / "m"));
+}
+
+}  // namespace
+}  // namespace skycover
