@@ -69,6 +69,17 @@ TEST(TerrainSource, ProjectedGeoTiffWindowsEqualTheWholeRead) {
 namespace skycover {
 namespace {
 
+// The WKT of an EPSG code.
+std::string epsg_wkt(int code) {
+  OGRSpatialReference srs;
+  srs.importFromEPSG(code);
+  char* wkt = nullptr;
+  srs.exportToWkt(&wkt);
+  std::string out = wkt ? wkt : "";
+  CPLFree(wkt);
+  return out;
+}
+
 // A lon/lat DEM from lon_min over lon_span degrees, latitudes 5..9, at 0.05 degree cells.
 std::filesystem::path write_lonlat_dem(const std::filesystem::path& dir, double lon_min, double lon_span) {
   GridGeometry g;
@@ -77,12 +88,7 @@ std::filesystem::path write_lonlat_dem(const std::filesystem::path& dir, double 
   g.height = 80;
   g.origin_x_m = lon_min;
   g.origin_y_m = 9.0;
-  OGRSpatialReference wgs84;
-  wgs84.importFromEPSG(4326);
-  char* wkt = nullptr;
-  wgs84.exportToWkt(&wkt);
-  g.crs_wkt = wkt;
-  CPLFree(wkt);
+  g.crs_wkt = epsg_wkt(4326);
   std::vector<float> z(static_cast<std::size_t>(g.cell_count()), 500.f);
   const auto path = dir / fmt::format("lonlat_{}_{}.tif", lon_min, lon_span);
   EXPECT_TRUE(write_float_raster(path, g, z).ok());
@@ -113,12 +119,7 @@ TEST(AnalysisCrs, OneUtmZoneStaysUtmAWiderDemGetsAnEqualAreaProjection) {
   utm.cell_size_m = 100;
   utm.origin_x_m = 495000;
   utm.origin_y_m = 3500000;
-  OGRSpatialReference z13;
-  z13.importFromEPSG(32613);
-  char* wkt = nullptr;
-  z13.exportToWkt(&wkt);
-  utm.crs_wkt = wkt;
-  CPLFree(wkt);
+  utm.crs_wkt = epsg_wkt(32613);
   const auto pu = projection_error(utm);
   ASSERT_TRUE(pu.ok() && pu->has_value());
   EXPECT_NEAR((*pu)->max_distance_error, 0.0004, 1e-5);
