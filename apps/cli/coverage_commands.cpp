@@ -87,8 +87,8 @@ struct Planned {
 // Plan the memory first: the grid's size decides between the whole-grid and the tiled run.
 Result<Planned> plan_run(const std::string& path, int threads, std::int64_t memory_mb, int tile_cells, bool products) {
   SKYCOVER_ASSIGN_OR_RETURN(Scenario scenario, load_scenario(path));
-  SKYCOVER_ASSIGN_OR_RETURN(auto terrain, open_scenario_terrain(scenario));
-  auto plan = plan_coverage(scenario, terrain->geometry(), memory_mb << 20, threads ? threads : scenario.analysis.threads,
+  SKYCOVER_ASSIGN_OR_RETURN(const GridGeometry grid, scenario_grid(scenario));
+  auto plan = plan_coverage(scenario, grid, memory_mb << 20, threads ? threads : scenario.analysis.threads,
                             tile_cells, products);
   if (!plan.ok()) return Status(plan.status().code(), fmt::format("{}: {}", path, plan.status().message()));
   return Planned{std::move(scenario), *plan};

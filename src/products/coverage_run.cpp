@@ -53,8 +53,6 @@ class TiledProducts {
   static Result<TiledProducts> open(const std::filesystem::path& dir, const GridGeometry& g,
                                     const std::vector<AltitudeBand>& bands, bool preview) {
     TiledProducts t;
-    t.grid_ = g;
-    t.bands_ = bands;
     SKYCOVER_ASSIGN_OR_RETURN(auto lowest, TiledRasterSink::create(dir / "lowest_engageable_agl_m.tif", g, RasterType::kFloat32,
                                                                    std::numeric_limits<double>::quiet_NaN(),
                                                                    "lowest engageable height above ground (m)"));
@@ -135,8 +133,6 @@ class TiledProducts {
   int factor() const { return factor_; }
 
  private:
-  GridGeometry grid_;
-  std::vector<AltitudeBand> bands_;
   std::vector<TiledRasterSink> sinks_;
   std::vector<std::filesystem::path> names_;
   bool preview_ = false;

@@ -54,6 +54,12 @@ Result<std::unique_ptr<TerrainSource>> open_scenario_terrain(const Scenario& sce
   return std::move(t).value();
 }
 
+Result<GridGeometry> scenario_grid(const Scenario& scenario) {
+  if (scenario.terrain.synthetic) return synthetic_geometry(*scenario.terrain.synthetic);
+  SKYCOVER_ASSIGN_OR_RETURN(const auto source, open_scenario_terrain(scenario));
+  return source->geometry();
+}
+
 Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells, bool show_progress) {
   const std::string where = where_of(scenario);
   TiledScenario p;

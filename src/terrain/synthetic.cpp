@@ -48,7 +48,7 @@ Status check_synthetic_size(const SyntheticTerrainParams& p, const std::string& 
                                      static_cast<double>(cells) * sizeof(float) / 1e9));
 }
 
-Terrain make_synthetic_terrain(const SyntheticTerrainParams& p) {
+GridGeometry synthetic_geometry(const SyntheticTerrainParams& p) {
   GridGeometry g;
   g.width = p.width;
   g.height = p.height;
@@ -65,6 +65,11 @@ Terrain make_synthetic_terrain(const SyntheticTerrainParams& p) {
       CPLFree(wkt);
     }
   }
+  return g;
+}
+
+Terrain make_synthetic_terrain(const SyntheticTerrainParams& p) {
+  GridGeometry g = synthetic_geometry(p);
   // fBm of ridged value noise (Musgrave's ridged multifractal, simplified): the largest
   // feature spans ~12 km, octaves down to ~2 cells, so valleys and sharp ridges mask sight lines
   // as real mountains do.

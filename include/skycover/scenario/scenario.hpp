@@ -104,6 +104,8 @@ Result<PreparedScenario> prepare_scenario(const Scenario& scenario);
 // The analysis grid of a scenario's terrain without reading its cells (the DEM is opened, or
 // the synthetic parameters read): what a run needs to plan tiles and memory.
 Result<std::unique_ptr<TerrainSource>> open_scenario_terrain(const Scenario& scenario);
+// Only the grid (synthetic terrain is not generated for it): what memory planning needs.
+Result<GridGeometry> scenario_grid(const Scenario& scenario);
 
 // A scenario made concrete for a tiled run: terrain and area as sources (read window by
 // window), sites placed tile by tile (make_sites' tiled form: uniform and file deployments).

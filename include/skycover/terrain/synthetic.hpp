@@ -32,6 +32,9 @@ inline constexpr std::int64_t kMaxSyntheticCells = 400'000'000;
 // width * height exceeds kMaxSyntheticCells.
 Status check_synthetic_size(const SyntheticTerrainParams& params, const std::string& context);
 
+// The grid the parameters describe (size, cells, origin, CRS), without generating any cell.
+GridGeometry synthetic_geometry(const SyntheticTerrainParams& params);
+
 // The caller checks the size first (check_synthetic_size).
 Terrain make_synthetic_terrain(const SyntheticTerrainParams& params);
 
