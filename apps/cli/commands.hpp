@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "skycover/core/collective.hpp"
 #include "skycover/core/status.hpp"
 
 namespace skycover::cli {
@@ -16,7 +17,8 @@ void add_terrain_commands(CLI::App& app, int& exit_code);
 void add_visibility_commands(CLI::App& app, int& exit_code);
 void add_scenario_commands(CLI::App& app, int& exit_code);  // validate
 void add_exposure_commands(CLI::App& app, int& exit_code, const std::string& command_line);  // exposure, raid
-// coverage, sweep, demo; command_line is recorded in manifests.
-void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& command_line);
+// coverage, sweep, demo; command_line is recorded in manifests. coverage and sweep spread their
+// tiles over `world`'s ranks when started by mpirun (dist/world.hpp).
+void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& command_line, Collective& world);
 
 }  // namespace skycover::cli

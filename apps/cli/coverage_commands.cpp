@@ -33,6 +33,15 @@ Result<Loaded> load_prepared(const fs::path& path, const std::string& command_li
   return Loaded{std::move(prepared), std::move(text), std::move(run)};
 }
 
+// A step's status agreed over the ranks (every rank calls this at the same points): true when the
+// run stops here; the error is printed once, by rank 0, and every rank exits with its code.
+bool stopped(Collective& world, const Status& mine, int& exit_code) {
+  const Status agreed = world.agree(mine);
+  if (agreed.ok()) return false;
+  exit_code = world.is_root() ? report(agreed) : agreed.exit_code();
+  return true;
+}
+
 struct CoverageArgs {
   std::string scenario;
   std::string out;
@@ -44,24 +53,19 @@ struct CoverageArgs {
 
 // A DEM too large for the memory budget (or --tile-cells): the tiled run.
 void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, const CoveragePlan& plan,
-                            const std::string& command_line, int& exit_code) {
+                            const std::string& command_line, Collective& world, int& exit_code) {
   auto text = read_file(a.scenario);
   auto run = describe_run(scenario, command_line);
-  if (!text.ok() || !run.ok()) {
-    exit_code = report(!text.ok() ? text.status() : run.status());
-    return;
-  }
+  if (stopped(world, !text.ok() ? text.status() : run.status(), exit_code)) return;
   // GDAL decodes on every thread and caches an eighth of the budget while the tiles are read;
   // tiles reuse freed memory (core/memory.hpp).
   keep_freed_memory_for_reuse(a.memory_mb << 20);
   const int threads = a.threads ? a.threads : scenario.analysis.threads;
   const GdalReadSettings gdal_settings(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()),
                                        (a.memory_mb << 20) / 8);
-  auto prepared = prepare_scenario_tiled(scenario, plan.tile_cells, true);
-  if (!prepared.ok()) {
-    exit_code = report(prepared.status());
-    return;
-  }
+  // Every rank surveys the area and places the sites itself (the same seed gives the same sites).
+  auto prepared = prepare_scenario_tiled(scenario, plan.tile_cells, world.is_root());
+  if (stopped(world, prepared.status(), exit_code)) return;
   CoverageRunSettings s;
   s.out_dir = a.out.empty() ? scenario.output_dir : fs::path(a.out);
   s.run = *run;
@@ -69,11 +73,9 @@ void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, con
   s.products = !a.summary_only;
   s.scenario_text = *text;
   s.threads = a.threads;
+  s.collective = &world;
   auto result = tiled_coverage_command(*prepared, s, plan, a.memory_mb << 20);
-  if (!result.ok()) {
-    exit_code = report(result.status());
-    return;
-  }
+  if (stopped(world, result.status(), exit_code) || !world.is_root()) return;
   fmt::print("{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv{}\n", coverage_table(*result), plan.tiles,
              plan.tile_cells, s.out_dir.string(),
              a.summary_only ? "" : fmt::format(", rasters, maps; report: {}", (s.out_dir / "report.html").string()));
@@ -85,27 +87,23 @@ struct Planned {
 };
 
 // Plan the memory first: the grid's size decides between the whole-grid and the tiled run.
-Result<Planned> plan_run(const std::string& path, int threads, std::int64_t memory_mb, int tile_cells, bool products) {
+Result<Planned> plan_run(const std::string& path, int threads, std::int64_t memory_mb, int tile_cells, bool products,
+                         int ranks) {
   SKYCOVER_ASSIGN_OR_RETURN(Scenario scenario, load_scenario(path));
   SKYCOVER_ASSIGN_OR_RETURN(const GridGeometry grid, scenario_grid(scenario));
   auto plan = plan_coverage(scenario, grid, memory_mb << 20, threads ? threads : scenario.analysis.threads,
-                            tile_cells, products);
+                            tile_cells, products, ranks);
   if (!plan.ok()) return Status(plan.status().code(), fmt::format("{}: {}", path, plan.status().message()));
   return Planned{std::move(scenario), *plan};
 }
 
-void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, int& exit_code) {
-  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, !a.summary_only);
-  if (!planned.ok()) {
-    exit_code = report(planned.status());
-    return;
-  }
-  if (!planned->plan.whole_grid) return run_tiled_coverage_cli(a, planned->scenario, planned->plan, command_line, exit_code);
+void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, Collective& world, int& exit_code) {
+  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, !a.summary_only, world.size());
+  if (stopped(world, planned.status(), exit_code)) return;
+  if (!planned->plan.whole_grid)
+    return run_tiled_coverage_cli(a, planned->scenario, planned->plan, command_line, world, exit_code);
   auto loaded = load_prepared(a.scenario, command_line);
-  if (!loaded.ok()) {
-    exit_code = report(loaded.status());
-    return;
-  }
+  if (stopped(world, loaded.status(), exit_code)) return;
   CoverageRunSettings s;
   s.out_dir = a.out.empty() ? loaded->prepared.scenario.output_dir : fs::path(a.out);
   s.run = loaded->run;
@@ -113,11 +111,10 @@ void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, in
   s.title = fmt::format("{} ({} sites)", fs::path(a.scenario).filename().string(), loaded->prepared.sites.size());
   s.products = !a.summary_only;
   s.threads = a.threads;
+  s.collective = &world;
+  s.tile_cells = planned->plan.tile_cells;
   auto out = coverage_command(loaded->prepared, s);
-  if (!out.ok()) {
-    exit_code = report(out.status());
-    return;
-  }
+  if (stopped(world, out.status(), exit_code) || !world.is_root()) return;
   fmt::print("{}\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result), s.out_dir.string(),
              a.summary_only ? "" : fmt::format(" and {} products; report: {}", out->products.files.size(),
                                                 (s.out_dir / "report.html").string()));
@@ -133,12 +130,9 @@ struct SweepArgs {
   int tile_cells = 0;
 };
 
-void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exit_code) {
-  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, false);
-  if (!planned.ok()) {
-    exit_code = report(planned.status());
-    return;
-  }
+void run_sweep_cli(const SweepArgs& a, const std::string& command_line, Collective& world, int& exit_code) {
+  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, false, world.size());
+  if (stopped(world, planned.status(), exit_code)) return;
   const bool tiled = !planned->plan.whole_grid;
   std::optional<Loaded> loaded;
   std::optional<TiledScenario> tiled_scenario;
@@ -150,20 +144,14 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exi
                           (a.memory_mb << 20) / 8);
     auto text = read_file(a.scenario);
     auto run = describe_run(planned->scenario, command_line);
-    auto prepared = prepare_scenario_tiled(planned->scenario, planned->plan.tile_cells, true);
-    if (!text.ok() || !run.ok() || !prepared.ok()) {
-      exit_code = report(!text.ok() ? text.status() : !run.ok() ? run.status() : prepared.status());
-      return;
-    }
+    auto prepared = prepare_scenario_tiled(planned->scenario, planned->plan.tile_cells, world.is_root());
+    if (stopped(world, !text.ok() ? text.status() : !run.ok() ? run.status() : prepared.status(), exit_code)) return;
     loaded = Loaded{PreparedScenario{}, *text, *run};
     loaded->prepared.scenario = planned->scenario;
     tiled_scenario = std::move(prepared).value();
   } else {
     auto whole = load_prepared(a.scenario, command_line);
-    if (!whole.ok()) {
-      exit_code = report(whole.status());
-      return;
-    }
+    if (stopped(world, whole.status(), exit_code)) return;
     loaded = std::move(whole).value();
   }
   SweepRunSettings s;
@@ -172,19 +160,15 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exi
   s.scenario_text = loaded->text;
   s.spec.counts = a.counts;
   s.threads = a.threads;
+  s.collective = &world;
+  s.tile_cells = planned->plan.tile_cells;
   for (const auto& h : a.hypotheses) {
     auto parsed = parse_hypothesis(h, "--hypotheses");
-    if (!parsed.ok()) {
-      exit_code = report(parsed.status());
-      return;
-    }
+    if (stopped(world, parsed.status(), exit_code)) return;
     s.spec.hypotheses.push_back(*parsed);
   }
   auto rows = tiled ? sweep_command(*tiled_scenario, s) : sweep_command(loaded->prepared, s);
-  if (!rows.ok()) {
-    exit_code = report(rows.status());
-    return;
-  }
+  if (stopped(world, rows.status(), exit_code) || !world.is_root()) return;
   fmt::print("{}\nvaried: the first [[deployments]] entry's hypothesis and count (seed kept)\nwrote {}/sweep.json, "
              "sweep.csv, charts; report: {}\n",
              sweep_table(*rows), s.out_dir.string(), (s.out_dir / "report.html").string());
@@ -192,7 +176,7 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, int& exi
 
 }  // namespace
 
-void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& command_line) {
+void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& command_line, Collective& world) {
   auto ca = std::make_shared<CoverageArgs>();
   auto* cov = app.add_subcommand("coverage", "Coverage per altitude band: summary, GeoTIFFs, polygons, maps, report");
   cov->add_option("SCENARIO", ca->scenario, "Scenario file (TOML)")->required();
@@ -206,7 +190,7 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
   cov->add_option("--tile-cells", ca->tile_cells,
                   "Force tiles of this many cells a side (default: from --memory-mb); results are identical")
       ->check(CLI::Range(16, 1 << 20));
-  cov->callback([ca, command_line, &exit_code] { run_coverage_cli(*ca, command_line, exit_code); });
+  cov->callback([ca, command_line, &world, &exit_code] { run_coverage_cli(*ca, command_line, world, exit_code); });
 
   auto sa = std::make_shared<SweepArgs>();
   auto* sweep = app.add_subcommand(
@@ -223,7 +207,7 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
       ->check(CLI::Range(std::int64_t{64}, std::int64_t{16} << 20));
   sweep->add_option("--tile-cells", sa->tile_cells, "Force tiles of this many cells a side; results are identical")
       ->check(CLI::Range(16, 1 << 20));
-  sweep->callback([sa, command_line, &exit_code] { run_sweep_cli(*sa, command_line, exit_code); });
+  sweep->callback([sa, command_line, &world, &exit_code] { run_sweep_cli(*sa, command_line, world, exit_code); });
 
   auto da = std::make_shared<DemoOptions>();
   auto dem = std::make_shared<std::string>();

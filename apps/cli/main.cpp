@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "skycover/dist/world.hpp"
 #include "skycover/products/manifest.hpp"
 #include "skycover/version.hpp"
 
@@ -21,10 +22,35 @@ int report(const Status& status) {
 
 }  // namespace skycover::cli
 
+namespace {
+
+// The sub-command named on the command line (the first argument that is not an option), or "".
+std::string subcommand_of(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] != '-') return argv[i];
+  return "";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Log lines (warnings, info) go to stderr; stdout carries only results.
   spdlog::set_default_logger(spdlog::stderr_color_mt("skycover"));
   spdlog::set_pattern("skycover: %l: %v");
+
+  // Alone, or one rank of an MPI run (mpirun -np N skycover coverage|sweep ...).
+  auto world = skycover::World::open(&argc, &argv);
+  if (!world.ok()) return skycover::cli::report(world.status());
+  skycover::Collective& ranks = world->collective();
+  if (ranks.size() > 1) {
+    const std::string command = subcommand_of(argc, argv);
+    if (command != "coverage" && command != "sweep") {
+      if (ranks.is_root())
+        fmt::print(stderr, "skycover: error: '{}' runs in one process; only coverage and sweep spread over MPI ranks "
+                   "(run it without mpirun)\n", command);
+      return 2;
+    }
+  }
 
   CLI::App app{"skycover: air-defence coverage and exposure analysis over real terrain"};
   app.require_subcommand(1);
@@ -38,7 +64,7 @@ int main(int argc, char** argv) {
   skycover::cli::add_visibility_commands(app, exit_code);
   skycover::cli::add_scenario_commands(app, exit_code);
   skycover::cli::add_exposure_commands(app, exit_code, skycover::join_command_line(argc, argv));
-  skycover::cli::add_coverage_commands(app, exit_code, skycover::join_command_line(argc, argv));
+  skycover::cli::add_coverage_commands(app, exit_code, skycover::join_command_line(argc, argv), ranks);
 
   try {
     app.parse(argc, argv);
@@ -51,6 +77,7 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "skycover: internal error: {} (please report this with the command you ran)\n", e.what());
+    world->abort_all(4);
     return 4;
   }
   return exit_code;

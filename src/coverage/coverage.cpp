@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -177,6 +178,77 @@ struct Histograms {
   std::vector<std::vector<std::int64_t>> masked, clear, flat;  // [band][k]
 };
 
+// Every rank's histograms and site-inside flags added up: integer sums, so the totals are the
+// same bytes for any rank count (a tile is counted by exactly one rank).
+Status reduce_over_ranks(Collective& world, Histograms& h, std::vector<char>& site_inside) {
+  if (world.size() == 1) return Status::Ok();
+  std::vector<std::vector<std::int64_t>*> all;
+  for (auto* run : {&h.masked, &h.clear, &h.flat})
+    for (auto& hist : *run) all.push_back(&hist);
+  std::vector<std::int64_t> lengths;
+  for (const auto* hist : all) lengths.push_back(static_cast<std::int64_t>(hist->size()));
+  SKYCOVER_RETURN_IF_ERROR(world.reduce(lengths, Collective::Op::kMax));
+  std::vector<std::int64_t> flat;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    all[i]->resize(static_cast<std::size_t>(lengths[i]), 0);
+    flat.insert(flat.end(), all[i]->begin(), all[i]->end());
+  }
+  SKYCOVER_RETURN_IF_ERROR(world.reduce(flat, Collective::Op::kSum));
+  auto at = flat.begin();
+  for (auto* hist : all) {
+    std::copy_n(at, hist->size(), hist->begin());
+    at += static_cast<std::ptrdiff_t>(hist->size());
+  }
+  std::vector<std::int64_t> inside(site_inside.begin(), site_inside.end());
+  SKYCOVER_RETURN_IF_ERROR(world.reduce(inside, Collective::Op::kMax));
+  std::copy(inside.begin(), inside.end(), site_inside.begin());
+  return Status::Ok();
+}
+
+// Rank 0 receives every other rank's tiles of a whole-grid union (each rank filled its own tiles):
+// per tile in order, the lowest heights then each band's counts, row by row.
+Status gather_union_tiles(Collective& world, int tile_cells, EngagementUnion& whole) {
+  const GridGeometry& g = whole.geometry;
+  const TilePlan plan = make_tile_plan(g.width, g.height, tile_cells, 0);
+  auto rows_of = [&](const TileRect& tile, auto&& each_row) {
+    for (int r = 0; r < tile.height; ++r)
+      each_row(static_cast<std::size_t>(tile.row0 + r) * static_cast<std::size_t>(g.width) +
+               static_cast<std::size_t>(tile.col0));
+  };
+  ByteWriter mine;
+  if (!world.is_root()) {
+    for (int t = 0; t < plan.tile_count(); ++t) {
+      if (tile_owner(t, world.size()) != world.rank()) continue;
+      const TileRect tile = plan.tile(t);
+      const auto w = static_cast<std::size_t>(tile.width);
+      rows_of(tile, [&](std::size_t at) {
+        mine.put_span(std::span<const float>(whole.lowest_engageable_agl_m).subspan(at, w));
+      });
+      for (const auto& counts : whole.site_count)
+        rows_of(tile, [&](std::size_t at) { mine.put_span(std::span<const std::uint16_t>(counts).subspan(at, w)); });
+    }
+  }
+  const Status gathered = world.gather(mine.bytes(), [&](int rank, std::span<const std::byte> bytes) -> Status {
+    if (rank == 0) return Status::Ok();
+    ByteReader in(bytes);
+    bool ok = true;
+    for (int t = 0; t < plan.tile_count() && ok; ++t) {
+      if (tile_owner(t, world.size()) != rank) continue;
+      const TileRect tile = plan.tile(t);
+      rows_of(tile, [&](std::size_t at) {
+        for (int c = 0; c < tile.width; ++c) ok = ok && in.get(whole.lowest_engageable_agl_m[at + c]);
+      });
+      for (auto& counts : whole.site_count)
+        rows_of(tile, [&](std::size_t at) {
+          for (int c = 0; c < tile.width; ++c) ok = ok && in.get(counts[at + c]);
+        });
+    }
+    if (!ok || !in.done()) return Status::Internal(fmt::format("coverage: rank {} sent a union of the wrong size", rank));
+    return Status::Ok();
+  });
+  return world.agree(gathered);
+}
+
 }  // namespace
 
 BandCoverage summarize_band(const EngagementUnion& u, std::size_t band_index, const AreaMask& area) {
@@ -213,9 +285,12 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
         if (plan.tile(ty * plan.tiles_x() + tx).contains(col, row)) w.owned.push_back(i);
       }
   }
+  SoloCollective solo;
+  Collective& world = options.collective ? *options.collective : solo;
   const int runs = options.split_masking ? 3 : 1;
-  std::int64_t total = 0;
-  for (const TileWork& w : work) total += static_cast<std::int64_t>(w.sites.size()) * runs;
+  std::int64_t total = 0;  // this rank's site runs
+  for (int t = 0; t < n_tiles; ++t)
+    if (tile_owner(t, world.size()) == world.rank()) total += static_cast<std::int64_t>(work[static_cast<std::size_t>(t)].sites.size()) * runs;
   std::atomic<std::int64_t> done{0};
 
   // First pass (split_masking): the flat run's ground level, the mean elevation over the area.
@@ -225,14 +300,26 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   if (options.split_masking && in.area_mean_elevation_m) {
     result.flat_ground_msl_m = *in.area_mean_elevation_m;
   } else if (options.split_masking) {
+    // Every rank makes this pass over all tiles (no halo): cheap beside the tile runs, and the
+    // exact sum then needs no exchange. Read failures are agreed like the tile runs'.
     const auto t0 = Clock::now();
     ElevationSum sum;
-    for (int t = 0; t < n_tiles; ++t) {
+    Status read = Status::Ok();
+    for (int t = 0; t < n_tiles && read.ok(); ++t) {
       const TileRect tile = plan.tile(t);
-      SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, in.terrain.read(tile));
-      SKYCOVER_ASSIGN_OR_RETURN(const AreaMask area, in.area.read(tile, z));
-      sum.add(z, area);
+      auto z = in.terrain.read(tile);
+      if (!z.ok()) {
+        read = z.status();
+        break;
+      }
+      auto area = in.area.read(tile, *z);
+      if (!area.ok()) {
+        read = area.status();
+        break;
+      }
+      sum.add(*z, *area);
     }
+    SKYCOVER_RETURN_IF_ERROR(world.agree(read));
     result.flat_ground_msl_m = sum.mean_m();
     result.phases.survey_s = since(t0);
   }
@@ -241,7 +328,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   h.masked.resize(nb), h.clear.resize(nb), h.flat.resize(nb);
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   std::vector<char> site_inside(in.sites.size(), 0);
-  for (int t = 0; t < n_tiles; ++t) {
+  auto process_tile = [&](int t) -> Status {
     const TileRect tile = plan.tile(t);
     TileWork& w = work[static_cast<std::size_t>(t)];
     // A tile no site reaches needs no halo: only its area cells (all count 0).
@@ -273,16 +360,14 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
           if (hist->empty()) hist->assign(1, 0);
           (*hist)[0] += n;
         }
-      if (options.on_tile) {
-        EngagementUnion none;
-        none.geometry = z.geometry();
-        none.bands = in.bands;
-        none.lowest_engageable_agl_m.assign(static_cast<std::size_t>(tile.cell_count()),
-                                            std::numeric_limits<float>::quiet_NaN());
-        none.site_count.assign(nb, std::vector<std::uint16_t>(static_cast<std::size_t>(tile.cell_count()), 0));
-        SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, none, area, window == tile ? z : z_tile));
-      }
-      continue;
+      if (!options.on_tile) return Status::Ok();
+      EngagementUnion none;
+      none.geometry = z.geometry();
+      none.bands = in.bands;
+      none.lowest_engageable_agl_m.assign(static_cast<std::size_t>(tile.cell_count()),
+                                          std::numeric_limits<float>::quiet_NaN());
+      none.site_count.assign(nb, std::vector<std::uint16_t>(static_cast<std::size_t>(tile.cell_count()), 0));
+      return options.on_tile(tile, none, area, window == tile ? z : z_tile);
     }
     auto t_run = Clock::now();
     {
@@ -291,7 +376,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       if (options.on_tile) SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, masked, area, window == tile ? z : z_tile));
     }
     result.phases.masked_s += since(t_run);
-    if (!options.split_masking) continue;
+    if (!options.split_masking) return Status::Ok();
     t_run = Clock::now();
     {
       SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion clear, run(z, w.sites, false));
@@ -311,7 +396,22 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion level, run(flat, flat_sites, false));
     add_band_histograms(level, area, h.flat, arena);
     result.phases.flat_s += since(t_run);
-  }
+    return Status::Ok();
+  };
+  // This rank's tiles (all of them in one process); a failure is carried to the agreement below,
+  // never returned past it, so no rank is left waiting in a collective.
+  Status mine = Status::Ok();
+  int mine_n = 0;
+  for (int t = 0; t < n_tiles && mine.ok(); ++t)
+    if (tile_owner(t, world.size()) == world.rank()) {
+      mine = process_tile(t);
+      ++mine_n;
+    }
+  if (world.size() > 1)
+    spdlog::debug("coverage: rank {} of {} ran {} of {} tiles ({} site runs)", world.rank(), world.size(), mine_n,
+                  n_tiles, total);
+  SKYCOVER_RETURN_IF_ERROR(world.agree(mine));
+  SKYCOVER_RETURN_IF_ERROR(reduce_over_ranks(world, h, site_inside));
 
   const double cell_km2 = g.cell_area_km2();
   if (auto pe = projection_error(g); pe.ok()) result.projection = *pe;  // a CRS PROJ cannot scale: no figure
@@ -370,8 +470,13 @@ Result<CoverageResult> compute_coverage(const CoverageInputs& in, const Coverage
       return options.on_tile ? options.on_tile(tile, u, a, z) : Status::Ok();
     };
   }
-  const TiledCoverageInputs tiled{terrain, area, in.sites, in.systems, in.bands, in.model, std::nullopt};
+  // The flat run's ground from the grid in memory: the same bits as the engine's own pass.
+  std::optional<double> mean;
+  if (options.split_masking) mean = mean_area_elevation_m(in.terrain, in.area);
+  const TiledCoverageInputs tiled{terrain, area, in.sites, in.systems, in.bands, in.model, mean};
   SKYCOVER_ASSIGN_OR_RETURN(CoverageResult result, compute_coverage(tiled, o));
+  if (whole && options.collective && options.collective->size() > 1)
+    SKYCOVER_RETURN_IF_ERROR(gather_union_tiles(*options.collective, options.tile_cells, *whole));
   if (whole) result.engagement = std::move(whole);
   return result;
 }

@@ -50,19 +50,21 @@ class TiledProducts {
   static constexpr int kPreviewCells = 2048;  // longest side of the preview
 
   // preview = false: rasters only (a whole-grid run draws its maps from the grid itself).
+  // `part`: this process's rank (its raster parts; raster_sink.hpp).
   static Result<TiledProducts> open(const std::filesystem::path& dir, const GridGeometry& g,
-                                    const std::vector<AltitudeBand>& bands, bool preview) {
+                                    const std::vector<AltitudeBand>& bands, bool preview, int part) {
     TiledProducts t;
+    t.grid_ = g;
     SKYCOVER_ASSIGN_OR_RETURN(auto lowest, TiledRasterSink::create(dir / "lowest_engageable_agl_m.tif", g, RasterType::kFloat32,
                                                                    std::numeric_limits<double>::quiet_NaN(),
-                                                                   "lowest engageable height above ground (m)"));
+                                                                   "lowest engageable height above ground (m)", part));
     t.sinks_.push_back(std::move(lowest));
     t.names_.push_back("lowest_engageable_agl_m.tif");
     for (const AltitudeBand& b : bands) {
       const std::string tag = band_tag(b);
       SKYCOVER_ASSIGN_OR_RETURN(auto sink, TiledRasterSink::create(dir / ("multiplicity_" + tag + ".tif"), g,
                                                                    RasterType::kUInt16, 65535,
-                                                                   "sites able to engage at " + band_label(b)));
+                                                                   "sites able to engage at " + band_label(b), part));
       t.sinks_.push_back(std::move(sink));
       t.names_.push_back("multiplicity_" + tag + ".tif");
     }
@@ -81,6 +83,7 @@ class TiledProducts {
     t.preview_union_.bands = bands;
     t.preview_union_.lowest_engageable_agl_m.assign(n, std::numeric_limits<float>::quiet_NaN());
     t.preview_union_.site_count.assign(bands.size(), std::vector<std::uint16_t>(n, 0));
+    t.preview_filled_.assign(n, 0);
     return t;
   }
 
@@ -102,6 +105,7 @@ class TiledProducts {
         if (col < tile.col0) continue;
         const std::size_t src = static_cast<std::size_t>(row - tile.row0) * tile.width + (col - tile.col0);
         const std::size_t dst = static_cast<std::size_t>(pr) * pw + pc;
+        preview_filled_[dst] = 1;
         preview_z_[dst] = z.elevations_m()[src];
         preview_area_.inside[dst] = area.inside[src];
         preview_union_.lowest_engageable_agl_m[dst] = u.lowest_engageable_agl_m[src];
@@ -111,16 +115,53 @@ class TiledProducts {
     return Status::Ok();
   }
 
-  // Finish the rasters; their file names.
-  Result<std::vector<std::filesystem::path>> finish_rasters() {
-    for (auto& sink : sinks_) SKYCOVER_RETURN_IF_ERROR(sink.finish());
+  // Every rank: close its raster parts, and send its preview cells to rank 0.
+  Status close_parts(Collective& world) {
+    Status closed = Status::Ok();
+    for (auto& sink : sinks_)
+      if (closed.ok()) closed = sink.close_part();
+    SKYCOVER_RETURN_IF_ERROR(world.agree(closed));
+    if (!preview_ || world.size() == 1) return Status::Ok();
+    // Preview cells as (index, elevation, inside, lowest height, counts): each filled by one rank.
+    ByteWriter mine;
+    if (!world.is_root())
+      for (std::uint32_t i = 0; i < preview_filled_.size(); ++i) {
+        if (!preview_filled_[i]) continue;
+        mine.put(i);
+        mine.put(preview_z_[i]);
+        mine.put(preview_area_.inside[i]);
+        mine.put(preview_union_.lowest_engageable_agl_m[i]);
+        for (const auto& counts : preview_union_.site_count) mine.put(counts[i]);
+      }
+    const Status gathered = world.gather(mine.bytes(), [&](int rank, std::span<const std::byte> bytes) -> Status {
+      ByteReader in(bytes);
+      std::uint32_t i = 0;
+      while (in.get(i)) {
+        if (i >= preview_filled_.size() || !in.get(preview_z_[i]) || !in.get(preview_area_.inside[i]) ||
+            !in.get(preview_union_.lowest_engageable_agl_m[i]))
+          return Status::Internal(fmt::format("coverage: rank {} sent a malformed preview", rank));
+        for (auto& counts : preview_union_.site_count)
+          if (!in.get(counts[i])) return Status::Internal(fmt::format("coverage: rank {} sent a malformed preview", rank));
+      }
+      return Status::Ok();
+    });
+    return world.agree(gathered);
+  }
+
+  // Root, after close_parts(): the rasters from every rank's parts (tile t from rank
+  // tile_owner(t, ranks) of tiles of `tile_cells`); their file names.
+  Result<std::vector<std::filesystem::path>> assemble_rasters(int ranks, int tile_cells) {
+    const TilePlan plan = make_tile_plan(grid_.width, grid_.height, tile_cells, 0);
+    std::vector<std::vector<TileRect>> rects(static_cast<std::size_t>(ranks));
+    for (int t = 0; t < plan.tile_count(); ++t) rects[static_cast<std::size_t>(tile_owner(t, ranks))].push_back(plan.tile(t));
+    for (auto& sink : sinks_) SKYCOVER_RETURN_IF_ERROR(sink.assemble(rects));
     return names_;
   }
 
-  // Finish the rasters; then maps, polygons and charts from the preview.
+  // Root: the rasters, then maps, polygons and charts from the preview.
   Result<CoverageProductFiles> finish(const std::filesystem::path& dir, const TiledScenario& p, CoverageResult result,
-                                      const std::string& title) {
-    for (auto& sink : sinks_) SKYCOVER_RETURN_IF_ERROR(sink.finish());
+                                      const std::string& title, int ranks, int tile_cells) {
+    SKYCOVER_RETURN_IF_ERROR(assemble_rasters(ranks, tile_cells).status());
     const Terrain preview(preview_area_.geometry, std::move(preview_z_));
     result.engagement = std::move(preview_union_);
     CoverageProductInputs pin{preview, preview_area_, p.sites, result, title, nullptr, {}};
@@ -133,6 +174,7 @@ class TiledProducts {
   int factor() const { return factor_; }
 
  private:
+  GridGeometry grid_;
   std::vector<TiledRasterSink> sinks_;
   std::vector<std::filesystem::path> names_;
   bool preview_ = false;
@@ -140,36 +182,83 @@ class TiledProducts {
   std::vector<float> preview_z_;
   AreaMask preview_area_;
   EngagementUnion preview_union_;
+  std::vector<std::uint8_t> preview_filled_;  // preview cells this rank sampled
 };
+
+}  // namespace
+
+namespace {
+
+// The output folder on every rank: rank 0 stages it (output_dir.hpp) and tells the others where.
+struct SharedOutputDir {
+  std::optional<StagedOutputDir> staged;  // rank 0 only
+  std::filesystem::path path;
+};
+
+Result<SharedOutputDir> open_shared_output(Collective& world, const std::filesystem::path& target) {
+  SharedOutputDir d;
+  Status opened = Status::Ok();
+  if (world.is_root()) {
+    auto staged = StagedOutputDir::open(target);
+    if (staged.ok()) {
+      d.path = staged->path();
+      d.staged.emplace(std::move(staged).value());
+    } else {
+      opened = staged.status();
+    }
+  }
+  SKYCOVER_RETURN_IF_ERROR(world.agree(opened));
+  std::string path = d.path.string();
+  SKYCOVER_RETURN_IF_ERROR(world.broadcast(path));
+  d.path = path;
+  return d;
+}
+
+// Run `root_work` on rank 0 only; every rank returns its status.
+template <class Work>
+Status on_root(Collective& world, Work&& root_work) {
+  return world.agree(world.is_root() ? root_work() : Status::Ok());
+}
 
 }  // namespace
 
 Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vector<Site>& sites,
                                        const CoverageRunSettings& s) {
+  SoloCollective solo;
+  Collective& world = s.collective ? *s.collective : solo;
   CoverageOptions opt;
   opt.threads = s.threads ? s.threads : p.scenario.analysis.threads;
   opt.keep_union = s.products;
+  opt.collective = &world;
+  opt.tile_cells = s.tile_cells;
   const CoverageInputs in{p.terrain, p.area, sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
                           analysis_visibility(p.scenario.analysis)};
   CoverageRunOutput out;
   // The rasters go through the same tile-by-tile writer as a tiled run's (the same bytes).
   std::optional<TiledProducts> rasters;
   if (s.products) {
-    SKYCOVER_ASSIGN_OR_RETURN(rasters, TiledProducts::open(s.out_dir, p.terrain.geometry(), in.bands, false));
+    auto opened = TiledProducts::open(s.out_dir, p.terrain.geometry(), in.bands, false, world.rank());
+    SKYCOVER_RETURN_IF_ERROR(world.agree(opened.status()));
+    rasters = std::move(opened).value();
     opt.on_tile = [&](const TileRect& tile, const EngagementUnion& u, const AreaMask& a, const Terrain& z) {
       return rasters->add(tile, u, a, z);
     };
   }
-  SKYCOVER_ASSIGN_OR_RETURN(out.result, compute_coverage_with_progress(in, opt, "coverage " + s.title, s.show_progress));
-  SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(s.out_dir, out.result, s.run));
-  if (s.products) {
-    SKYCOVER_ASSIGN_OR_RETURN(const auto raster_names, rasters->finish_rasters());
+  SKYCOVER_ASSIGN_OR_RETURN(out.result, compute_coverage_with_progress(in, opt, "coverage " + s.title,
+                                                                      s.show_progress && world.is_root()));
+  if (s.products) SKYCOVER_RETURN_IF_ERROR(rasters->close_parts(world));
+  const Status root_work = on_root(world, [&]() -> Status {
+    SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(s.out_dir, out.result, s.run));
+    if (!s.products) return Status::Ok();
+    SKYCOVER_ASSIGN_OR_RETURN(const auto raster_names, rasters->assemble_rasters(world.size(), s.tile_cells));
     CoverageProductInputs pin{p.terrain, p.area, sites, out.result, s.title, s.hillshade, s.landmarks};
     pin.write_rasters = false;
     SKYCOVER_ASSIGN_OR_RETURN(out.products, write_coverage_products(pin, s.out_dir));
     out.products.files.insert(out.products.files.begin(), raster_names.begin(), raster_names.end());
-    out.result.engagement.reset();  // large; products are written
-  }
+    return Status::Ok();
+  });
+  SKYCOVER_RETURN_IF_ERROR(root_work);
+  out.result.engagement.reset();  // large; products are written
   return out;
 }
 
@@ -191,23 +280,29 @@ Status write_scenario_report(const std::filesystem::path& dir, const std::string
 }  // namespace
 
 Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const CoverageRunSettings& settings) {
+  SoloCollective solo;
+  Collective& world = settings.collective ? *settings.collective : solo;
   // Staged: a failure leaves no partial new folder (see output_dir.hpp).
-  SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
+  SKYCOVER_ASSIGN_OR_RETURN(auto dir, open_shared_output(world, settings.out_dir));
   CoverageRunSettings s = settings;
-  s.out_dir = dir.path();
+  s.out_dir = dir.path;
+  s.collective = &world;
   SKYCOVER_ASSIGN_OR_RETURN(auto out, run_coverage(p, p.sites, s));
-  if (s.products) {
-    SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
-        s.out_dir, fmt::format("skycover coverage: {}", s.title), p.scenario, s.run, s.scenario_text,
-        [&](HtmlReport& report) { add_coverage_section(report, out.result, out.products, "Coverage per altitude band"); }));
-  }
-  SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
-  SKYCOVER_RETURN_IF_ERROR(dir.commit());
+  const Status root_work = on_root(world, [&]() -> Status {
+    if (s.products) {
+      SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
+          s.out_dir, fmt::format("skycover coverage: {}", s.title), p.scenario, s.run, s.scenario_text,
+          [&](HtmlReport& report) { add_coverage_section(report, out.result, out.products, "Coverage per altitude band"); }));
+    }
+    SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
+    return dir.staged->commit();
+  });
+  SKYCOVER_RETURN_IF_ERROR(root_work);
   return out;
 }
 
 Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry& g, std::int64_t budget_bytes,
-                                   int threads, int forced_tile_cells, bool products) {
+                                   int threads, int forced_tile_cells, bool products, int ranks) {
   int radius = 0;
   for (const auto& d : scenario.deployments)
     if (d.system_index >= 0 && d.system_index < static_cast<int>(scenario.systems.size()))
@@ -234,10 +329,19 @@ Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry&
   } else {
     SKYCOVER_ASSIGN_OR_RETURN(plan.tile_cells, tile_side_for_budget(cost, g.width, g.height, 2 * radius, budget_bytes));
   }
-  const TilePlan tiles = make_tile_plan(g.width, g.height, plan.tile_cells, 2 * radius);
+  TilePlan tiles = make_tile_plan(g.width, g.height, plan.tile_cells, 2 * radius);
+  plan.whole_grid = forced_tile_cells <= 0 && tiles.tile_count() == 1 && plan.whole_grid_bytes <= budget_bytes;
+  if (ranks > 1 && forced_tile_cells <= 0) {
+    // k x k tiles with k^2 >= 2 ranks, sides rounded up to 64 cells: every rank gets tiles, and
+    // round robin (tile_owner) evens out tiles of unequal work. Smaller tiles cost more halo, so
+    // no smaller than the budget forces.
+    const int k = static_cast<int>(std::ceil(std::sqrt(2.0 * ranks)));
+    const int side = (std::max(g.width, g.height) + k - 1) / k;
+    const int spread = std::max(64, (side + 63) / 64 * 64);
+    if (spread < tiles.tile_cells) tiles = make_tile_plan(g.width, g.height, spread, 2 * radius);
+  }
   plan.tile_cells = tiles.tile_cells;
   plan.tiles = tiles.tile_count();
-  plan.whole_grid = forced_tile_cells <= 0 && plan.tiles == 1 && plan.whole_grid_bytes <= budget_bytes;
   return plan;
 }
 
@@ -264,15 +368,21 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
                                               const CoveragePlan& plan, std::int64_t budget_bytes) {
   const auto t0 = std::chrono::steady_clock::now();
   auto round1 = [](double s) { return std::round(s * 10) / 10; };
-  SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
+  SoloCollective solo;
+  Collective& world = settings.collective ? *settings.collective : solo;
+  SKYCOVER_ASSIGN_OR_RETURN(auto dir, open_shared_output(world, settings.out_dir));
   CoverageOptions opt;
   opt.threads = settings.threads ? settings.threads : p.scenario.analysis.threads;
   opt.tile_cells = plan.tile_cells;
+  opt.collective = &world;
   const TiledCoverageInputs in{*p.terrain, p.area, p.sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
                                analysis_visibility(p.scenario.analysis), p.survey.elevation.mean_m()};
   // The bar counts site runs (a site once per run and per tile it reaches: an even measure of the
-  // work for the ETA); the label says how many tiles.
-  Progress progress(fmt::format("coverage, {} tiles", plan.tiles), 1, settings.show_progress);
+  // work for the ETA); the label says how many tiles. Under MPI it shows rank 0's share.
+  Progress progress(world.size() > 1 ? fmt::format("coverage, {} tiles over {} ranks (rank 0's share)", plan.tiles,
+                                                   world.size())
+                                     : fmt::format("coverage, {} tiles", plan.tiles),
+                    1, settings.show_progress && world.is_root());
   std::atomic<std::int64_t> last{0};
   opt.on_progress = [&](std::int64_t done, std::int64_t total) {
     progress.set_total(total);
@@ -283,50 +393,59 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
   };
   std::optional<TiledProducts> products;
   if (settings.products) {
-    SKYCOVER_ASSIGN_OR_RETURN(products, TiledProducts::open(dir.path(), p.terrain->geometry(), in.bands, true));
+    auto opened = TiledProducts::open(dir.path, p.terrain->geometry(), in.bands, true, world.rank());
+    SKYCOVER_RETURN_IF_ERROR(world.agree(opened.status()));
+    products = std::move(opened).value();
     opt.on_tile = [&](const TileRect& tile, const EngagementUnion& u, const AreaMask& a, const Terrain& z) {
       return products->add(tile, u, a, z);
     };
   }
   SKYCOVER_ASSIGN_OR_RETURN(CoverageResult result, compute_coverage(in, opt));
   progress.finish();
-  SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(dir.path(), result, settings.run));
   const auto t_products = std::chrono::steady_clock::now();
-  if (products) {
-    SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files, products->finish(dir.path(), p, result, settings.title));
-    const int f = products->factor();
-    SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
-        dir.path(), fmt::format("skycover coverage: {}", settings.title), p.scenario, settings.run,
-        settings.scenario_text, [&](HtmlReport& report) {
-          report.paragraph(fmt::format(
-              "A tiled run ({} tiles of {} cells). The GeoTIFFs hold every cell; the maps and the coverage polygons "
-              "are drawn from a preview of one cell in {} each way ({:g} m cells), so polygon edges are generalised "
-              "to about {:g} m.",
-              plan.tiles, plan.tile_cells, f, p.terrain->geometry().cell_size_m * f,
-              p.terrain->geometry().cell_size_m * f / 2));
-          add_coverage_section(report, result, files, "Coverage per altitude band");
-        }));
-  }
-  const double products_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_products).count();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  nlohmann::json extra;
-  extra["tiling"] = {{"tile_cells", plan.tile_cells},
-                     {"tiles", plan.tiles},
-                     {"grid_width_cells", p.terrain->geometry().width},
-                     {"grid_height_cells", p.terrain->geometry().height},
-                     {"memory_budget_mb", budget_bytes >> 20},
-                     {"peak_rss_mb", std::round(peak_rss_mb())},
-                     {"compute_seconds", round1(seconds)},
-                     {"phase_seconds",
-                      {{"survey", round1(p.survey_s)},
-                       {"placement", round1(p.placement_s)},
-                       {"tile_reads", round1(result.phases.read_s)},
-                       {"masked_union", round1(result.phases.masked_s)},
-                       {"clear_union", round1(result.phases.clear_s)},
-                       {"flat_union", round1(result.phases.flat_s)},
-                       {"products", round1(products_s)}}}};
-  SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), settings.run, extra));
-  SKYCOVER_RETURN_IF_ERROR(dir.commit());
+  if (products) SKYCOVER_RETURN_IF_ERROR(products->close_parts(world));
+  const Status root_work = on_root(world, [&]() -> Status {
+    SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(dir.path, result, settings.run));
+    if (products) {
+      SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files,
+                                products->finish(dir.path, p, result, settings.title, world.size(), plan.tile_cells));
+      const int f = products->factor();
+      SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
+          dir.path, fmt::format("skycover coverage: {}", settings.title), p.scenario, settings.run,
+          settings.scenario_text, [&](HtmlReport& report) {
+            report.paragraph(fmt::format(
+                "A tiled run ({} tiles of {} cells). The GeoTIFFs hold every cell; the maps and the coverage polygons "
+                "are drawn from a preview of one cell in {} each way ({:g} m cells), so polygon edges are generalised "
+                "to about {:g} m.",
+                plan.tiles, plan.tile_cells, f, p.terrain->geometry().cell_size_m * f,
+                p.terrain->geometry().cell_size_m * f / 2));
+            add_coverage_section(report, result, files, "Coverage per altitude band");
+          }));
+    }
+    const double products_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_products).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json extra;
+    extra["tiling"] = {{"tile_cells", plan.tile_cells},
+                       {"tiles", plan.tiles},
+                       {"ranks", world.size()},
+                       {"grid_width_cells", p.terrain->geometry().width},
+                       {"grid_height_cells", p.terrain->geometry().height},
+                       {"memory_budget_mb", budget_bytes >> 20},
+                       {"peak_rss_mb", std::round(peak_rss_mb())},
+                       {"compute_seconds", round1(seconds)},
+                       {"phase_seconds",
+                        {{"survey", round1(p.survey_s)},
+                         {"placement", round1(p.placement_s)},
+                         {"tile_reads", round1(result.phases.read_s)},
+                         {"masked_union", round1(result.phases.masked_s)},
+                         {"clear_union", round1(result.phases.clear_s)},
+                         {"flat_union", round1(result.phases.flat_s)},
+                         {"products", round1(products_s)}}}};
+    if (world.size() > 1) extra["tiling"]["note"] = "peak_rss_mb and phase_seconds are rank 0's";
+    SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path, settings.run, extra));
+    return dir.staged->commit();
+  });
+  SKYCOVER_RETURN_IF_ERROR(root_work);
   return result;
 }
 
@@ -335,17 +454,27 @@ namespace {
 // A sweep's rows, products, report and manifest in a staged folder; `run(progress)` gives the rows.
 template <class Run>
 Result<std::vector<SweepRow>> sweep_into(const Scenario& scenario, const SweepRunSettings& settings, Run&& run) {
-  SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(settings.out_dir));
+  SoloCollective solo;
+  Collective& world = settings.collective ? *settings.collective : solo;
+  SKYCOVER_ASSIGN_OR_RETURN(auto dir, open_shared_output(world, settings.out_dir));
   std::size_t hyps = settings.spec.hypotheses.empty() ? 1 : settings.spec.hypotheses.size();
-  Progress progress("sweep", static_cast<std::int64_t>(hyps * settings.spec.counts.size()), settings.show_progress);
-  SKYCOVER_ASSIGN_OR_RETURN(auto rows, run(&progress));
+  Progress progress("sweep", static_cast<std::int64_t>(hyps * settings.spec.counts.size()),
+                    settings.show_progress && world.is_root());
+  CoverageOptions opt;
+  opt.threads = settings.threads;
+  opt.collective = &world;
+  opt.tile_cells = settings.tile_cells;
+  SKYCOVER_ASSIGN_OR_RETURN(auto rows, run(opt, &progress));
   progress.finish();
-  SKYCOVER_ASSIGN_OR_RETURN(auto files, write_sweep_products(dir.path(), rows, settings.run, settings.presentation));
-  SKYCOVER_RETURN_IF_ERROR(write_scenario_report(dir.path(), "skycover sweep", scenario, settings.run,
-                                                settings.scenario_text,
-                                                [&](HtmlReport& report) { add_sweep_section(report, rows, files, settings.presentation); }));
-  SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), settings.run));
-  SKYCOVER_RETURN_IF_ERROR(dir.commit());
+  const Status root_work = on_root(world, [&]() -> Status {
+    SKYCOVER_ASSIGN_OR_RETURN(auto files, write_sweep_products(dir.path, rows, settings.run, settings.presentation));
+    SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
+        dir.path, "skycover sweep", scenario, settings.run, settings.scenario_text,
+        [&](HtmlReport& report) { add_sweep_section(report, rows, files, settings.presentation); }));
+    SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path, settings.run));
+    return dir.staged->commit();
+  });
+  SKYCOVER_RETURN_IF_ERROR(root_work);
   return rows;
 }
 
@@ -365,17 +494,13 @@ Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& p, cons
 }
 
 Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const SweepRunSettings& settings) {
-  return sweep_into(p.scenario, settings, [&](Progress* progress) {
-    CoverageOptions opt;
-    opt.threads = settings.threads;
+  return sweep_into(p.scenario, settings, [&](const CoverageOptions& opt, Progress* progress) {
     return run_sweep(p, settings.spec, opt, progress);
   });
 }
 
 Result<std::vector<SweepRow>> sweep_command(const TiledScenario& p, const SweepRunSettings& settings) {
-  return sweep_into(p.scenario, settings, [&](Progress* progress) {
-    CoverageOptions opt;
-    opt.threads = settings.threads;
+  return sweep_into(p.scenario, settings, [&](const CoverageOptions& opt, Progress* progress) {
     return run_sweep(p, settings.spec, opt, progress);
   });
 }

@@ -10,6 +10,7 @@
 #include "skycover/coverage/coverage.hpp"
 #include "skycover/grid/tiling.hpp"
 #include "test_support.hpp"
+#include "thread_collective.hpp"
 
 namespace skycover {
 namespace {
@@ -157,6 +158,83 @@ TEST(TiledCoverage, SitesOffTheGridAreNamed) {
   const auto r = compute_coverage(in, o);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("'far-away' (off the DEM)"), std::string::npos) << r.status().message();
+}
+
+// Spread over ranks (threads standing in for MPI ranks): every rank gets the same summary, and
+// rank 0 the same union, as one process, for any rank count, including more ranks than tiles.
+TEST(DistributedCoverage, SameBytesForAnyRankCount) {
+  const Case k = make_case();
+  const CoverageInputs in{k.terrain, k.area, k.sites, k.systems, k.bands, VisibilityModel{}};
+  CoverageOptions o;
+  o.keep_union = true;
+  o.threads = 1;
+  o.tile_cells = 64;  // 12 tiles
+  const auto alone = compute_coverage(in, o);
+  ASSERT_TRUE(alone.ok()) << alone.status().message();
+  for (const int ranks : {2, 3, 5, 13}) {
+    std::vector<int> tiles_of(static_cast<std::size_t>(ranks), 0);
+    const auto results = test::run_ranks<std::optional<Result<CoverageResult>>>(ranks, [&](Collective& c) {
+      CoverageOptions mine = o;
+      mine.collective = &c;
+      mine.on_tile = [&](const TileRect&, const EngagementUnion&, const AreaMask&, const Terrain&) {
+        ++tiles_of[static_cast<std::size_t>(c.rank())];
+        return Status::Ok();
+      };
+      return std::optional<Result<CoverageResult>>(compute_coverage(in, mine));
+    });
+    for (int r = 0; r < ranks; ++r) {
+      const auto& res = *results[static_cast<std::size_t>(r)];
+      ASSERT_TRUE(res.ok()) << res.status().message();
+      // Round robin: rank r runs tiles r, r + ranks, ...
+      int expected = 0;
+      for (int t = 0; t < 12; ++t) expected += tile_owner(t, ranks) == r;
+      EXPECT_EQ(tiles_of[static_cast<std::size_t>(r)], expected) << ranks << " ranks, rank " << r;
+      if (r == 0) {
+        expect_same(*alone, *res, fmt::format("{} ranks, rank 0", ranks));
+      } else {
+        CoverageResult summary = *res;
+        summary.engagement = alone->engagement;  // only rank 0 assembles the union
+        expect_same(*alone, summary, fmt::format("{} ranks, rank {}", ranks, r));
+      }
+    }
+  }
+}
+
+// A terrain source that fails on one window: the failing rank's error reaches every rank, and no
+// rank is left waiting.
+class FailingSource final : public TerrainSource {
+ public:
+  FailingSource(const Terrain& z, int col, int row) : inner_(z), col_(col), row_(row) {}
+  const GridGeometry& geometry() const override { return inner_.geometry(); }
+  Result<Terrain> read(const TileRect& rect) const override {
+    if (rect.contains(col_, row_) && rect.width < inner_.geometry().width)
+      return Status::IoError(fmt::format("disk error reading cells at {},{}", rect.col0, rect.row0));
+    return inner_.read(rect);
+  }
+
+ private:
+  InMemoryTerrainSource inner_;
+  int col_, row_;
+};
+
+TEST(DistributedCoverage, OneRanksFailureStopsEveryRankWithItsMessage) {
+  const Case k = make_case();
+  const FailingSource terrain(k.terrain, 200, 160);  // the last tile's cells (tile 11 of 12)
+  const AreaSource area = AreaSource::from_mask(k.area);
+  const TiledCoverageInputs in{terrain, area, k.sites, k.systems, k.bands, VisibilityModel{},
+                               mean_area_elevation_m(k.terrain, k.area)};
+  const auto results = test::run_ranks<std::optional<Result<CoverageResult>>>(3, [&](Collective& c) {
+    CoverageOptions o;
+    o.threads = 1;
+    o.tile_cells = 64;
+    o.collective = &c;
+    return std::optional<Result<CoverageResult>>(compute_coverage(in, o));
+  });
+  for (const auto& res : results) {
+    ASSERT_FALSE(res->ok());
+    EXPECT_EQ(res->status().code(), StatusCode::kIoError);
+    EXPECT_NE(res->status().message().find("disk error reading cells"), std::string::npos) << res->status().message();
+  }
 }
 
 TEST(ElevationSum, SameMeanForAnySplitOfTheGrid) {

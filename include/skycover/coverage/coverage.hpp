@@ -34,6 +34,7 @@
 #include <optional>
 #include <vector>
 
+#include "skycover/core/collective.hpp"
 #include "skycover/core/status.hpp"
 #include "skycover/scenario/scenario.hpp"
 #include "skycover/sites/area_survey.hpp"
@@ -98,6 +99,11 @@ struct CoverageOptions {
   // An error stops the run.
   std::function<Status(const TileRect& tile, const EngagementUnion& masked, const AreaMask& area, const Terrain& terrain)>
       on_tile;
+  // The processes the tiles are spread over (tile t runs on rank tile_owner(t, ranks)); null = this
+  // process alone. Every rank gets the same result: histograms and flags are summed over ranks.
+  // on_tile is called on each rank for its own tiles; with keep_union, rank 0 receives the others'
+  // tiles of the union. Every result is the same bytes for any rank count.
+  Collective* collective = nullptr;
   // Site runs done and their total (a site counts once per run and per tile its range reaches),
   // from worker threads, possibly out of order.
   std::function<void(std::int64_t done, std::int64_t total)> on_progress;

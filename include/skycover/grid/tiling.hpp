@@ -28,6 +28,12 @@ struct TilePlan {
   TileRect window(int index) const;
 };
 
+// The rank that computes tile `index` when a run is spread over `ranks` processes: round robin in
+// row-major tile order, so neighbouring tiles (and the edge tiles, which hold less area) spread
+// evenly. Static and documented (docs/distributed.md): every rank knows every tile's owner, and
+// rank 0 assembles the raster parts without asking.
+inline int tile_owner(int index, int ranks) { return ranks > 1 ? index % ranks : 0; }
+
 // A plan of square tiles of `tile_cells` (<= 0 or >= both grid sides: one tile over the whole grid).
 TilePlan make_tile_plan(int grid_width, int grid_height, int tile_cells, int halo_cells);
 

@@ -26,6 +26,10 @@ struct CoverageRunSettings {
   int threads = 0;
   const std::vector<std::uint8_t>* hillshade = nullptr;
   std::vector<map::MapPoint> landmarks;
+  // Spread over MPI ranks (dist/world.hpp); null = this process alone. Every rank calls the
+  // command; rank 0 writes the folder. Results are the same bytes for any rank count.
+  Collective* collective = nullptr;
+  int tile_cells = 0;  // whole-grid runs: tiles of this side (0 = one); the tiled plan sets its own
 };
 
 struct CoverageRunOutput {
@@ -50,14 +54,16 @@ struct CoveragePlan {
   std::int64_t whole_grid_bytes = 0;  // estimated need of the whole-grid run with products
 };
 // forced_tile_cells > 0 forces tiles of that side (and a tiled run). `products`: rasters, preview
-// and COG conversion are reserved for. Errors: the budget is below one tile (the message gives
-// the smallest budget that works).
+// and COG conversion are reserved for. `ranks` > 1 (MPI): the budget is each rank's; the grid is
+// cut into at least about 2 x ranks tiles so that every rank has work (a whole-grid run stays one,
+// with its tiles spread). Errors: the budget is below one tile (the message gives the smallest
+// budget that works).
 Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry& grid, std::int64_t budget_bytes,
-                                   int threads, int forced_tile_cells, bool products = false);
+                                   int threads, int forced_tile_cells, bool products = false, int ranks = 1);
 
 // `skycover coverage` on a tiled scenario: the engine tile by tile, then summary.json/csv and a
-// manifest (with the tiling, peak memory and seconds) in a staged folder. Rasters, maps and the
-// report are not written in tiled runs yet.
+// manifest (with the tiling, peak memory and seconds) in a staged folder; with products, rasters
+// written tile by tile and maps, polygons and the report from a preview.
 Result<CoverageResult> tiled_coverage_command(const TiledScenario& scenario, const CoverageRunSettings& settings,
                                               const CoveragePlan& plan, std::int64_t budget_bytes);
 
@@ -69,6 +75,8 @@ struct SweepRunSettings {
   SweepPresentation presentation;
   bool show_progress = true;
   int threads = 0;
+  Collective* collective = nullptr;  // as in CoverageRunSettings
+  int tile_cells = 0;                // as in CoverageRunSettings
 };
 
 // Runs the sweep and writes its products into out_dir (no report/manifest).
