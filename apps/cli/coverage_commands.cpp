@@ -63,8 +63,8 @@ void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, con
   const int threads = a.threads ? a.threads : scenario.analysis.threads;
   const GdalReadSettings gdal_settings(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()),
                                        (a.memory_mb << 20) / 8);
-  // Every rank surveys the area and places the sites itself (the same seed gives the same sites).
-  auto prepared = prepare_scenario_tiled(scenario, plan.tile_cells, world.is_root());
+  // The ranks share the survey's tiles; every rank then places the same sites (same survey, same seed).
+  auto prepared = prepare_scenario_tiled(scenario, plan.tile_cells, world.is_root(), &world);
   if (stopped(world, prepared.status(), exit_code)) return;
   CoverageRunSettings s;
   s.out_dir = a.out.empty() ? scenario.output_dir : fs::path(a.out);
@@ -144,7 +144,7 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, Collecti
                           (a.memory_mb << 20) / 8);
     auto text = read_file(a.scenario);
     auto run = describe_run(planned->scenario, command_line);
-    auto prepared = prepare_scenario_tiled(planned->scenario, planned->plan.tile_cells, world.is_root());
+    auto prepared = prepare_scenario_tiled(planned->scenario, planned->plan.tile_cells, world.is_root(), &world);
     if (stopped(world, !text.ok() ? text.status() : !run.ok() ? run.status() : prepared.status(), exit_code)) return;
     loaded = Loaded{PreparedScenario{}, *text, *run};
     loaded->prepared.scenario = planned->scenario;

@@ -60,7 +60,8 @@ Result<GridGeometry> scenario_grid(const Scenario& scenario) {
   return source->geometry();
 }
 
-Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells, bool show_progress) {
+Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells, bool show_progress,
+                                             Collective* world) {
   const std::string where = where_of(scenario);
   TiledScenario p;
   p.scenario = scenario;
@@ -72,7 +73,7 @@ Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_
   auto t0 = std::chrono::steady_clock::now();
   {
     Progress progress("surveying the area", 1, show_progress);
-    SKYCOVER_ASSIGN_OR_RETURN(p.survey, survey_area(*p.terrain, p.area, tile_cells, &progress));
+    SKYCOVER_ASSIGN_OR_RETURN(p.survey, survey_area(*p.terrain, p.area, tile_cells, &progress, world));
   }
   if (p.survey.inside_cells() == 0)
     return Status::Invalid(fmt::format("{}: the analysis area contains no valid terrain cells; check that [area] "

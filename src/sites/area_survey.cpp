@@ -32,6 +32,24 @@ void ElevationSum::add_rows(const Terrain& terrain, const AreaMask& area, int ro
   }
 }
 
+std::array<std::int64_t, 6> ElevationSum::words() const {
+  __extension__ using U = unsigned __int128;
+  auto lo = [](Wide v) { return static_cast<std::int64_t>(static_cast<std::uint64_t>(static_cast<U>(v))); };
+  auto hi = [](Wide v) { return static_cast<std::int64_t>(static_cast<std::uint64_t>(static_cast<U>(v) >> 64)); };
+  return {lo(area_sum_), hi(area_sum_), lo(all_sum_), hi(all_sum_), area_n_, all_n_};
+}
+
+ElevationSum ElevationSum::from_words(const std::array<std::int64_t, 6>& w) {
+  __extension__ using U = unsigned __int128;
+  auto wide = [](std::int64_t lo, std::int64_t hi) {
+    return static_cast<Wide>((static_cast<U>(static_cast<std::uint64_t>(hi)) << 64) |
+                             static_cast<U>(static_cast<std::uint64_t>(lo)));
+  };
+  ElevationSum e;
+  e.area_sum_ = wide(w[0], w[1]), e.all_sum_ = wide(w[2], w[3]), e.area_n_ = w[4], e.all_n_ = w[5];
+  return e;
+}
+
 double ElevationSum::mean_m() const {
   const Wide sum = area_n_ > 0 ? area_sum_ : all_sum_;  // empty area: every valid cell
   const std::int64_t n = area_n_ > 0 ? area_n_ : all_n_;
@@ -59,18 +77,114 @@ bool AreaSurvey::inside(int col, int row) const {
   return it != r.begin() && col < std::prev(it)->second;
 }
 
+namespace {
+
+// A survey's runs and sums as bytes: per row with runs, (row, count, runs...); then the sums.
+void put_survey(ByteWriter& out, const AreaSurvey& s) {
+  for (std::size_t r = 0; r < s.runs.size(); ++r) {
+    if (s.runs[r].empty()) continue;
+    out.put(static_cast<std::int32_t>(r));
+    out.put(static_cast<std::int32_t>(s.runs[r].size()));
+    for (const auto& [c0, c1] : s.runs[r]) out.put(c0), out.put(c1);
+  }
+  out.put(std::int32_t{-1});
+  out.put(s.elevation.words());
+}
+
+// Adds the runs and sums of `bytes` (put_survey) into `s`; false when malformed.
+bool add_survey(ByteReader& in, AreaSurvey& s) {
+  std::int32_t row = 0, n = 0;
+  while (in.get(row) && row >= 0) {
+    if (row >= static_cast<std::int32_t>(s.runs.size()) || !in.get(n) || n < 0) return false;
+    auto& runs = s.runs[static_cast<std::size_t>(row)];
+    for (std::int32_t i = 0; i < n; ++i) {
+      std::pair<int, int> run;
+      if (!in.get(run.first) || !in.get(run.second)) return false;
+      runs.push_back(run);
+    }
+  }
+  std::array<std::int64_t, 6> words{};
+  if (row != -1 || !in.get(words)) return false;
+  s.elevation.merge(ElevationSum::from_words(words));
+  return true;
+}
+
+// Runs of each row in column order, those that meet at a tile seam joined: the runs one process
+// surveying every tile west to east makes.
+void join_runs(AreaSurvey& s) {
+  for (auto& runs : s.runs) {
+    std::sort(runs.begin(), runs.end());
+    std::vector<std::pair<int, int>> joined;
+    for (const auto& run : runs) {
+      if (!joined.empty() && joined.back().second == run.first)
+        joined.back().second = run.second;
+      else
+        joined.push_back(run);
+    }
+    runs = std::move(joined);
+  }
+}
+
+Status check_run_count(std::int64_t n_runs) {
+  if (n_runs <= kMaxSurveyRuns) return Status::Ok();
+  return Status::Invalid(fmt::format(
+      "the analysis area breaks into more than {} runs of cells (many nodata holes, or a very ragged polygon); "
+      "fill small DEM voids (gdal_fillnodata) or simplify the [area] polygon",
+      kMaxSurveyRuns));
+}
+
+// Rank 0 joins every rank's runs and sums, then sends the whole survey to every rank.
+Status share_survey(Collective& world, AreaSurvey& s) {
+  ByteWriter mine;
+  put_survey(mine, s);
+  AreaSurvey whole;
+  whole.grid = s.grid;
+  whole.runs.resize(s.runs.size());
+  Status gathered = world.gather(mine.bytes(), [&](int rank, std::span<const std::byte> bytes) -> Status {
+    ByteReader in(bytes);
+    if (!add_survey(in, whole) || !in.done())
+      return Status::Internal(fmt::format("survey: rank {} sent a malformed survey", rank));
+    return Status::Ok();
+  });
+  std::string text;
+  if (world.is_root() && gathered.ok()) {
+    join_runs(whole);
+    std::int64_t n_runs = 0;
+    for (const auto& runs : whole.runs) n_runs += static_cast<std::int64_t>(runs.size());
+    gathered = check_run_count(n_runs);
+    ByteWriter all;
+    put_survey(all, whole);
+    text.assign(reinterpret_cast<const char*>(all.bytes().data()), all.bytes().size());
+  }
+  SKYCOVER_RETURN_IF_ERROR(world.agree(gathered));
+  SKYCOVER_RETURN_IF_ERROR(world.broadcast(text));
+  AreaSurvey shared;
+  shared.grid = s.grid;
+  shared.runs.resize(s.runs.size());
+  ByteReader in(std::as_bytes(std::span(text)));
+  if (!add_survey(in, shared) || !in.done()) return Status::Internal("survey: rank 0 sent a malformed survey");
+  s = std::move(shared);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& area, int tile_cells,
-                               Progress* progress) {
+                               Progress* progress, Collective* world) {
+  SoloCollective solo;
+  Collective& ranks = world ? *world : solo;
   AreaSurvey s;
   s.grid = terrain.geometry();
   const TilePlan plan = make_tile_plan(s.grid.width, s.grid.height, tile_cells, 0);
   s.runs.resize(static_cast<std::size_t>(s.grid.height));
-  if (progress) progress->set_total(plan.tile_count());
+  int mine_n = 0;
+  for (int t = 0; t < plan.tile_count(); ++t) mine_n += tile_owner(t, ranks.size()) == ranks.rank();
+  if (progress) progress->set_total(mine_n);
   std::int64_t n_runs = 0;
   // Row-major tiles: within a row, tile columns arrive west to east, so runs append in order
-  // (a run that continues across a tile seam is extended).
-  for (int t = 0; t < plan.tile_count(); ++t) {
-    const TileRect tile = plan.tile(t);
+  // (a run that continues across a tile seam is extended). A rank's tiles in a row are never
+  // neighbours; rank 0 joins their runs (share_survey).
+  auto survey_tile = [&](const TileRect& tile) -> Status {
     SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, terrain.read(tile));
     SKYCOVER_ASSIGN_OR_RETURN(const AreaMask a, area.read(tile, z));
     // Rows in parallel: each chunk sums its own elevations (integers: merged in any order) and
@@ -78,32 +192,33 @@ Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& a
     tbb::enumerable_thread_specific<ElevationSum> sums;
     tbb::parallel_for(tbb::blocked_range<int>(0, tile.height, 64), [&](const tbb::blocked_range<int>& rows) {
       sums.local().add_rows(z, a, rows.begin(), rows.end());
-    for (int r = rows.begin(); r < rows.end(); ++r) {
-      auto& runs = s.runs[static_cast<std::size_t>(tile.row0 + r)];
-      const std::uint8_t* in = a.inside.data() + static_cast<std::size_t>(r) * tile.width;
-      for (int c = 0; c < tile.width;) {
-        if (!in[c]) {
-          ++c;
-          continue;
+      for (int r = rows.begin(); r < rows.end(); ++r) {
+        auto& runs = s.runs[static_cast<std::size_t>(tile.row0 + r)];
+        const std::uint8_t* in = a.inside.data() + static_cast<std::size_t>(r) * tile.width;
+        for (int c = 0; c < tile.width;) {
+          if (!in[c]) {
+            ++c;
+            continue;
+          }
+          const int c0 = c;
+          while (c < tile.width && in[c]) ++c;
+          if (!runs.empty() && runs.back().second == tile.col0 + c0)
+            runs.back().second = tile.col0 + c;
+          else
+            runs.emplace_back(tile.col0 + c0, tile.col0 + c);
         }
-        const int c0 = c;
-        while (c < tile.width && in[c]) ++c;
-        if (!runs.empty() && runs.back().second == tile.col0 + c0)
-          runs.back().second = tile.col0 + c;
-        else
-          runs.emplace_back(tile.col0 + c0, tile.col0 + c);
       }
-    }
     });
     for (const ElevationSum& part : sums) s.elevation.merge(part);
     for (int r = 0; r < tile.height; ++r) n_runs += static_cast<std::int64_t>(s.runs[static_cast<std::size_t>(tile.row0 + r)].size());
     if (progress) progress->advance();
-    if (n_runs > kMaxSurveyRuns)
-      return Status::Invalid(fmt::format(
-          "the analysis area breaks into more than {} runs of cells (many nodata holes, or a very ragged polygon); "
-          "fill small DEM voids (gdal_fillnodata) or simplify the [area] polygon",
-          kMaxSurveyRuns));
-  }
+    return check_run_count(n_runs);
+  };
+  Status read = Status::Ok();
+  for (int t = 0; t < plan.tile_count() && read.ok(); ++t)
+    if (tile_owner(t, ranks.size()) == ranks.rank()) read = survey_tile(plan.tile(t));
+  SKYCOVER_RETURN_IF_ERROR(ranks.agree(read));
+  if (ranks.size() > 1) SKYCOVER_RETURN_IF_ERROR(share_survey(ranks, s));
   s.inside_before_row.assign(static_cast<std::size_t>(s.grid.height) + 1, 0);
   for (int r = 0; r < s.grid.height; ++r) {
     std::int64_t n = 0;

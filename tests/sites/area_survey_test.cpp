@@ -6,6 +6,7 @@
 
 #include "skycover/sites/area_survey.hpp"
 #include "test_support.hpp"
+#include "thread_collective.hpp"
 
 namespace skycover {
 namespace {
@@ -29,6 +30,27 @@ Fixture make_fixture() {
     for (int c = 0; c < g.width; ++c)
       f.area.inside[f.terrain.index(c, r)] = (c - 78) * (c - 78) + (r - 60) * (r - 60) < 55 * 55 && f.terrain.is_valid(c, r);
   return f;
+}
+
+// Spread over ranks (threads standing in for MPI ranks): every rank gets the survey one process
+// makes, runs joined across seams between different ranks' tiles, and the same exact sum.
+TEST(AreaSurvey, SameSurveyOnEveryRankForAnyRankCount) {
+  const Fixture f = make_fixture();
+  const InMemoryTerrainSource source(f.terrain);
+  const AreaSource area = AreaSource::from_mask(f.area);
+  const auto alone = survey_area(source, area, 16);
+  ASSERT_TRUE(alone.ok());
+  for (const int ranks : {2, 3, 7}) {
+    const auto surveys = test::run_ranks<std::optional<Result<AreaSurvey>>>(ranks, [&](Collective& c) {
+      return std::optional<Result<AreaSurvey>>(survey_area(source, area, 16, nullptr, &c));
+    });
+    for (const auto& s : surveys) {
+      ASSERT_TRUE(s->ok()) << s->status().message();
+      EXPECT_EQ((*s)->runs, alone->runs) << ranks << " ranks";
+      EXPECT_EQ((*s)->inside_before_row, alone->inside_before_row);
+      EXPECT_EQ((*s)->elevation.words(), alone->elevation.words());
+    }
+  }
 }
 
 TEST(AreaSurvey, SameUniformSitesAsTheWholeGridAndExactInsideTest) {

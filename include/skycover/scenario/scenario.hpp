@@ -118,7 +118,9 @@ struct TiledScenario {
   int tile_cells = 0;
   double survey_s = 0, placement_s = 0;  // wall seconds (manifest)
 };
-// show_progress: a bar for the survey pass (on a TTY).
-Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells, bool show_progress = false);
+// show_progress: a bar for the survey pass (on a TTY). `world`: the survey's tiles spread over its
+// ranks (sites/area_survey.hpp); every rank then places the same sites.
+Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells, bool show_progress = false,
+                                             Collective* world = nullptr);
 
 }  // namespace skycover

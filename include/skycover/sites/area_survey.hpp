@@ -3,10 +3,12 @@
 // runs (to find the k-th inside cell of uniform placement, or whether a point is inside), and the
 // exact sum of elevations over the area (the flat-ground run's level).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <utility>
 #include <vector>
 
+#include "skycover/core/collective.hpp"
 #include "skycover/core/progress.hpp"
 #include "skycover/core/status.hpp"
 #include "skycover/grid/geometry.hpp"
@@ -24,6 +26,9 @@ class ElevationSum {
   void add_rows(const Terrain& terrain, const AreaMask& area, int row0, int row1);  // rows [row0, row1)
   void merge(const ElevationSum& other);
   double mean_m() const;
+  // The exact state as words (to send between ranks) and back.
+  std::array<std::int64_t, 6> words() const;
+  static ElevationSum from_words(const std::array<std::int64_t, 6>& words);
 
  private:
   __extension__ using Wide = __int128;
@@ -49,7 +54,10 @@ struct AreaSurvey {
 inline constexpr std::int64_t kMaxSurveyRuns = 64'000'000;
 
 // Reads every tile of `tile_cells` once (no halo); `progress` (may be null) advances per tile.
+// Spread over `world`'s ranks (null: alone), each rank reads only its own tiles (tile_owner); rank
+// 0 joins the runs and sums and sends the whole survey to every rank: the same survey, so the
+// same sites, for any rank count.
 Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& area, int tile_cells,
-                               Progress* progress = nullptr);
+                               Progress* progress = nullptr, Collective* world = nullptr);
 
 }  // namespace skycover
