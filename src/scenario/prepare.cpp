@@ -85,7 +85,7 @@ Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_
     if (d.system_index < 0 || d.system_index >= static_cast<int>(scenario.systems.size()))
       return Status::Invalid(fmt::format("{}: unknown system '{}'", d.source, d.system));
     SKYCOVER_ASSIGN_OR_RETURN(auto sites, make_sites(d, *p.terrain, p.survey,
-                                                     scenario.systems[d.system_index].missiles_per_site));
+                                                     scenario.systems[d.system_index].missiles_per_site, world));
     for (auto& s : sites) p.sites.push_back(std::move(s));
   }
   p.placement_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

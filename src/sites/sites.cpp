@@ -2,6 +2,7 @@
 // u(seed, stream, index) (SplitMix64 finaliser over the three words), so a site depends only on
 // the seed and its own index: same seed => same sites, whatever the thread count or order.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -583,7 +584,7 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& 
 bool tileable(Hypothesis h) { return h != Hypothesis::kHighGround; }
 
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSurvey& survey,
-                                     int default_missiles) {
+                                     int default_missiles, Collective* world) {
   if (!tileable(spec.hypothesis))
     return Status::Invalid(fmt::format(
         "{}: hypothesis '{}' places sites from the whole grid at once, and this run is tiled (--tile-cells, or the "
@@ -600,15 +601,35 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSo
     case Hypothesis::kHighGround: break;  // refused above
   }
   if (!made.ok()) return made.status();
-  // Each site's cell: its elevation from a one-cell read (sites are few), inside from the survey.
+  // Each site's cell: its elevation from a one-cell read (sites are few; each read decodes a block,
+  // so the reads are spread over the ranks), inside from the survey. Shared as the float's bits
+  // (>= 0), -1 for no terrain, and the lowest int64 where another rank read it: the maximum over
+  // ranks is the reader's value.
+  SoloCollective solo;
+  Collective& ranks = world ? *world : solo;
   const GridGeometry& g = terrain.geometry();
-  std::vector<PointInfo> info(made->size());
-  for (std::size_t i = 0; i < made->size(); ++i) {
+  constexpr std::int64_t kNoTerrain = -1, kNotMine = std::numeric_limits<std::int64_t>::min();
+  std::vector<std::int64_t> ground(made->size(), kNotMine);
+  Status read = Status::Ok();
+  for (std::size_t i = 0; i < made->size() && read.ok(); ++i) {
+    if (static_cast<int>(i % static_cast<std::size_t>(ranks.size())) != ranks.rank()) continue;
+    ground[i] = kNoTerrain;
     const auto cell = cell_on(g, (*made)[i].x_m, (*made)[i].y_m);
     if (!cell) continue;
-    SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, terrain.read({cell->first, cell->second, 1, 1}));
-    if (!z.is_valid(0, 0)) continue;
-    info[i] = {true, z.elevation_m(0, 0), survey.inside(cell->first, cell->second)};
+    auto z = terrain.read({cell->first, cell->second, 1, 1});
+    if (!z.ok()) {
+      read = z.status();
+    } else if (z->is_valid(0, 0)) {
+      ground[i] = static_cast<std::int64_t>(std::bit_cast<std::uint32_t>(z->elevations_m()[0]));
+    }
+  }
+  SKYCOVER_RETURN_IF_ERROR(ranks.agree(read));
+  SKYCOVER_RETURN_IF_ERROR(ranks.reduce(ground, Collective::Op::kMax));
+  std::vector<PointInfo> info(made->size());
+  for (std::size_t i = 0; i < made->size(); ++i) {
+    if (ground[i] < 0) continue;
+    const auto cell = cell_on(g, (*made)[i].x_m, (*made)[i].y_m);
+    info[i] = {true, std::bit_cast<float>(static_cast<std::uint32_t>(ground[i])), survey.inside(cell->first, cell->second)};
   }
   return finish_sites(spec, std::move(made).value(), info);
 }

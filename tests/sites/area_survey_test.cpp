@@ -53,6 +53,37 @@ TEST(AreaSurvey, SameSurveyOnEveryRankForAnyRankCount) {
   }
 }
 
+// The sites' one-cell reads spread over ranks: every rank gets the sites one process places.
+TEST(AreaSurvey, SameSitesOnEveryRankForAnyRankCount) {
+  const Fixture f = make_fixture();
+  const InMemoryTerrainSource source(f.terrain);
+  const AreaSource area = AreaSource::from_mask(f.area);
+  const auto survey = survey_area(source, area, 50);
+  ASSERT_TRUE(survey.ok());
+  DeploymentSpec d;
+  d.system = "s";
+  d.hypothesis = Hypothesis::kUniform;
+  d.count = 97;
+  d.seed = 5;
+  d.source = "test";
+  const auto alone = make_sites(d, source, *survey, 1);
+  ASSERT_TRUE(alone.ok());
+  for (const int ranks : {2, 5}) {
+    const auto made = test::run_ranks<std::optional<Result<std::vector<Site>>>>(ranks, [&](Collective& c) {
+      return std::optional<Result<std::vector<Site>>>(make_sites(d, source, *survey, 1, &c));
+    });
+    for (const auto& m : made) {
+      ASSERT_TRUE(m->ok()) << m->status().message();
+      ASSERT_EQ((*m)->size(), alone->size());
+      for (std::size_t i = 0; i < alone->size(); ++i) {
+        EXPECT_EQ((**m)[i].id, (*alone)[i].id);
+        EXPECT_EQ((**m)[i].x_m, (*alone)[i].x_m);
+        EXPECT_EQ((**m)[i].ground_msl_m, (*alone)[i].ground_msl_m) << ranks << " ranks, site " << i;
+      }
+    }
+  }
+}
+
 TEST(AreaSurvey, SameUniformSitesAsTheWholeGridAndExactInsideTest) {
   const Fixture f = make_fixture();
   DeploymentSpec d;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "skycover/core/collective.hpp"
 #include "skycover/core/status.hpp"
 #include "skycover/terrain/terrain.hpp"
 #include "skycover/terrain/terrain_source.hpp"
@@ -116,9 +117,11 @@ bool tileable(Hypothesis h);
 // The same sites as make_sites on the whole grid, from a survey of the area (area_survey.hpp)
 // instead of the whole grid: uniform placement finds the k-th inside cell in the survey's row runs,
 // clustered and grid placements ask the survey whether a cell is inside; each site's elevation is
-// a one-cell read. high_ground: an error that says so.
+// a one-cell read (spread over `world`'s ranks, site i on rank i mod ranks, then shared: every rank
+// gets the same sites). high_ground: an error that says so.
 struct AreaSurvey;
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSurvey& survey,
-                                     int default_missiles);
+                                     int default_missiles,
+                                     Collective* world = nullptr);
 
 }  // namespace skycover
