@@ -22,6 +22,7 @@ import math
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,29 @@ from tiled_scale import CELL_M, CLAIM_KM2, CLAIM_SITES, TILE, make_mosaic  # noq
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_btl_vader_single_copy_mechanism": "none"}
+
+
+def make_distinct_mosaic(work, side, cli):
+    """N x N distinct files (byte copies of one 4000^2 deflate GeoTIFF, each georeferenced at its
+    place), as a real mosaic of DEM tiles is: each process then decodes only the files its tiles
+    touch. (tiled_scale.py's mosaic points N^2 times at one file, which GDAL's block cache of a
+    single process decodes once: a cache effect real mosaics do not have.)"""
+    from osgeo import gdal
+    make_mosaic(work, 1, cli)  # the base file t.tif
+    base = work / "t.tif"
+    parts = []
+    for i in range(side):
+        for j in range(side):
+            p = work / f"d_{i}_{j}.tif"
+            if not p.exists():
+                shutil.copyfile(base, p)
+                ds = gdal.Open(str(p), gdal.GA_Update)
+                ds.SetGeoTransform((500000 + i * TILE * CELL_M, CELL_M, 0, 1200000 - j * TILE * CELL_M, 0, -CELL_M))
+                ds = None
+            parts.append(str(p))
+    mosaic = work / f"distinct_{side}.vrt"
+    subprocess.run(["gdalbuildvrt", "-q", str(mosaic)] + parts, check=True)
+    return mosaic
 
 
 def timed(cmd, env=None):
@@ -65,11 +89,11 @@ def main():
     a = ap.parse_args()
     work = pathlib.Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
-    mosaic = make_mosaic(work, a.side, a.cli)
+    mosaic = make_distinct_mosaic(work, a.side, a.cli)
     cells = (a.side * TILE) ** 2
     km2 = cells * CELL_M * CELL_M / 1e6
     sites = round(CLAIM_SITES * km2 / CLAIM_KM2)
-    scenario = work / f"claim_{a.side}.toml"
+    scenario = work / f"claim_distinct_{a.side}.toml"
     scenario.write_text(f"""[terrain]
 dem = "{mosaic}"
 [[systems]]

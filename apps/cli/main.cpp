@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{"skycover: air-defence coverage and exposure analysis over real terrain"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("skycover ") + skycover::kVersion);
+  app.set_version_flag("--version", std::string("skycover ") + skycover::kVersion +
+                                        (skycover::World::built_with_mpi() ? " (with MPI)" : " (without MPI)"));
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log more detail to stderr");
   app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
