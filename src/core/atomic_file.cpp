@@ -1,7 +1,11 @@
 #include "skycover/core/atomic_file.hpp"
 
 #include <openssl/evp.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <array>
 #include <atomic>
@@ -57,6 +61,17 @@ Status AtomicOutput::commit() {
                        : fs::is_fifo(st) ? "a FIFO" : "a device or special file";
     return Status::IoError(fmt::format("{} is {}; skycover only replaces regular files: choose another output path",
                                        final_path_.string(), what));
+  }
+  // On disk before it takes the final name: a write error the file system reports late (a full
+  // disk on NFS, EIO) fails here instead of leaving a truncated file under the final name.
+  if (const int fd = ::open(temp_path_.c_str(), O_RDONLY); fd >= 0) {
+    const bool synced = ::fsync(fd) == 0;
+    const int err = errno;
+    ::close(fd);
+    if (!synced && err != EINVAL) {  // EINVAL: a file system without fsync (e.g. some pseudo file systems)
+      fs::remove(temp_path_, ec);
+      return Status::IoError(fmt::format("{}: writing failed: {}", final_path_.string(), std::strerror(err)));
+    }
   }
   fs::rename(temp_path_, final_path_, ec);
   if (ec) {

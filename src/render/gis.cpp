@@ -59,9 +59,11 @@ Status write_uint16_raster(const fs::path& path, const GridGeometry& g, const st
   co.AddString("COMPRESS=DEFLATE");
   co.AddString("PREDICTOR=2");
   if (!cog) co.AddString("TILED=YES");
+  CPLErrorReset();
   std::unique_ptr<GDALDataset> written(drv->CreateCopy(out.temp_path().c_str(), tmp.get(), FALSE, co.List(), nullptr, nullptr));
   if (!written) return Status::IoError(fmt::format("{}: cannot write GeoTIFF: {}", path.string(), last_gdal_error()));
   written.reset();
+  SKYCOVER_RETURN_IF_ERROR(gdal_write_status(path));
   return out.commit();
 }
 
@@ -126,9 +128,11 @@ Status translate_to(GDALDatasetH src, const fs::path& path, double simplify_m, c
   if (!opts) return Status::Internal(fmt::format("ogr2ogr options rejected: {}", last_gdal_error()));
   AtomicOutput out(path);
   int usage_error = 0;
+  CPLErrorReset();
   DatasetPtr dst(GDALDataset::FromHandle(GDALVectorTranslate(out.temp_path().c_str(), nullptr, 1, &src, opts.get(), &usage_error)));
   if (!dst) return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
   dst.reset();
+  SKYCOVER_RETURN_IF_ERROR(gdal_write_status(path));
   return out.commit();
 }
 }  // namespace

@@ -13,6 +13,8 @@
 #include "field_reader.hpp"
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/random.hpp"
+#include "skycover/terrain/projection.hpp"
+#include "skycover/terrain/synthetic.hpp"
 
 namespace skycover {
 namespace fs = std::filesystem;
@@ -104,13 +106,33 @@ void parse_terrain(ParseContext& ctx, const toml::table* t, Scenario& sc) {
       if (ox) p.origin_x_m = *ox;
       if (oy) p.origin_y_m = *oy;
       if (base) p.base_elevation_m = *base;
-      sc.terrain.synthetic = p;
+      // The grid is laid out in metres on the CRS: it must be a projected CRS in metres whose
+      // scale over the grid is true to within kMaxDistanceError.
+      bool crs_ok = true;
+      if (Status st = check_metric_crs(fmt::format("EPSG:{}", p.epsg)); !st.ok()) {
+        sr.error(DiagnosticKind::kRange, "epsg", st.message(), "e.g. epsg = 32633 (UTM zone 33N)");
+        crs_ok = false;
+      } else if (auto pe = projection_error(synthetic_geometry(p)); pe.ok() && *pe &&
+                                                                   (*pe)->max_distance_error > kMaxDistanceError) {
+        sr.error(DiagnosticKind::kRange, "epsg",
+                 fmt::format("EPSG:{} ({}) distorts distances by up to {:.1f} % over this grid (more than {:g} %): "
+                             "ranges and areas would be wrong by as much",
+                             p.epsg, (*pe)->crs_name, (*pe)->max_distance_error * 100, kMaxDistanceError * 100),
+                 "use the UTM zone of the place (EPSG:326NN or 327NN) and origin_x_m / origin_y_m inside it");
+        crs_ok = false;
+      }
+      if (crs_ok) sc.terrain.synthetic = p;
     }
   }
   if (auto u = r.choice("unit", {"m", "ft"}))
     sc.terrain.load.unit = *u == "ft" ? ElevationUnit::kFeet : ElevationUnit::kMetres;
   if (auto c = r.number("cell_size_m", Bounds::positive())) sc.terrain.load.cell_size_m = *c;
-  if (auto crs = r.string("crs")) sc.terrain.load.target_crs = *crs;
+  if (auto crs = r.string("crs")) {
+    if (Status st = check_metric_crs(*crs); !st.ok())
+      r.error(DiagnosticKind::kRange, "crs", st.message(), "e.g. crs = \"EPSG:32633\", or remove crs for the default");
+    else
+      sc.terrain.load.target_crs = *crs;
+  }
   if (r.has("synthetic"))
     for (const char* k : {"unit", "cell_size_m", "crs"})
       if (r.has(k))

@@ -27,6 +27,11 @@ std::string last_gdal_error() {
   return (msg && *msg) ? std::string(msg) : std::string("(GDAL gave no detail)");
 }
 
+Status gdal_write_status(const std::filesystem::path& path) {
+  if (CPLGetLastErrorType() < CE_Failure) return Status::Ok();
+  return Status::IoError(fmt::format("{}: writing failed: {} (is the disk full?)", path.string(), last_gdal_error()));
+}
+
 Result<OGRSpatialReference> parse_crs(const std::string& definition, const std::string& context) {
   ensure_gdal();
   OGRSpatialReference srs;

@@ -27,6 +27,30 @@ struct ProjObject {
 
 }  // namespace
 
+Status check_metric_crs(const std::string& definition) {
+  OGRSpatialReference srs;
+  CPLPushErrorHandler(CPLQuietErrorHandler);  // our message, not GDAL's "crs not found" on stderr
+  const OGRErr parsed = srs.SetFromUserInput(definition.c_str());
+  CPLPopErrorHandler();
+  const std::string fix =
+      "use a projected CRS in metres, e.g. the UTM zone of the area (EPSG:326NN north of the equator, EPSG:327NN "
+      "south)";
+  if (parsed != OGRERR_NONE)
+    return Status::Invalid(fmt::format("'{}' is not a CRS that PROJ knows; {}", definition, fix));
+  const char* name = srs.GetName();
+  const std::string what = name ? fmt::format("'{}' ({})", definition, name) : fmt::format("'{}'", definition);
+  if (!srs.IsProjected())
+    return Status::Invalid(fmt::format("{} is not projected: its coordinates are degrees (or it is not a map "
+                                       "projection), while ranges and areas are measured in metres; {}",
+                                       what, fix));
+  const char* unit = nullptr;
+  const double metres = srs.GetLinearUnits(&unit);
+  if (std::abs(metres - 1.0) > 1e-9)
+    return Status::Invalid(fmt::format("{} measures in {} ({:g} m), not metres; {}", what, unit ? unit : "other units",
+                                       metres, fix));
+  return Status::Ok();
+}
+
 Result<std::optional<ProjectionError>> projection_error(const GridGeometry& g) {
   if (g.crs_wkt.empty()) return std::optional<ProjectionError>();
   OGRSpatialReference srs;

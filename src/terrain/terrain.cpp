@@ -248,11 +248,22 @@ Result<std::unique_ptr<TerrainSource>> open_terrain_source(const fs::path& path,
     }
   }
 
-  // Decide the target CRS: the user's, else keep metric projected, else local UTM.
+  // Decide the target CRS: the user's, else keep metric projected when its scale is true to within
+  // kMaxDistanceError over the DEM, else the default analysis CRS (local UTM or equal-area). A
+  // metric CRS can still be far from true metres: Web Mercator's scale is 1 / cos(latitude).
   std::string target;
+  bool reproject = srs && !is_metric_projected(*srs);
+  std::optional<ProjectionError> distortion;
+  if (!options.target_crs && srs && !reproject && gt[2] == 0 && gt[4] == 0) {
+    if (auto g = dataset_geometry(*ds, path); g.ok())
+      if (auto pe = projection_error(*g); pe.ok() && *pe && (*pe)->max_distance_error > kMaxDistanceError) {
+        reproject = true;
+        distortion = **pe;
+      }
+  }
   if (options.target_crs) {
     target = *options.target_crs;
-  } else if (srs && !is_metric_projected(*srs)) {
+  } else if (reproject) {
     // The extent in lon/lat (corners and edge midpoints) picks the analysis CRS: the UTM zone of
     // the centre when the DEM lies in one zone, else a Lambert azimuthal equal-area projection
     // centred on it (projection.hpp; its distance and area errors go into summary.json).
@@ -272,6 +283,11 @@ Result<std::unique_ptr<TerrainSource>> open_terrain_source(const fs::path& path,
       lat_min = std::min(lat_min, lat), lat_max = std::max(lat_max, lat);
     }
     target = default_analysis_crs(lon_min, lon_max, lat_min, lat_max);
+    if (distortion)
+      spdlog::warn("{}: its CRS ({}) distorts distances by up to {:.1f} % over the DEM, so it is reprojected to {} "
+                   "for the analysis (true metres; set [terrain] crs to choose another)",
+                   path.string(), distortion->crs_name, distortion->max_distance_error * 100,
+                   target.rfind("EPSG:", 0) == 0 ? target : std::string("a Lambert azimuthal equal-area projection"));
     if (target.rfind("EPSG:", 0) != 0)
       spdlog::info("{}: the DEM spans more than one UTM zone, so it is analysed in a Lambert azimuthal equal-area "
                    "projection centred on it (summary.json states its distance error)", path.string());
@@ -368,11 +384,13 @@ Status write_float_raster(const fs::path& path, const GridGeometry& geometry, co
   co.AddString("COMPRESS=DEFLATE");
   co.AddString("PREDICTOR=3");
   if (!cog) co.AddString("TILED=YES");
+  CPLErrorReset();
   std::unique_ptr<GDALDataset> written(drv->CreateCopy(out.temp_path().c_str(), tmp.get(), FALSE, co.List(), nullptr, nullptr));
   if (!written) {
     return Status::IoError(fmt::format("{}: cannot write GeoTIFF: {}", path.string(), last_gdal_error()));
   }
   written.reset();  // flush and close before the rename
+  SKYCOVER_RETURN_IF_ERROR(gdal_write_status(path));
   return out.commit();
 }
 

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -169,6 +170,54 @@ TEST(OutputSafety, FifoAndSymlinkTargetsAreRefusedAndUntouched) {
   ASSERT_TRUE(write_file_atomic(dir.path() / "a.txt", "one").ok());
   ASSERT_TRUE(write_file_atomic(dir.path() / "a.txt", "two").ok());
   EXPECT_EQ(read_file(dir.path() / "a.txt").value(), "two");
+}
+
+}  // namespace
+}  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 9 item 2: a full disk is an I/O error (exit 3) that leaves nothing behind. The test mounts
+// a 1 MB tmpfs of its own (as root, where the container allows it); otherwise it is skipped.
+class FullDisk : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mount_ = dir_.path() / "small";
+    fs::create_directories(mount_);
+    if (::geteuid() != 0 ||
+        std::system(fmt::format("mount -t tmpfs -o size=1m tmpfs {} 2>/dev/null", mount_.string()).c_str()) != 0)
+      GTEST_SKIP() << "cannot mount a small tmpfs here (needs root and mount rights): full-disk test skipped";
+    mounted_ = true;
+  }
+  void TearDown() override {
+    if (mounted_) {
+      EXPECT_EQ(std::system(fmt::format("umount {}", mount_.string()).c_str()), 0);
+    }
+  }
+  int run(const std::string& args) {
+    const int rc =
+        std::system(fmt::format("{} {} >{} 2>&1", SKYCOVER_CLI_PATH, args, (dir_.path() / "log").string()).c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  }
+  std::string log() { return read_file(dir_.path() / "log").value(); }
+  test::TempDir dir_;
+  fs::path mount_;
+  bool mounted_ = false;
+};
+
+TEST_F(FullDisk, TerrainSynthAndCoverageFailWithExitThreeAndLeaveNothing) {
+  // 1000^2 float cells do not fit 1 MB: GDAL's failing block write must reach the exit code.
+  EXPECT_EQ(run(fmt::format("terrain synth --width 1000 --height 1000 --cell-m 30 --relief-m 500 --seed 1 --out {}",
+                            (mount_ / "dem.tif").string())),
+            3)
+      << log();
+  EXPECT_NE(log().find("writing failed"), std::string::npos) << log();
+  EXPECT_TRUE(fs::is_empty(mount_)) << "a truncated file was left";
+  EXPECT_EQ(run(fmt::format("coverage {}/examples/basic.toml --out {}", SKYCOVER_SOURCE_DIR, (mount_ / "cov").string())),
+            3)
+      << log();
+  EXPECT_TRUE(fs::is_empty(mount_)) << "a partial output folder was left";
 }
 
 }  // namespace

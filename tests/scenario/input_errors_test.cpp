@@ -188,3 +188,42 @@ TEST(ScenarioShape, EmptyOutputDirIsRefused) {
 
 }  // namespace
 }  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 9 item 7 and 11: the CRS of a synthetic grid (and a DEM's [terrain] crs) must be a known,
+// projected CRS in metres, true to within 1 % over the grid; otherwise distances and areas would
+// silently be degrees, US feet or Web Mercator's stretched metres.
+TEST(ScenarioCrs, UnknownGeographicFeetAndDistortingCrsAreRefusedWithTheReason) {
+  const std::string systems = "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n" + std::string(kDeployment);
+  auto synth = [&](const std::string& epsg) {
+    return parse_scenario_text("[terrain]\nsynthetic = { width = 64, height = 64, cell_m = 30, relief_m = 100, seed = 1, "
+                               "epsg = " + epsg + " }\n" + systems,
+                               "s.toml");
+  };
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"999999", "not a CRS that PROJ knows"},
+      {"4326", "is not projected: its coordinates are degrees"},
+      {"2227", "measures in US survey foot"},
+      {"3857", "distorts distances by up to 1.8 %"}};
+  for (const auto& [epsg, why] : refused) {
+    const auto p = synth(epsg);
+    const Diagnostic* d = find(p, "terrain.synthetic.epsg");
+    ASSERT_NE(d, nullptr) << epsg << ": " << all(p);
+    EXPECT_NE(d->message.find(why), std::string::npos) << d->message;
+    EXPECT_NE(d->hint.find("UTM"), std::string::npos) << d->hint;
+    EXPECT_FALSE(p.scenario.has_value());
+  }
+  EXPECT_TRUE(synth("32633").scenario.has_value()) << all(synth("32633"));
+  const auto dem_crs = parse_scenario_text(
+      "[terrain]\ndem = \"" + std::string(SKYCOVER_SOURCE_DIR) + "/data/trinidad_sample.tif\"\ncrs = \"EPSG:4326\"\n" +
+          systems,
+      "s.toml");
+  const Diagnostic* d = find(dem_crs, "terrain.crs");
+  ASSERT_NE(d, nullptr) << all(dem_crs);
+  EXPECT_NE(d->message.find("is not projected"), std::string::npos) << d->message;
+}
+
+}  // namespace
+}  // namespace skycover

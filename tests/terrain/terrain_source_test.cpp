@@ -128,3 +128,32 @@ TEST(AnalysisCrs, OneUtmZoneStaysUtmAWiderDemGetsAnEqualAreaProjection) {
 
 }  // namespace
 }  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 9 item 7: a DEM in a metric CRS that is not true to scale (Web Mercator: 1 / cos(lat)) is
+// reprojected to the default analysis CRS, as a lon/lat DEM is; a UTM DEM is used as it is.
+TEST(AnalysisCrs, WebMercatorDemIsReprojectedToTrueMetres) {
+  test::TempDir dir;
+  SyntheticTerrainParams p;
+  p.width = 200, p.height = 150;
+  p.epsg = 3857;
+  p.origin_x_m = -11680000;  // ~105 W, ~37 N: scale 1.25
+  p.origin_y_m = 4440000;
+  p.cell_size_m = 100;
+  ASSERT_TRUE(write_terrain(dir.path() / "merc.tif", make_synthetic_terrain(p)).ok());
+  auto source = open_terrain_source(dir.path() / "merc.tif");
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  const auto pe = projection_error((*source)->geometry());
+  ASSERT_TRUE(pe.ok() && *pe);
+  EXPECT_NE((*pe)->crs_name.find("UTM zone 13N"), std::string::npos) << (*pe)->crs_name;
+  EXPECT_LT((*pe)->max_distance_error, 0.001);
+  // About 100 m / 1.25 on the ground.
+  EXPECT_NEAR((*source)->geometry().cell_size_m, 80, 2);
+  EXPECT_TRUE(check_metric_crs("EPSG:32613").ok());
+  EXPECT_FALSE(check_metric_crs("EPSG:4326").ok());
+}
+
+}  // namespace
+}  // namespace skycover

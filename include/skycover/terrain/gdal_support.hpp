@@ -1,5 +1,6 @@
 // Small helpers shared by every module that talks to GDAL/OGR.
 #pragma once
+#include <filesystem>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,6 +17,10 @@ namespace skycover {
 // callers turn failures into Status messages with last_gdal_error().
 void ensure_gdal();
 std::string last_gdal_error();
+// After writing `path` with GDAL (CPLErrorReset() before the first call): an I/O error naming the
+// file when any GDAL call since failed. GDAL 3.6 reports a failed block write or close (a full
+// disk) only through its error state: CreateCopy can return a dataset, and GDALClose is void.
+Status gdal_write_status(const std::filesystem::path& path);
 
 // Parse any CRS definition PROJ understands (EPSG:N, WKT, PROJ string) with
 // traditional GIS axis order (x = easting/longitude, y = northing/latitude).

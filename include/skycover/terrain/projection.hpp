@@ -26,6 +26,16 @@ struct ProjectionError {
 // nullopt for a grid without a CRS (a local metric grid: no projection to err).
 Result<std::optional<ProjectionError>> projection_error(const GridGeometry& grid);
 
+// Largest distance error of an analysis CRS over its grid that skycover uses as it is: beyond it a
+// DEM is reprojected to the default analysis CRS (Web Mercator: 1 / cos(latitude), 41 % at 45 deg),
+// and a synthetic grid's `epsg` is refused.
+inline constexpr double kMaxDistanceError = 0.01;
+
+// Whether `definition` (EPSG:n, WKT or a PROJ string) can be an analysis CRS: known to PROJ,
+// projected, in metres. The message says what it is instead (geographic degrees, US feet, unknown)
+// and what to use.
+Status check_metric_crs(const std::string& definition);
+
 // The default analysis CRS for a lon/lat extent: the UTM zone (WGS 84) of its centre when the
 // whole extent lies in that zone, else a Lambert azimuthal equal-area projection centred on it.
 std::string default_analysis_crs(double lon_min_deg, double lon_max_deg, double lat_min_deg, double lat_max_deg);
