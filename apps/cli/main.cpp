@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "skycover/core/interrupt.hpp"
 #include "skycover/dist/world.hpp"
 #include "skycover/products/manifest.hpp"
 #include "skycover/version.hpp"
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
   // Log lines (warnings, info) go to stderr; stdout carries only results.
   spdlog::set_default_logger(spdlog::stderr_color_mt("skycover"));
   spdlog::set_pattern("skycover: %l: %v");
+
+  // Ctrl-C and SIGTERM stop the work and remove what was staged (core/interrupt.hpp).
+  skycover::install_interrupt_handlers();
 
   // Alone, or one rank of an MPI run (mpirun -np N skycover coverage|sweep ...).
   auto world = skycover::World::open(&argc, &argv);
@@ -81,5 +85,7 @@ int main(int argc, char** argv) {
     world->abort_all(4);
     return 4;
   }
+  // Interrupted: 130 (SIGINT) or 143 (SIGTERM), whatever the stopped command reported.
+  if (const int code = skycover::interrupt_exit_code()) return code;
   return exit_code;
 }

@@ -9,6 +9,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "skycover/core/interrupt.hpp"
 #include "skycover/grid/tiling.hpp"
 
 #include <algorithm>
@@ -404,7 +405,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   int mine_n = 0;
   for (int t = 0; t < n_tiles && mine.ok(); ++t)
     if (tile_owner(t, world.size()) == world.rank()) {
-      mine = process_tile(t);
+      mine = interrupted() ? interrupted_status() : process_tile(t);
       ++mine_n;
     }
   if (world.size() > 1)

@@ -319,7 +319,7 @@ Result<DemoOutcome> run_demo(const DemoOptions& options) {
   // The manifest and report name the scenario where it will lie, not the staging folder.
   const std::string staged = dir.path().string(), final_dir = dir.target().string();
   for (auto& f : c.run.inputs)
-    if (!dir.in_place() && f.path.rfind(staged, 0) == 0) f.path = final_dir + f.path.substr(staged.size());
+    if (f.path.rfind(staged, 0) == 0) f.path = final_dir + f.path.substr(staged.size());
   std::vector<CoverageProductFiles> products;
   for (Hypothesis h : {Hypothesis::kUniform, Hypothesis::kClustered, Hypothesis::kHighGround}) {
     SKYCOVER_ASSIGN_OR_RETURN(auto files, run_hypothesis(c, h, o));

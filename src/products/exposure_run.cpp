@@ -1,6 +1,8 @@
 // The exposure and raid workflows (moved here from the CLI so that every front end runs them).
 #include "skycover/products/exposure_run.hpp"
 
+#include "skycover/core/interrupt.hpp"
+
 #include <fmt/format.h>
 
 #include "skycover/core/progress.hpp"
@@ -85,6 +87,7 @@ Result<StageRunOutput> raid_command(const fs::path& scenario, const fs::path& ou
   ro.on_progress = [&progress](std::int64_t n) { progress.advance(n); };
   const RaidResult r = run_raid(plan, ro);
   progress.finish();
+  if (interrupted()) return interrupted_status();  // the trials stopped early: nothing to write
   SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(sc, command_line));
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(output_dir(out, sc, "raid")));
   SKYCOVER_RETURN_IF_ERROR(write_raid_products(dir.path(), r, plan, e.tracks, e.prepared.sites));

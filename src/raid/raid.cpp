@@ -1,5 +1,7 @@
 #include "skycover/raid/raid.hpp"
 
+#include "skycover/core/interrupt.hpp"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -225,6 +227,7 @@ RaidResult run_raid(const RaidPlan& plan, const RaidOptions& options) {
     return l;
   });
   auto body = [&](const tbb::blocked_range<std::int64_t>& range) {
+    if (interrupted()) return;  // Ctrl-C: skip the remaining trials (core/interrupt.hpp)
     Local& l = locals.local();
     for (std::int64_t k = range.begin(); k < range.end(); ++k) {
       const auto o = simulate(plan, options.seed, static_cast<std::uint64_t>(k), l.scratch, &l.site_use,
@@ -241,6 +244,7 @@ RaidResult run_raid(const RaidPlan& plan, const RaidOptions& options) {
   } else {
     tbb::parallel_for(all, body);
   }
+  // Interrupted: the result is incomplete; the caller checks interrupted() (core/interrupt.hpp).
   // Integer sums: the same for any split of the trials over threads.
   r.site_missiles_total.assign(plan.sites.size(), 0);
   r.target_survived.assign(plan.targets.size(), 0);

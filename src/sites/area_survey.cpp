@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "skycover/core/interrupt.hpp"
 #include "skycover/grid/tiling.hpp"
 
 namespace skycover {
@@ -216,7 +217,7 @@ Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& a
   };
   Status read = Status::Ok();
   for (int t = 0; t < plan.tile_count() && read.ok(); ++t)
-    if (tile_owner(t, ranks.size()) == ranks.rank()) read = survey_tile(plan.tile(t));
+    if (tile_owner(t, ranks.size()) == ranks.rank()) read = interrupted() ? interrupted_status() : survey_tile(plan.tile(t));
   SKYCOVER_RETURN_IF_ERROR(ranks.agree(read));
   if (ranks.size() > 1) SKYCOVER_RETURN_IF_ERROR(share_survey(ranks, s));
   s.inside_before_row.assign(static_cast<std::size_t>(s.grid.height) + 1, 0);

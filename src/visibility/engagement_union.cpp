@@ -8,6 +8,8 @@
 // there is no lock ordering and no deadlock). No atomics per cell, no per-thread grid copies.
 #include "skycover/visibility/engagement_union.hpp"
 
+#include "skycover/core/interrupt.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -321,6 +323,7 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   // Sites go in batches of kBatch consecutive ones along the curve (near each other): each
   // computes its viewshed into its own buffer, then the batch is folded in one pass over the rows.
   auto run_batch = [&](std::size_t first, std::size_t last) {
+    if (interrupted()) return;  // Ctrl-C: skip the remaining batches (core/interrupt.hpp)
     ThreadScratch& ts = scratch.local();
     SiteJob jobs[kBatch];
     std::size_t n_jobs = 0;
@@ -360,6 +363,7 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     });
   });
 
+  if (interrupted()) return interrupted_status();
   for (float& v : u.lowest_engageable_agl_m)
     if (v == kInf) v = std::numeric_limits<float>::quiet_NaN();
   return u;

@@ -68,7 +68,6 @@ TEST(StagedOutputDir, UncommittedLeavesNothingCommittedAppearsWhole) {
   {
     auto d = StagedOutputDir::open(target);
     ASSERT_TRUE(d.ok()) << d.status().message();
-    EXPECT_FALSE(d->in_place());
     ASSERT_TRUE(write_file_atomic(d->path() / "a.txt", "a").ok());
     EXPECT_FALSE(fs::exists(target));
   }
@@ -81,13 +80,38 @@ TEST(StagedOutputDir, UncommittedLeavesNothingCommittedAppearsWhole) {
   }
   EXPECT_EQ(entries(tmp.path()), std::vector<std::string>{"out"});
   EXPECT_EQ(entries(target), std::vector<std::string>{"a.txt"});
-  // A non-empty target is written in place (other files kept).
-  auto d = StagedOutputDir::open(target);
-  ASSERT_TRUE(d.ok());
-  EXPECT_TRUE(d->in_place());
-  ASSERT_TRUE(write_file_atomic(d->path() / "b.txt", "b").ok());
-  ASSERT_TRUE(d->commit().ok());
-  EXPECT_EQ(entries(target), (std::vector<std::string>{"a.txt", "b.txt"}));
+  // Issue 9 item 6. A folder holding files that are not a skycover output is refused, untouched.
+  const auto refused = StagedOutputDir::open(target);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().exit_code(), 2);
+  EXPECT_NE(refused.status().message().find("not a skycover output"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(entries(target), std::vector<std::string>{"a.txt"});
+  // An earlier skycover output is replaced (its files gone), a nested output of another command
+  // kept; a staging folder of a killed run (its PID gone) is removed.
+  ASSERT_TRUE(write_file_atomic(target / "manifest.json",
+                                R"({"tool": "skycover", "outputs": [{"path": "a.txt"}, {"path": "maps/m.png"}]})")
+                  .ok());
+  ASSERT_TRUE(write_file_atomic(target / "maps" / "m.png", "png").ok());
+  ASSERT_TRUE(write_file_atomic(target / "sweep" / "manifest.json", R"({"tool": "skycover", "outputs": []})").ok());
+  fs::create_directories(tmp.path() / ".out.partial-999999999-0");
+  {
+    auto d = StagedOutputDir::open(target);
+    ASSERT_TRUE(d.ok()) << d.status().message();
+    EXPECT_TRUE(d->replaces());
+    EXPECT_FALSE(fs::exists(tmp.path() / ".out.partial-999999999-0"));
+    ASSERT_TRUE(write_file_atomic(d->path() / "b.txt", "b").ok());
+    ASSERT_TRUE(write_file_atomic(d->path() / "manifest.json", R"({"tool": "skycover", "outputs": [{"path": "b.txt"}]})")
+                    .ok());
+    ASSERT_TRUE(d->commit().ok());
+  }
+  EXPECT_EQ(entries(target), (std::vector<std::string>{"b.txt", "manifest.json", "sweep"}));
+  EXPECT_EQ(entries(tmp.path()), std::vector<std::string>{"out"});  // nothing aside left
+  // A file the manifest does not list is not the earlier run's: refused, named.
+  ASSERT_TRUE(write_file_atomic(target / "notes.txt", "mine").ok());
+  const auto notes = StagedOutputDir::open(target);
+  ASSERT_FALSE(notes.ok());
+  EXPECT_NE(notes.status().message().find("notes.txt"), std::string::npos) << notes.status().message();
+  EXPECT_FALSE(StagedOutputDir::open(".").ok());
 }
 
 TEST(StagedOutputDir, CoverageFailureHalfWayLeavesNoPartialFolder) {
@@ -205,6 +229,40 @@ class FullDisk : public ::testing::Test {
   fs::path mount_;
   bool mounted_ = false;
 };
+
+// Issue 9 item 5: SIGINT and SIGTERM mid-run stop the work, remove the staging folder and exit 130
+// and 143. The run is long enough (a 2000^2 grid, 2000 sites, one thread) to be stopped half-way.
+TEST(Interrupt, SigintAndSigtermStopCleanlyWithTheirExitCodes) {
+  test::TempDir dir;
+  const fs::path s = dir.path() / "s.toml";
+  ASSERT_TRUE(write_file_atomic(s, R"([terrain]
+synthetic = { width = 2000, height = 2000, cell_m = 30, relief_m = 800, seed = 2 }
+[[systems]]
+name = "igla-s"
+preset = "igla-s"
+[[deployments]]
+system = "igla-s"
+hypothesis = "uniform"
+count = 2000
+seed = 1
+[analysis]
+bands_agl_m = [50, 150, 500, 1500, 3000]
+)").ok());
+  for (const auto& [sig, code] : std::vector<std::pair<std::string, int>>{{"INT", 130}, {"TERM", 143}}) {
+    const fs::path out = dir.path() / ("out-" + sig);
+    const int rc = std::system(fmt::format("timeout --preserve-status -s {} 1.5 {} coverage {} --threads 1 --out {} >{} 2>&1",
+                                           sig, SKYCOVER_CLI_PATH, s.string(), out.string(),
+                                           (dir.path() / "log").string())
+                                   .c_str());
+    const std::string log = read_file(dir.path() / "log").value();
+    ASSERT_TRUE(WIFEXITED(rc)) << log;
+    EXPECT_EQ(WEXITSTATUS(rc), code) << sig << ": " << log;
+    EXPECT_NE(log.find("interrupted by"), std::string::npos) << log;
+    EXPECT_FALSE(fs::exists(out));
+    for (const auto& e : fs::directory_iterator(dir.path()))
+      EXPECT_EQ(e.path().filename().string().find(".partial-"), std::string::npos) << e.path();
+  }
+}
 
 TEST_F(FullDisk, TerrainSynthAndCoverageFailWithExitThreeAndLeaveNothing) {
   // 1000^2 float cells do not fit 1 MB: GDAL's failing block write must reach the exit code.

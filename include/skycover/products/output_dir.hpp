@@ -1,17 +1,25 @@
 // A product directory that appears whole or not at all.
 //
-// `coverage`, `sweep` and `demo` write many files (summary, rasters, maps, report, manifest). A
-// failure half-way must not leave a plausible-looking but partial folder. So:
-//   - target missing or empty: write into a hidden temporary sibling (".NAME.partial-PID-N" in the
-//     same parent, hence the same file system) and rename it onto the target at the end (an empty
-//     target is removed first). On failure (destroyed without commit) the sibling is deleted: no
-//     new output folder appears.
-//   - target exists and holds files: write into it file by file (each file atomic, manifest.json
-//     last), because replacing it would delete whatever else the user keeps there (the target may
-//     be ".", or a folder of earlier runs). A failure then leaves the new files without a new
-//     manifest: a manifest that lists and hashes exactly the files present marks a complete run.
+// `coverage`, `sweep`, `demo`, `exposure` and `raid` write many files (summary, rasters, maps,
+// report, manifest). A failure half-way must not leave a plausible-looking but partial folder, and
+// a re-run must not mix its files with an earlier run's. So every run writes into a hidden
+// temporary sibling (".NAME.partial-PID-N", same parent, hence the same file system) and commit()
+// renames it onto the target:
+//   - target missing or empty: it appears whole at commit.
+//   - target holds a finished skycover output (its manifest.json says "tool": "skycover" and lists
+//     every top-level file): the re-run replaces it at commit (old folder moved aside, new one
+//     renamed in, old one deleted), so the manifest lists exactly this run's files and no stale
+//     ones stay; folders nested in it that are skycover outputs of their own (sweep/, exposure/,
+//     raid/ of other commands) are carried over.
+//   - target holds anything else: refused (exit 2, naming what is there), never emptied.
+//   - "." and "..": refused (a run replaces its folder).
+// On failure, Ctrl-C or SIGTERM (the error unwinds; core/interrupt.hpp) the sibling is deleted.
+// Siblings left by a killed or crashed run (their PID is gone) are removed by the next open() of
+// the same target. See docs/reliability.md.
 #pragma once
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "skycover/core/status.hpp"
 
@@ -30,8 +38,9 @@ class StagedOutputDir {
   // Where to write now (the staging directory, or the target itself when in place).
   const std::filesystem::path& path() const { return path_; }
   const std::filesystem::path& target() const { return target_; }
-  bool in_place() const { return path_ == target_; }
-  // Move the staged directory onto the target (no-op in place).
+  // Whether commit() replaces an earlier skycover output.
+  bool replaces() const { return replaces_; }
+  // Move the staged directory onto the target.
   Status commit();
 
  private:
@@ -39,6 +48,8 @@ class StagedOutputDir {
   std::filesystem::path target_;
   std::filesystem::path path_;
   bool done_ = false;
+  bool replaces_ = false;
+  std::vector<std::string> keep_;  // nested outputs of other commands, carried over at commit
 };
 
 }  // namespace skycover
