@@ -130,7 +130,7 @@ Status write_map(const fs::path& dir, const std::string& stem, const ExposureInp
 }  // namespace
 
 Status write_exposure_charts(const fs::path& dir, const ExposureInputs& in, int track) {
-  const std::string stem = safe_file_stem((*in.tracks)[track].id);
+  const std::string stem = track_file_stems(*in.tracks)[static_cast<std::size_t>(track)];
   SKYCOVER_RETURN_IF_ERROR(write_timeline(dir, stem, in, track));
   return write_map(dir, stem, in, track);
 }

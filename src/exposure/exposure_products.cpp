@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <set>
+
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/csv.hpp"
 
@@ -17,6 +20,23 @@ std::string safe_file_stem(const std::string& id) {
   }
   if (out.empty() || out.front() == '.') out.insert(out.begin(), '_');
   return out;
+}
+
+std::vector<std::string> track_file_stems(const std::vector<Track>& tracks) {
+  auto lower = [](std::string v) {
+    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v;
+  };
+  std::set<std::string> taken{"summary", "manifest", "report"};
+  std::vector<std::string> stems;
+  for (const Track& t : tracks) {
+    const std::string base = safe_file_stem(t.id);
+    std::string stem = base;
+    for (int n = 2; taken.count(lower(stem)); ++n) stem = fmt::format("{}-{}", base, n);
+    taken.insert(lower(stem));
+    stems.push_back(stem);
+  }
+  return stems;
 }
 
 std::string exposure_csv(const ExposureInputs& in, int track) {
@@ -104,9 +124,10 @@ std::string exposure_summary_table(const ExposureInputs& in) {
 Status write_exposure_charts(const fs::path& dir, const ExposureInputs& in, int track);  // exposure_charts.cpp
 
 Status write_exposure_products(const fs::path& dir, const ExposureInputs& in) {
+  const std::vector<std::string> stems = track_file_stems(*in.tracks);
   nlohmann::json summary = nlohmann::json::array();
   for (std::size_t t = 0; t < in.tracks->size(); ++t) {
-    const std::string stem = safe_file_stem((*in.tracks)[t].id);
+    const std::string& stem = stems[t];
     SKYCOVER_RETURN_IF_ERROR(write_file_atomic(dir / (stem + ".csv"), exposure_csv(in, static_cast<int>(t))));
     auto j = exposure_json(in, static_cast<int>(t));
     SKYCOVER_RETURN_IF_ERROR(write_file_atomic(dir / (stem + ".json"), j.dump(2) + "\n"));

@@ -241,6 +241,22 @@ Result<std::vector<TrackWaypoint>> read_track_waypoints(const TrackSpec& spec, c
 Result<Track> sample_track(const TrackSpec& spec, const std::vector<TrackWaypoint>& waypoints_in,
                            const Terrain& terrain, const TrackSampling& sampling) {
   const std::string label = track_label(spec);
+  // Every waypoint a finite point on the terrain, before anything is computed from it: a NaN or
+  // 1e300 coordinate would otherwise turn into a sample count by an undefined float-to-int
+  // conversion (and a leg across the DEM is at most its diagonal, which bounds the samples).
+  const GridGeometry& g = terrain.geometry();
+  const double x0 = g.origin_x_m, x1 = g.origin_x_m + g.width * g.cell_size_m;
+  const double y1 = g.origin_y_m, y0 = g.origin_y_m - g.height * g.cell_size_m;
+  for (std::size_t i = 0; i < waypoints_in.size(); ++i) {
+    const auto& w = waypoints_in[i];
+    if (!(w.x_m >= x0 && w.x_m <= x1 && w.y_m >= y0 && w.y_m <= y1))
+      return Status::OutOfRange(fmt::format(
+          "{}: waypoint {} ({:.6g}, {:.6g}) is not a point on the terrain (x {:.0f}..{:.0f}, y {:.0f}..{:.0f} in the "
+          "terrain CRS); check its coordinates and the track's crs",
+          label, i + 1, w.x_m, w.y_m, x0, x1, y0, y1));
+    if ((w.altitude_m && !std::isfinite(*w.altitude_m)) || (w.speed_mps && !std::isfinite(*w.speed_mps)))
+      return Status::Invalid(fmt::format("{}: waypoint {} has a non-finite altitude or speed; give numbers", label, i + 1));
+  }
   // Drop repeated points (zero-length legs carry no time and would divide by zero).
   std::vector<TrackWaypoint> wps;
   for (const auto& w : waypoints_in) {

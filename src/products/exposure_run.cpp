@@ -4,6 +4,11 @@
 #include "skycover/core/interrupt.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
 
 #include "skycover/core/progress.hpp"
 #include "skycover/exposure/exposure.hpp"
@@ -14,6 +19,7 @@
 #include "skycover/raid/raid.hpp"
 #include "skycover/raid/raid_products.hpp"
 #include "skycover/scenario/scenario.hpp"
+#include "skycover/visibility/engagement_union.hpp"
 
 namespace skycover {
 namespace fs = std::filesystem;
@@ -23,10 +29,71 @@ struct Engagements {
   PreparedScenario prepared;
   std::vector<Track> tracks;
   std::vector<EngagementWindow> windows;
+  std::optional<TileRect> window;  // the terrain window read (a DEM over the memory budget)
 };
 
+// Bytes a cell of a whole-grid exposure run holds: elevations, the area mask and a transient copy
+// while the DEM is read or warped.
+constexpr std::int64_t kExposureBytesPerCell = 9;
+
+// The terrain, area and sites of an exposure or raid run. The whole grid when it fits
+// `budget_bytes`; otherwise only a window (docs/tiling.md): the tracks' bounding box plus twice the
+// longest engagement range R, read once. A site can engage a track only when it stands within R of
+// it, so within R of the box, and its lines of sight read terrain within R of the site. The sites
+// are placed by a survey of the whole area (sites/area_survey.hpp: the same sites as the whole
+// grid gives); `within_reach` receives the indices of those standing within R of the box, the only
+// ones whose lines of sight are computed (the terrain holds only the window). `window` receives
+// the rectangle read. Both stay empty for a whole-grid run.
+Result<PreparedScenario> prepare_for_tracks(const Scenario& sc, std::int64_t budget_bytes, std::optional<TileRect>* window,
+                                            std::vector<std::size_t>* within_reach) {
+  SKYCOVER_ASSIGN_OR_RETURN(const GridGeometry g, scenario_grid(sc));
+  if (g.cell_count() * kExposureBytesPerCell <= budget_bytes) return prepare_scenario(sc);
+  // The tracks' box in cells (their waypoints in the terrain's CRS).
+  double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+  for (const TrackSpec& spec : sc.tracks) {
+    SKYCOVER_ASSIGN_OR_RETURN(const auto wps, read_track_waypoints(spec, g.crs_wkt));
+    for (const TrackWaypoint& w : wps) {
+      if (!std::isfinite(w.x_m) || !std::isfinite(w.y_m))
+        return Status::Invalid(fmt::format("{}: a waypoint is not a finite point", spec.source));
+      x0 = std::min(x0, w.x_m), x1 = std::max(x1, w.x_m), y0 = std::min(y0, w.y_m), y1 = std::max(y1, w.y_m);
+    }
+  }
+  int radius = 0;
+  for (const SystemSpec& sys : sc.systems) radius = std::max(radius, range_radius_cells(sys, g.cell_size_m));
+  auto col_of = [&](double x) { return static_cast<int>(std::clamp(std::floor(g.col_of(x)), -1.0, g.width + 1.0)); };
+  auto row_of = [&](double y) { return static_cast<int>(std::clamp(std::floor(g.row_of(y)), -1.0, g.height + 1.0)); };
+  const int c0 = col_of(x0), c1 = col_of(x1), r0 = row_of(y1), r1 = row_of(y0);  // rows grow southwards
+  auto box = [&](int margin) {
+    return TileRect{c0 - margin, r0 - margin, c1 - c0 + 1 + 2 * margin, r1 - r0 + 1 + 2 * margin}.intersect(g.full_rect());
+  };
+  const TileRect read = box(2 * radius), reach = box(radius);
+  if (read.cell_count() <= 0)
+    return Status::OutOfRange(fmt::format("{}: the tracks lie outside the terrain; check their coordinates and crs",
+                                          sc.path.string()));
+  if (read.cell_count() * kExposureBytesPerCell > budget_bytes)
+    return Status::Invalid(fmt::format(
+        "the tracks and the sites that can reach them need a terrain window of {} x {} cells ({} MB), more than the "
+        "{} MB memory budget: raise --memory-mb, or split the tracks over several scenarios",
+        read.width, read.height, read.cell_count() * kExposureBytesPerCell >> 20, budget_bytes >> 20));
+  SKYCOVER_ASSIGN_OR_RETURN(TiledScenario tiled, prepare_scenario_tiled(sc, 4096, true));
+  PreparedScenario p;
+  p.scenario = sc;
+  SKYCOVER_ASSIGN_OR_RETURN(p.terrain, tiled.terrain->read(read));
+  SKYCOVER_ASSIGN_OR_RETURN(p.area, tiled.area.read(read, p.terrain));
+  p.sites = std::move(tiled.sites);
+  if (window) *window = read;
+  if (within_reach) {
+    within_reach->clear();
+    for (std::size_t i = 0; i < p.sites.size(); ++i) {
+      const double c = std::floor(g.col_of(p.sites[i].x_m)), r = std::floor(g.row_of(p.sites[i].y_m));
+      if (c >= reach.col0 && c < reach.col_end() && r >= reach.row0 && r < reach.row_end()) within_reach->push_back(i);
+    }
+  }
+  return p;
+}
+
 // Scenario -> terrain, sites, tracks -> engagement windows (the deterministic, expensive part).
-Result<Engagements> engagements(const fs::path& scenario_path) {
+Result<Engagements> engagements(const fs::path& scenario_path, std::int64_t budget_bytes) {
   SKYCOVER_ASSIGN_OR_RETURN(Scenario sc, load_scenario(scenario_path));
   if (sc.tracks.empty()) {
     return Status::Invalid(fmt::format("{}: the scenario has no [[tracks]]; add one, e.g. [[tracks]] id = \"t1\" "
@@ -35,19 +102,39 @@ Result<Engagements> engagements(const fs::path& scenario_path) {
                                        scenario_path.string()));
   }
   Engagements e;
-  SKYCOVER_ASSIGN_OR_RETURN(e.prepared, prepare_scenario(sc));
+  std::vector<std::size_t> within_reach;
+  SKYCOVER_ASSIGN_OR_RETURN(e.prepared, prepare_for_tracks(sc, budget_bytes, &e.window, &within_reach));
   SKYCOVER_ASSIGN_OR_RETURN(e.tracks, load_tracks(e.prepared.scenario.tracks, e.prepared.terrain));
   const auto& s = e.prepared.scenario;
   VisibilityModel model;
   model.refraction_k = s.analysis.refraction_k;
-  Progress progress("lines of sight", static_cast<std::int64_t>(e.prepared.sites.size()));
   ExposureOptions opt;
   opt.threads = s.analysis.threads;
+  if (!e.window) {
+    Progress progress("lines of sight", static_cast<std::int64_t>(e.prepared.sites.size()));
+    opt.on_progress = [&progress](std::int64_t n) { progress.advance(n); };
+    SKYCOVER_ASSIGN_OR_RETURN(e.windows, find_engagement_windows(e.prepared.terrain, e.prepared.sites, s.systems,
+                                                                 e.tracks, model, opt));
+    progress.finish();
+    return e;
+  }
+  // A window: the sites within reach only; their windows then name the sites of the whole list
+  // (windows come in site order, so the order is the whole grid's).
+  std::vector<Site> near;
+  for (std::size_t i : within_reach) near.push_back(e.prepared.sites[i]);
+  Progress progress("lines of sight", static_cast<std::int64_t>(near.size()));
   opt.on_progress = [&progress](std::int64_t n) { progress.advance(n); };
-  SKYCOVER_ASSIGN_OR_RETURN(e.windows, find_engagement_windows(e.prepared.terrain, e.prepared.sites, s.systems,
-                                                               e.tracks, model, opt));
+  SKYCOVER_ASSIGN_OR_RETURN(e.windows, find_engagement_windows(e.prepared.terrain, near, s.systems, e.tracks, model, opt));
   progress.finish();
+  for (EngagementWindow& w : e.windows) w.site = static_cast<int>(within_reach[static_cast<std::size_t>(w.site)]);
   return e;
+}
+
+// The manifest's note of a windowed run (the cells read), empty for a whole-grid run.
+nlohmann::json window_note(const Engagements& e) {
+  if (!e.window) return nlohmann::json();
+  return {{"col0", e.window->col0}, {"row0", e.window->row0}, {"width_cells", e.window->width},
+          {"height_cells", e.window->height}};
 }
 
 fs::path output_dir(const fs::path& out, const Scenario& sc, const char* sub) {
@@ -57,8 +144,8 @@ fs::path output_dir(const fs::path& out, const Scenario& sc, const char* sub) {
 }  // namespace
 
 Result<StageRunOutput> exposure_command(const fs::path& scenario, const fs::path& out, bool unlimited,
-                                        const std::string& command_line) {
-  SKYCOVER_ASSIGN_OR_RETURN(Engagements e, engagements(scenario));
+                                        const std::string& command_line, std::int64_t memory_budget_bytes) {
+  SKYCOVER_ASSIGN_OR_RETURN(Engagements e, engagements(scenario, memory_budget_bytes));
   const auto& sc = e.prepared.scenario;
   ExposureOptions opt;
   opt.unlimited_missiles = unlimited;
@@ -69,14 +156,17 @@ Result<StageRunOutput> exposure_command(const fs::path& scenario, const fs::path
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(output_dir(out, sc, "exposure")));
   ExposureInputs in{&e.prepared.terrain, &e.prepared.sites, &sc.systems, &e.tracks, &e.windows, &exposures};
   SKYCOVER_RETURN_IF_ERROR(write_exposure_products(dir.path(), in));
-  SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), run, {{"stage", "exposure"}, {"unlimited_missiles", unlimited}}));
+  nlohmann::json extra = {{"stage", "exposure"}, {"unlimited_missiles", unlimited}};
+  if (e.window) extra["terrain_window"] = window_note(e);
+  SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), run, extra));
   SKYCOVER_RETURN_IF_ERROR(dir.commit());
   return StageRunOutput{exposure_summary_table(in), dir.target()};
 }
 
 Result<StageRunOutput> raid_command(const fs::path& scenario, const fs::path& out, std::optional<std::int64_t> trials,
-                                    std::optional<std::uint64_t> seed, const std::string& command_line) {
-  SKYCOVER_ASSIGN_OR_RETURN(Engagements e, engagements(scenario));
+                                    std::optional<std::uint64_t> seed, const std::string& command_line,
+                                    std::int64_t memory_budget_bytes) {
+  SKYCOVER_ASSIGN_OR_RETURN(Engagements e, engagements(scenario, memory_budget_bytes));
   const auto& sc = e.prepared.scenario;
   SKYCOVER_ASSIGN_OR_RETURN(RaidPlan plan, plan_raid(e.tracks, e.windows, e.prepared.sites, sc.systems));
   RaidOptions ro;
@@ -91,8 +181,9 @@ Result<StageRunOutput> raid_command(const fs::path& scenario, const fs::path& ou
   SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(sc, command_line));
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(output_dir(out, sc, "raid")));
   SKYCOVER_RETURN_IF_ERROR(write_raid_products(dir.path(), r, plan, e.tracks, e.prepared.sites));
-  SKYCOVER_RETURN_IF_ERROR(
-      write_manifest(dir.path(), run, {{"stage", "raid"}, {"trials", ro.trials}, {"raid_seed", ro.seed}}));
+  nlohmann::json extra = {{"stage", "raid"}, {"trials", ro.trials}, {"raid_seed", ro.seed}};
+  if (e.window) extra["terrain_window"] = window_note(e);
+  SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), run, extra));
   SKYCOVER_RETURN_IF_ERROR(dir.commit());
   return StageRunOutput{raid_summary_text(r, plan, e.tracks), dir.target()};
 }

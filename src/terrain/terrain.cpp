@@ -39,18 +39,21 @@ std::optional<std::pair<int, int>> Terrain::cell_of(double x_m, double y_m) cons
 double Terrain::elevation_bilinear_m(double x_m, double y_m) const {
   const double fc = geometry_.col_of(x_m) - 0.5;
   const double fr = geometry_.row_of(y_m) - 0.5;
+  if (!(fc >= -0.5 && fr >= -0.5 && fc <= geometry_.width - 0.5 && fr <= geometry_.height - 0.5))
+    return std::numeric_limits<double>::quiet_NaN();  // off the grid, or a NaN coordinate
   const int c0 = static_cast<int>(std::floor(fc));
   const int r0 = static_cast<int>(std::floor(fr));
-  const double tc = fc - c0;
-  const double tr = fr - r0;
+  // The weights from the distance to the cell centre, not from fc's fraction: the centre is exact
+  // (origin + (c + 0.5) cell), so a window of the grid (another origin, the same cells) gives the
+  // same bits as the whole grid, while fc's rounding depends on its magnitude.
+  const double tc = (x_m - geometry_.cell_center_x_m(c0)) / geometry_.cell_size_m;
+  const double tr = (geometry_.cell_center_y_m(r0) - y_m) / geometry_.cell_size_m;
   // Points within half a cell of the edge use the edge cells (clamped), not NaN.
   auto at = [&](int c, int r) -> double {
     c = std::clamp(c, 0, geometry_.width - 1);
     r = std::clamp(r, 0, geometry_.height - 1);
     return elevation_m(c, r);
   };
-  if (fc < -0.5 || fr < -0.5 || fc > geometry_.width - 0.5 || fr > geometry_.height - 0.5)
-    return std::numeric_limits<double>::quiet_NaN();
   const double top = at(c0, r0) * (1 - tc) + at(c0 + 1, r0) * tc;
   const double bottom = at(c0, r0 + 1) * (1 - tc) + at(c0 + 1, r0 + 1) * tc;
   return top * (1 - tr) + bottom * tr;  // NaN propagates from any nodata neighbour

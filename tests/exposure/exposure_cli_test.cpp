@@ -90,3 +90,71 @@ TEST(ExposureCli, MissingKillProbabilityIsAClearError) {
 
 }  // namespace
 }  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 14: a DEM over the memory budget is read only in the window the tracks need (their box plus
+// twice the longest range), with the sites of a survey of the whole area: every per-track table,
+// the summary and the raid's survivors are the same bytes as the whole-grid run's.
+TEST(ExposureCli, WindowAroundTheTracksGivesTheWholeGridsResults) {
+  test::TempDir dir;
+  const fs::path s = dir.path() / "s.toml";
+  std::ofstream(s) << R"([terrain]
+synthetic = { width = 1500, height = 1500, cell_m = 30, relief_m = 700, seed = 21 }
+[[systems]]
+name = "igla-s"
+preset = "igla-s"
+missiles_per_site = 2
+pk_set = "illustrative"
+[[deployments]]
+system = "igla-s"
+hypothesis = "uniform"
+count = 300
+seed = 3
+[[tracks]]
+id = "low/1"
+target_class = "cruise_missile"
+waypoints = [[520000, 1180000], [530000, 1172000]]
+speed_mps = 240
+altitude_m = 60
+[[tracks]]
+id = "low_1"
+target_class = "drone"
+waypoints = [[522000, 1171000], [531000, 1178000]]
+speed_mps = 50
+altitude_m = 300
+[output]
+dir = "out"
+)";
+  const fs::path log = dir.path() / "log";
+  for (const std::string stage : {"exposure", "raid"}) {
+    const fs::path whole = dir.path() / (stage + "-whole"), window = dir.path() / (stage + "-window");
+    ASSERT_EQ(run_cli(fmt::format("{} {} --out {}", stage, s.string(), whole.string()), log), 0) << slurp(log);
+    // 1500^2 cells x 9 B = 20 MB: over a 16 MB budget; the window (tracks + 2 x 6 km) fits.
+    ASSERT_EQ(run_cli(fmt::format("{} {} --out {} --memory-mb 16", stage, s.string(), window.string()), log), 0)
+        << slurp(log);
+    const auto manifest = nlohmann::json::parse(slurp(window / "manifest.json"));
+    ASSERT_TRUE(manifest.contains("terrain_window")) << manifest.dump(2);
+    EXPECT_LT(manifest["terrain_window"]["width_cells"].get<int>(), 1500);
+    EXPECT_FALSE(nlohmann::json::parse(slurp(whole / "manifest.json")).contains("terrain_window"));
+    int compared = 0;
+    for (const auto& e : fs::directory_iterator(whole)) {
+      const std::string ext = e.path().extension().string(), name = e.path().filename().string();
+      if ((ext != ".csv" && ext != ".json" && ext != ".txt") || name == "manifest.json") continue;
+      EXPECT_EQ(slurp(e.path()), slurp(window / name)) << stage << ": " << name;
+      ++compared;
+    }
+    EXPECT_GE(compared, 3) << stage;
+  }
+  // The two ids that sanitise alike wrote two sets of files.
+  EXPECT_TRUE(fs::exists(dir.path() / "exposure-whole" / "low_1.csv"));
+  EXPECT_TRUE(fs::exists(dir.path() / "exposure-whole" / "low_1-2.csv"));
+  // Over budget even for the window: refused with the need, before reading.
+  EXPECT_EQ(run_cli(fmt::format("exposure {} --out {} --memory-mb 1", s.string(), (dir.path() / "x").string()), log), 2)
+      << slurp(log);
+  EXPECT_NE(slurp(log).find("terrain window of"), std::string::npos) << slurp(log);
+}
+
+}  // namespace
+}  // namespace skycover

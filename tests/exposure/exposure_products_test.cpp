@@ -32,6 +32,14 @@ TEST(ExposureProducts, CsvJsonAndSummaryAgreeWithTheAnalysis) {
   test::TempDir dir;
   ASSERT_TRUE(write_exposure_products(dir.path(), in).ok());
   EXPECT_EQ(safe_file_stem("cm/1"), "cm_1");
+  // Issue 9 item 8: ids that sanitise alike, differ only in case, or name the folder's own files
+  // get distinct stems.
+  std::vector<Track> named(6);
+  for (const auto& [i, id] : std::vector<std::pair<int, std::string>>{
+           {0, "t/1"}, {1, "t_1"}, {2, "summary"}, {3, "T_1"}, {4, "manifest"}, {5, "t_1-2"}})
+    named[static_cast<std::size_t>(i)].id = id;
+  EXPECT_EQ(track_file_stems(named),
+            (std::vector<std::string>{"t_1", "t_1-2", "summary-2", "T_1-3", "manifest-2", "t_1-2-2"}));
   ASSERT_TRUE(fs::exists(dir.path() / "cm_1.csv"));
   auto csv = read_file(dir.path() / "cm_1.csv");
   ASSERT_TRUE(csv.ok());

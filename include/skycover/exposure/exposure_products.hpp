@@ -24,6 +24,11 @@ struct ExposureInputs {
 
 // A file-name-safe version of a track or site id ([A-Za-z0-9._-], others replaced by '_').
 std::string safe_file_stem(const std::string& id);
+// The file stems of the tracks' files (<stem>.csv, <stem>_timeline.png, <stem>_map.png), unique in
+// their folder: safe_file_stem of each id, with "-2", "-3", ... after a stem already taken
+// (compared without case: some file systems ignore it) or one of the folder's own names (summary,
+// manifest, report). Ids "t/1" and "t_1", or "summary", no longer overwrite each other's files.
+std::vector<std::string> track_file_stems(const std::vector<Track>& tracks);
 
 // One row per shot (windows without a shot get one row with empty shot columns):
 // track,site,system,interval_start_s,interval_end_s,earliest_launch_s,shot,launch_s,intercept_s,

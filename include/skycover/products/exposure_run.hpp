@@ -16,11 +16,15 @@ struct StageRunOutput {
   std::filesystem::path directory;   // the committed output folder
 };
 
-// `out` empty: the scenario's [output] dir + /exposure (or /raid).
+// `out` empty: the scenario's [output] dir + /exposure (or /raid). A DEM whose whole grid does not
+// fit `memory_budget_bytes` is read only in the window the tracks need: their bounding box plus
+// twice the longest engagement range (the same results; the manifest records the window).
 Result<StageRunOutput> exposure_command(const std::filesystem::path& scenario, const std::filesystem::path& out,
-                                        bool unlimited_missiles, const std::string& command_line);
+                                        bool unlimited_missiles, const std::string& command_line,
+                                        std::int64_t memory_budget_bytes = std::int64_t{2048} << 20);
 Result<StageRunOutput> raid_command(const std::filesystem::path& scenario, const std::filesystem::path& out,
                                     std::optional<std::int64_t> trials, std::optional<std::uint64_t> seed,
-                                    const std::string& command_line);
+                                    const std::string& command_line,
+                                    std::int64_t memory_budget_bytes = std::int64_t{2048} << 20);
 
 }  // namespace skycover
