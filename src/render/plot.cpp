@@ -224,7 +224,11 @@ Result<std::string> render(const LineChart& c, ImageFormat format) {
   const auto legend = line_legend(c);
   const Frame f = chart_frame(c.width_px, c.height_px, measure_legend(legend));
   auto [xlo, xhi] = c.x_range.value_or(data_extent(c.series, true));
-  auto [ylo, yhi] = c.y_range.value_or(data_extent(c.series, false));
+  // Plain variables, not a structured binding: lambdas below use them (clang 14, the fuzz build,
+  // cannot capture bindings).
+  const auto y_extent = c.y_range.value_or(data_extent(c.series, false));
+  double ylo = y_extent.first;
+  const double yhi = y_extent.second;
   if (!c.y_range) ylo = std::min(ylo, 0.0);
   const Axis ax = c.log_x ? log_axis(xlo, xhi) : linear_axis(xlo, xhi);
   const Axis ay = c.y_range ? [&] { Axis a = linear_axis(ylo, yhi); a.lo = ylo; a.hi = yhi; return a; }()
