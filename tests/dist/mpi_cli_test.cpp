@@ -77,6 +77,18 @@ TEST_F(MpiCli, CoverageSameBytesForOneTwoAndFourRanks) {
   }
 }
 
+// The real-DEM example (reprojected lon/lat DEM, area polygon, clustered, high-ground and file
+// sites): a whole-grid run whose tiles are spread, rank 0 gathering the union for the products.
+TEST_F(MpiCli, TrinidadExampleSameBytesForTwoRanks) {
+  const std::string scenario = fmt::format("{}/examples/trinidad.toml", SKYCOVER_SOURCE_DIR);
+  const fs::path alone = dir.path() / "alone", spread = dir.path() / "np2";
+  ASSERT_EQ(run(fmt::format("{} coverage {} --out {}", SKYCOVER_CLI_PATH, scenario, alone.string()), dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  ASSERT_EQ(run(mpirun(2, fmt::format("coverage {} --out {}", scenario, spread.string())), dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  expect_same_results(alone, spread, "trinidad, 2 ranks");
+}
+
 TEST_F(MpiCli, SweepSameBytesForTwoRanks) {
   const std::string scenario = fmt::format("{}/examples/basic.toml", SKYCOVER_SOURCE_DIR);
   const fs::path alone = dir.path() / "alone", spread = dir.path() / "np2";
