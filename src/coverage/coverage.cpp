@@ -263,7 +263,9 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   const GridGeometry& g = in.terrain.geometry();
   SKYCOVER_RETURN_IF_ERROR(check_sites_on_grid(g, in.sites));
   int radius = 0;
-  for (const Site& s : in.sites) radius = std::max(radius, range_radius_cells(in.systems[s.system_index], g.cell_size_m));
+  const int cap = std::max(g.width, g.height);
+  for (const Site& s : in.sites)
+    radius = std::max(radius, range_radius_cells(in.systems[s.system_index], g.cell_size_m, cap));
   const TilePlan plan = make_tile_plan(g.width, g.height, options.tile_cells, 2 * radius);
   const int n_tiles = plan.tile_count();
   const std::size_t nb = in.bands.size();
@@ -273,7 +275,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   for (std::size_t i = 0; i < in.sites.size(); ++i) {
     const Site& s = in.sites[i];
     const auto [col, row] = *site_cell(g, s);
-    const int r = range_radius_cells(in.systems[s.system_index], g.cell_size_m);
+    const int r = range_radius_cells(in.systems[s.system_index], g.cell_size_m, cap);
     Site centred = s;
     centred.x_m = g.cell_center_x_m(col);
     centred.y_m = g.cell_center_y_m(row);

@@ -306,7 +306,8 @@ Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry&
   int radius = 0;
   for (const auto& d : scenario.deployments)
     if (d.system_index >= 0 && d.system_index < static_cast<int>(scenario.systems.size()))
-      radius = std::max(radius, range_radius_cells(scenario.systems[d.system_index], g.cell_size_m));
+      radius = std::max(radius, range_radius_cells(scenario.systems[d.system_index], g.cell_size_m,
+                                                   std::max(g.width, g.height)));
   const std::size_t n_bands = analysis_bands(scenario.analysis).size();
   const int n_threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   TileCost cost = coverage_tile_cost(n_bands, radius, n_threads);

@@ -59,7 +59,8 @@ Result<PreparedScenario> prepare_for_tracks(const Scenario& sc, std::int64_t bud
     }
   }
   int radius = 0;
-  for (const SystemSpec& sys : sc.systems) radius = std::max(radius, range_radius_cells(sys, g.cell_size_m));
+  for (const SystemSpec& sys : sc.systems)
+    radius = std::max(radius, range_radius_cells(sys, g.cell_size_m, std::max(g.width, g.height)));
   auto col_of = [&](double x) { return static_cast<int>(std::clamp(std::floor(g.col_of(x)), -1.0, g.width + 1.0)); };
   auto row_of = [&](double y) { return static_cast<int>(std::clamp(std::floor(g.row_of(y)), -1.0, g.height + 1.0)); };
   const int c0 = col_of(x0), c1 = col_of(x1), r0 = row_of(y1), r1 = row_of(y0);  // rows grow southwards

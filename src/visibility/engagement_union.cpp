@@ -45,9 +45,9 @@ struct SystemTables {
   std::vector<char> in_min_range;  // per window row: whether any cell of it is within min range
 };
 
-SystemTables make_tables(const SystemSpec& s, double cell_size_m, const VisibilityModel& model) {
+SystemTables make_tables(const SystemSpec& s, double cell_size_m, const VisibilityModel& model, int max_radius_cells) {
   SystemTables t;
-  t.geometry = detail::make_viewshed_geometry(cell_size_m, s.max_range_m, model);
+  t.geometry = detail::make_viewshed_geometry(cell_size_m, s.max_range_m, model, max_radius_cells);
   const int radius = t.geometry.radius_cells, n = t.geometry.side();
   t.dz_max.assign(static_cast<std::size_t>(n) * n, std::numeric_limits<float>::quiet_NaN());
   t.dz_min.assign(static_cast<std::size_t>(n) * n, 0.f);
@@ -200,7 +200,7 @@ Status validate(const Terrain& terrain, const std::vector<Site>& sites, const st
           "engagement union: system '{}' (systems[{}]) needs 0 <= min_range_m <= max_range_m, max_range_m > 0 and "
           "finite altitudes (got ranges {}..{} m, altitudes {}..{} m)",
           s.name, i, s.min_range_m, s.max_range_m, s.min_altitude_m, s.max_altitude_m));
-    if (!detail::radius_fits(terrain.cell_size_m(), s.max_range_m))
+    if (!detail::radius_fits(terrain.cell_size_m(), s.max_range_m, std::max(terrain.width(), terrain.height())))
       return Status::Invalid(fmt::format(
           "engagement union: system '{}' (systems[{}]) max_range_m {} m is {:.0f} cells of this {} m DEM; the "
           "viewshed kernel takes at most {} cells: use a coarser DEM (or a shorter range)",
@@ -233,9 +233,9 @@ Status validate(const Terrain& terrain, const std::vector<Site>& sites, const st
 
 }  // namespace
 
-int range_radius_cells(const SystemSpec& system, double cell_size_m) {
+int range_radius_cells(const SystemSpec& system, double cell_size_m, int max_radius_cells) {
   // As detail::make_viewshed_geometry sets ViewshedGeometry::radius_cells.
-  return static_cast<int>(std::floor(system.max_range_m / cell_size_m));
+  return static_cast<int>(std::min(std::floor(system.max_range_m / cell_size_m), static_cast<double>(max_radius_cells)));
 }
 
 Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vector<Site>& sites,
@@ -283,7 +283,7 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   for (std::size_t i = 0; i < sites.size(); ++i) {
     const Site& s = sites[i];
     auto& t = tables[s.system_index];
-    if (!t) t = make_tables(systems[s.system_index], terrain.cell_size_m(), model);
+    if (!t) t = make_tables(systems[s.system_index], terrain.cell_size_m(), model, std::max(terrain.width(), terrain.height()));
     const auto [c, r] = *terrain.cell_of(s.x_m, s.y_m);
     if (out.distance_cells(c, r) <= t->geometry.radius_cells) active.push_back(i);
   }

@@ -90,11 +90,12 @@ void load_local(const Terrain& terrain, int eye_col, int eye_row, int radius, Vi
 
 }  // namespace
 
-ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, const VisibilityModel& model) {
+ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, const VisibilityModel& model,
+                                        int max_radius_cells) {
   ViewshedGeometry g;
   g.cell_size_m = cell_size_m;
   g.max_range_m = max_range_m;
-  g.radius_cells = static_cast<int>(std::floor(max_range_m / cell_size_m));
+  g.radius_cells = static_cast<int>(std::min(std::floor(max_range_m / cell_size_m), static_cast<double>(max_radius_cells)));
   const int radius = g.radius_cells;
   // + kLanes: the last group of a column reads up to kLanes - 1 entries past its end.
   const std::size_t count = ViewshedGeometry::tri_index(radius + 1) + kLanes;
@@ -293,12 +294,16 @@ Result<ViewshedWindow> ViewshedEngine::compute(const Terrain& terrain, const Obs
                                        "move it onto valid terrain",
                                        observer.x_m, observer.y_m, ec, er));
   const double cs = terrain.cell_size_m();
-  if (!detail::radius_fits(cs, observer.max_range_m))
+  // No window wider than the grid seen from this cell (viewshed_kernel.hpp).
+  const int cap = std::max({ec, er, terrain.width() - 1 - ec, terrain.height() - 1 - er, 1});
+  if (!detail::radius_fits(cs, observer.max_range_m, cap))
     return Status::Invalid(fmt::format("viewshed: max_range_m {} m is {:.0f} cells of this {} m DEM; the kernel takes at "
                                        "most {} cells: use a shorter range or a coarser DEM",
                                        observer.max_range_m, observer.max_range_m / cs, cs, detail::kMaxRadiusCells));
-  if (impl_->geometry.cell_size_m != cs || impl_->geometry.max_range_m != observer.max_range_m)
-    impl_->geometry = detail::make_viewshed_geometry(cs, observer.max_range_m, model);
+  const int capped_radius = static_cast<int>(std::min(std::floor(observer.max_range_m / cs), static_cast<double>(cap)));
+  if (impl_->geometry.cell_size_m != cs || impl_->geometry.max_range_m != observer.max_range_m ||
+      impl_->geometry.radius_cells != capped_radius)
+    impl_->geometry = detail::make_viewshed_geometry(cs, observer.max_range_m, model, cap);
   const detail::ViewshedGeometry& g = impl_->geometry;
   detail::ViewshedScratch& scratch = impl_->scratch;
   const double eye = static_cast<double>(ground) + observer.height_agl_m;

@@ -13,8 +13,10 @@
 // (~5 samples), no division or square root: distance factors come from tables built once per
 // (cell size, range, model).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "../core/huge_page_allocator.hpp"
@@ -37,15 +39,20 @@ struct ViewshedGeometry {
   int side() const { return 2 * radius_cells + 1; }
 };
 
-ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, const VisibilityModel& model);
-
 // Largest window radius (max range / cell size) the fast kernel takes: beyond ~30,000 cells the 16
 // lanes of a group can straddle more rows than one vector load holds, and the exact-centre
 // crossing test (k j exact in float) holds below 4,096. 20,000 cells is 600 km at 30 m, 6 km at
 // 0.3 m. Callers reject larger ranges with an error.
 constexpr int kMaxRadiusCells = 20000;
-inline bool radius_fits(double cell_size_m, double max_range_m) {
-  return max_range_m / cell_size_m <= static_cast<double>(kMaxRadiusCells);
+// `max_radius_cells` caps the window's radius (not the range): no grid cell lies farther (in
+// cells along either axis) from any eye on it than the grid's larger side, so a 300 km range over
+// a 100 x 100 DEM needs a 100-cell window, not a 10,000-cell one (the cells it drops are off the
+// grid; every value inside is the same).
+ViewshedGeometry make_viewshed_geometry(double cell_size_m, double max_range_m, const VisibilityModel& model,
+                                        int max_radius_cells = std::numeric_limits<int>::max());
+
+inline bool radius_fits(double cell_size_m, double max_range_m, int max_radius_cells = std::numeric_limits<int>::max()) {
+  return std::min(max_range_m / cell_size_m, static_cast<double>(max_radius_cells)) <= static_cast<double>(kMaxRadiusCells);
 }
 
 // Whether offset (dx, dy) cells from the eye is within max_range (same expression everywhere).

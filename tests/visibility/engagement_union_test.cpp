@@ -298,14 +298,19 @@ TEST(EngagementUnion, ReferenceKernelAgreesWithFastKernel) {
 // A range of more window cells than the kernel takes (viewshed_kernel.hpp) is an error that says
 // how many cells it is and what to change, for the union and for a single viewshed alike.
 TEST(EngagementUnion, RejectsRangesBeyondTheKernelsWindow) {
-  const Terrain t = make_terrain(20, 20, 1, [](double, double) { return 0.0; });
-  auto u = engagement_union(t, {site_at(t, 5, 5)}, {manpads(25000)}, {}, VisibilityModel{});
+  // A range of 25,000 cells over a 20 x 20 grid needs only a 20-cell window: accepted.
+  const Terrain small = make_terrain(20, 20, 1, [](double, double) { return 0.0; });
+  EXPECT_TRUE(engagement_union(small, {site_at(small, 5, 5)}, {manpads(25000)}, {}, VisibilityModel{}).ok());
+  // Over a grid 40,003 cells wide, from its middle, the window would be wider than the kernel
+  // takes: refused.
+  const Terrain t = make_terrain(40003, 2, 1, [](double, double) { return 0.0; });
+  auto u = engagement_union(t, {site_at(t, 5, 1)}, {manpads(25000)}, {}, VisibilityModel{});
   ASSERT_FALSE(u.ok());
   EXPECT_NE(u.status().message().find("25000 cells"), std::string::npos) << u.status().message();
   EXPECT_NE(u.status().message().find("coarser DEM"), std::string::npos) << u.status().message();
   Observer o;
-  o.x_m = t.geometry().cell_center_x_m(5);
-  o.y_m = t.geometry().cell_center_y_m(5);
+  o.x_m = t.geometry().cell_center_x_m(20001);
+  o.y_m = t.geometry().cell_center_y_m(1);
   o.max_range_m = 25000;
   auto v = viewshed(t, o, VisibilityModel{});
   ASSERT_FALSE(v.ok());
@@ -323,6 +328,44 @@ TEST(EngagementUnion, RejectsBadSitesWithTheirIds) {
   ASSERT_FALSE(u.ok());
   EXPECT_NE(u.status().message().find("far-away"), std::string::npos);
   EXPECT_NE(u.status().message().find("wrong-system"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 9 item 9: a range far beyond the grid (300 km over a 1.8 km DEM) is computed in a window no
+// wider than the grid, and gives the same coverage at a low band as a range whose own (uncapped)
+// window just covers the grid: from the centre of 61 x 61 cells, 45 cells reach every corner
+// (42.4 cells away) and the 300 km window is capped at 61.
+TEST(EngagementUnion, RangeBeyondTheGridGivesTheSameCoverageWithAGridSizedWindow) {
+  const Terrain t = test::synthetic_terrain(61, 61, 400, 5);
+  SystemSpec near;
+  near.name = "near";
+  near.max_range_m = 30 * 45;
+  near.max_altitude_m = 3500;
+  SystemSpec far = near;
+  far.name = "far";
+  far.max_range_m = 300000;
+  EXPECT_EQ(range_radius_cells(near, 30, 61), 45);
+  EXPECT_EQ(range_radius_cells(far, 30, 61), 61);
+  Site s;
+  s.id = "centre";
+  s.x_m = t.geometry().cell_center_x_m(30);
+  s.y_m = t.geometry().cell_center_y_m(30);
+  s.height_agl_m = 2;
+  // 50 m above ground: every cell is within both slant ranges (< 1,290 m); visibility decides.
+  const std::vector<AltitudeBand> bands{{HeightReference::kAgl, 50}};
+  const auto a = engagement_union(t, {s}, {near}, bands, VisibilityModel{});
+  const auto b = engagement_union(t, {s}, {far}, bands, VisibilityModel{});
+  ASSERT_TRUE(a.ok() && b.ok()) << (a.ok() ? b.status().message() : a.status().message());
+  EXPECT_EQ(a->site_count, b->site_count);
+  std::int64_t seen = 0;
+  for (auto c : b->site_count[0]) seen += c;
+  EXPECT_GT(seen, 100);
+  EXPECT_LT(seen, 61 * 61);  // the relief hides some cells: the comparison is not trivial
 }
 
 }  // namespace

@@ -51,7 +51,9 @@ struct EngagementUnion {
 
 // The radius in cells of a system's range window on cells of `cell_size_m` (the viewshed
 // kernel's: floor(max_range_m / cell_size_m)); a site changes cells at most this far away.
-int range_radius_cells(const SystemSpec& system, double cell_size_m);
+// `max_radius_cells`: the grid's larger side, beyond which no cell of it lies (a 300 km range on a
+// small DEM needs no 10,000-cell window, halo or memory plan).
+int range_radius_cells(const SystemSpec& system, double cell_size_m, int max_radius_cells = 1 << 30);
 
 Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vector<Site>& sites,
                                          const std::vector<SystemSpec>& systems,
