@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <tbb/global_control.h>
 
 #include "commands.hpp"
 #include "skycover/core/atomic_file.hpp"
@@ -40,6 +41,15 @@ bool stopped(Collective& world, const Status& mine, int& exit_code) {
   if (agreed.ok()) return false;
   exit_code = world.is_root() ? report(agreed) : agreed.exit_code();
   return true;
+}
+
+// --threads N (or [analysis] threads) bounds every parallel part of the run, not only the unions:
+// the survey, histograms and GDAL's decoding too, so "1 thread" means one core (MPI ranks of one
+// thread each share a machine as planned).
+std::optional<tbb::global_control> limit_threads(int threads) {
+  std::optional<tbb::global_control> limit;
+  if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  return limit;
 }
 
 struct CoverageArgs {
@@ -100,6 +110,7 @@ Result<Planned> plan_run(const std::string& path, int threads, std::int64_t memo
 void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, Collective& world, int& exit_code) {
   auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, !a.summary_only, world.size());
   if (stopped(world, planned.status(), exit_code)) return;
+  const auto limit = limit_threads(a.threads ? a.threads : planned->scenario.analysis.threads);
   if (!planned->plan.whole_grid)
     return run_tiled_coverage_cli(a, planned->scenario, planned->plan, command_line, world, exit_code);
   auto loaded = load_prepared(a.scenario, command_line);
@@ -133,6 +144,7 @@ struct SweepArgs {
 void run_sweep_cli(const SweepArgs& a, const std::string& command_line, Collective& world, int& exit_code) {
   auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, false, world.size());
   if (stopped(world, planned.status(), exit_code)) return;
+  const auto limit = limit_threads(a.threads ? a.threads : planned->scenario.analysis.threads);
   const bool tiled = !planned->plan.whole_grid;
   std::optional<Loaded> loaded;
   std::optional<TiledScenario> tiled_scenario;
