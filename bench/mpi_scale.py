@@ -21,7 +21,6 @@ import json
 import math
 import os
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from tiled_scale import CELL_M, CLAIM_KM2, CLAIM_SITES, TILE, make_mosaic  # noqa: E402
+from tiled_scale import CELL_M, TILE, cpu_model, make_mosaic, write_claim_scenario  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
@@ -92,25 +91,8 @@ def main():
     work = pathlib.Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     mosaic = make_distinct_mosaic(work, a.side, a.cli)
-    cells = (a.side * TILE) ** 2
-    km2 = cells * CELL_M * CELL_M / 1e6
-    sites = round(CLAIM_SITES * km2 / CLAIM_KM2)
-    scenario = work / f"claim_distinct_{a.side}.toml"
-    scenario.write_text(f"""[terrain]
-dem = "{mosaic}"
-[[systems]]
-name = "igla-s"
-preset = "igla-s"
-[[deployments]]
-system = "igla-s"
-hypothesis = "uniform"
-count = {sites}
-seed = 1
-[analysis]
-bands_agl_m = [50, 150, 500, 1500, 3000]
-""")
-    cpu = re.search(r"model name\s*:\s*(.*)", pathlib.Path("/proc/cpuinfo").read_text()).group(1)
-    print(f"CPU: {cpu}, {os.cpu_count()} cores; {cells:.3g} cells, {sites} sites, 5 bands, tiles of {a.tile_cells}")
+    cells, sites, scenario = write_claim_scenario(work, f"claim_distinct_{a.side}.toml", mosaic, a.side)
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; {cells:.3g} cells, {sites} sites, 5 bands, tiles of {a.tile_cells}")
     base = ["coverage", str(scenario), "--summary-only", "--tile-cells", str(a.tile_cells)]
     runs = {}
     for name, prefix, threads, env in [

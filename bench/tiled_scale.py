@@ -47,6 +47,32 @@ def make_mosaic(work, side, cli):
     return mosaic
 
 
+def write_claim_scenario(work, name, mosaic, side):
+    """The claim at equal density on the mosaic: uniform Igla-S, 5,000 per 916,000 km^2, 5 AGL bands.
+    Returns (cells, sites, scenario path)."""
+    cells = (side * TILE) ** 2
+    sites = round(CLAIM_SITES * cells * CELL_M * CELL_M / 1e6 / CLAIM_KM2)
+    scenario = work / name
+    scenario.write_text(f"""[terrain]
+dem = "{mosaic}"
+[[systems]]
+name = "igla-s"
+preset = "igla-s"
+[[deployments]]
+system = "igla-s"
+hypothesis = "uniform"
+count = {sites}
+seed = 1
+[analysis]
+bands_agl_m = [50, 150, 500, 1500, 3000]
+""")
+    return cells, sites, scenario
+
+
+def cpu_model():
+    return re.search(r"model name\s*:\s*(.*)", pathlib.Path("/proc/cpuinfo").read_text()).group(1)
+
+
 def gdal_read_pass(mosaic, threads):
     env = dict(os.environ, GDAL_NUM_THREADS=str(threads))
     code = ("import sys,time\nfrom osgeo import gdal\nds=gdal.Open(sys.argv[1]);b=ds.GetRasterBand(1)\n"
@@ -67,25 +93,9 @@ def main():
     work = pathlib.Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     mosaic = make_mosaic(work, a.side, a.cli)
-    cells = (a.side * TILE) ** 2
+    cells, sites, scenario = write_claim_scenario(work, f"claim_{a.side}.toml", mosaic, a.side)
     km2 = cells * CELL_M * CELL_M / 1e6
-    sites = round(CLAIM_SITES * km2 / CLAIM_KM2)
-    scenario = work / f"claim_{a.side}.toml"
-    scenario.write_text(f"""[terrain]
-dem = "{mosaic}"
-[[systems]]
-name = "igla-s"
-preset = "igla-s"
-[[deployments]]
-system = "igla-s"
-hypothesis = "uniform"
-count = {sites}
-seed = 1
-[analysis]
-bands_agl_m = [50, 150, 500, 1500, 3000]
-""")
-    cpu = re.search(r"model name\s*:\s*(.*)", pathlib.Path("/proc/cpuinfo").read_text()).group(1)
-    print(f"CPU: {cpu}, {os.cpu_count()} cores; {cells:.3g} cells ({km2:,.0f} km^2), {sites} sites, 5 bands")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; {cells:.3g} cells ({km2:,.0f} km^2), {sites} sites, 5 bands")
     read_s = gdal_read_pass(mosaic, a.threads)
     out = work / f"out_{a.side}"
     t = time.time()
