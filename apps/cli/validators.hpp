@@ -33,4 +33,14 @@ inline CLI::Validator non_negative_number() {
                         ">= 0", "NONNEGATIVE");
 }
 
+// A finite number in [lo, hi] (or [lo, hi) when !hi_inclusive); `requirement` says so in the message.
+inline CLI::Validator number_between(double lo, double hi, bool hi_inclusive, const char* requirement) {
+  return CLI::Validator(
+      [=](std::string& s) {
+        return detail::check_number(s, [=](double v) { return v >= lo && (hi_inclusive ? v <= hi : v < hi); },
+                                    requirement);
+      },
+      requirement, "NUMBER");
+}
+
 }  // namespace skycover::cli

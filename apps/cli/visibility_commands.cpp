@@ -133,10 +133,13 @@ void add_visibility_commands(CLI::App& app, int& exit_code) {
       ->required()
       ->allow_extra_args(false);
   v->add_option("--site-crs", a->site_crs, "CRS of --site, e.g. EPSG:4326 (x = longitude, y = latitude)");
-  v->add_option("--height-agl-m", a->height_agl_m, "Eye height above the site's ground (m)")->check(non_negative_number());
-  v->add_option("--max-range-m", a->max_range_m, "Horizontal radius to compute (m)")->check(positive_number());
-  v->add_option("--refraction-k", a->refraction_k, "Refraction coefficient k (drop = d^2 (1-k) / 2R)")
-      ->check(CLI::Range(-1.0, 1.0));
+  // The same plausible bounds as a scenario's (docs/scenario.md).
+  v->add_option("--height-agl-m", a->height_agl_m, "Eye height above the site's ground (m, 0 to 1000)")
+      ->check(number_between(0, 1000, true, "between 0 and 1000 m"));
+  v->add_option("--max-range-m", a->max_range_m, "Horizontal radius to compute (m, up to 1,000 km)")
+      ->check(number_between(1e-3, 1e6, true, "between 0.001 and 1,000,000 m"));
+  v->add_option("--refraction-k", a->refraction_k, "Refraction coefficient k (drop = d^2 (1-k) / 2R), -1 <= k < 1")
+      ->check(number_between(-1, 1, false, "at least -1 and below 1 (k = 1 is a flat Earth's optics)"));
   v->add_flag("--feet", a->feet, "DEM elevations are in feet");
   v->add_flag("--reference", a->reference, "Use the exact (slow, O(R^3)) reference kernel");
   v->add_option("--out", a->out, "Output GeoTIFF (written atomically)")->required();

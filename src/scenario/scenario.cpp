@@ -77,14 +77,16 @@ void parse_terrain(ParseContext& ctx, const toml::table* t, Scenario& sc) {
     SyntheticTerrainParams p;
     auto w = sr.integer("width", 2, 100000, true);
     auto h = sr.integer("height", 2, 100000, true);
-    auto c = sr.number("cell_m", Bounds::positive(), true);
-    auto rel = sr.number("relief_m", Bounds::non_negative(), true);
+    // Plausible bounds (docs/scenario.md): 1 cm to 100 km cells, relief up to 20 km, origins and
+    // base elevations on Earth; beyond them results are inf/NaN or meaningless.
+    auto c = sr.number("cell_m", {0.01, {}, 100000.0, {}}, true);
+    auto rel = sr.number("relief_m", {0.0, {}, 20000.0, {}}, true);
     auto seed = sr.integer("seed", 0, INT64_MAX, true);
     auto rough = sr.number("roughness", {0.05, {}, 0.95, {}});
     auto epsg = sr.integer("epsg", 1024, 999999);
-    auto ox = sr.number("origin_x_m");
-    auto oy = sr.number("origin_y_m");
-    auto base = sr.number("base_elevation_m");
+    auto ox = sr.number("origin_x_m", {-1e8, {}, 1e8, {}});
+    auto oy = sr.number("origin_y_m", {-1e8, {}, 1e8, {}});
+    auto base = sr.number("base_elevation_m", {-11000.0, {}, 9000.0, {}});
     if (w && h) {
       SyntheticTerrainParams size;
       size.width = static_cast<int>(*w);
@@ -126,7 +128,7 @@ void parse_terrain(ParseContext& ctx, const toml::table* t, Scenario& sc) {
   }
   if (auto u = r.choice("unit", {"m", "ft"}))
     sc.terrain.load.unit = *u == "ft" ? ElevationUnit::kFeet : ElevationUnit::kMetres;
-  if (auto c = r.number("cell_size_m", Bounds::positive())) sc.terrain.load.cell_size_m = *c;
+  if (auto c = r.number("cell_size_m", {0.01, {}, 100000.0, {}})) sc.terrain.load.cell_size_m = *c;
   if (auto crs = r.string("crs")) {
     if (Status st = check_metric_crs(*crs); !st.ok())
       r.error(DiagnosticKind::kRange, "crs", st.message(), "e.g. crs = \"EPSG:32633\", or remove crs for the default");
@@ -179,12 +181,14 @@ void parse_systems(ParseContext& ctx, TableReader& root, Scenario& sc) {
     return;
   }
   static const EnvelopeField kFields[] = {
-      {"min_range_m", &SystemSpec::min_range_m, Bounds::non_negative()},
-      {"max_range_m", &SystemSpec::max_range_m, Bounds::positive()},
-      {"min_altitude_m", &SystemSpec::min_altitude_m, Bounds::non_negative()},
-      {"max_altitude_m", &SystemSpec::max_altitude_m, Bounds::positive()},
-      {"reaction_time_s", &SystemSpec::reaction_time_s, Bounds::non_negative()},
-      {"missile_speed_mps", &SystemSpec::missile_speed_mps, Bounds::positive()},
+      // Plausible bounds (docs/scenario.md): up to 1,000 km range, 100 km ceiling, a day's
+      // reaction, 10 km/s (Mach ~30).
+      {"min_range_m", &SystemSpec::min_range_m, {0.0, {}, 1e6, {}}},
+      {"max_range_m", &SystemSpec::max_range_m, {{}, 0.0, 1e6, {}}},
+      {"min_altitude_m", &SystemSpec::min_altitude_m, {0.0, {}, 1e5, {}}},
+      {"max_altitude_m", &SystemSpec::max_altitude_m, {{}, 0.0, 1e5, {}}},
+      {"reaction_time_s", &SystemSpec::reaction_time_s, {0.0, {}, 86400.0, {}}},
+      {"missile_speed_mps", &SystemSpec::missile_speed_mps, {{}, 0.0, 1e4, {}}},
   };
   std::vector<std::string> known = {"name", "preset", "missiles_per_site", "pk", "pk_set"};
   for (const auto& f : kFields) known.emplace_back(f.key);
@@ -371,7 +375,7 @@ void parse_deployments(ParseContext& ctx, TableReader& root, Scenario& sc) {
     only_for("min_separation_m", d.hypothesis == Hypothesis::kHighGround && r.has("hypothesis"),
              "hypothesis = \"high_ground\"");
     only_for("count", r.has("hypothesis"), "generated deployments (a hypothesis)");
-    if (auto h = r.number("height_agl_m", Bounds::non_negative())) d.height_agl_m = *h;
+    if (auto h = r.number("height_agl_m", {0.0, {}, 1000.0, {}})) d.height_agl_m = *h;  // a tower at most
     if (auto m = r.integer("missiles", 1, 1000)) d.missiles = static_cast<int>(*m);
     if (auto s = r.integer("seed", 0, INT64_MAX))
       d.seed = static_cast<std::uint64_t>(*s);
@@ -400,8 +404,8 @@ void parse_analysis(ParseContext& ctx, const toml::table* t, Scenario& sc) {
       }
     out = *v;
   };
-  bands("bands_agl_m", sc.analysis.bands_agl_m, Bounds::non_negative());
-  bands("bands_msl_m", sc.analysis.bands_msl_m, {});
+  bands("bands_agl_m", sc.analysis.bands_agl_m, {0.0, {}, 1e5, {}});
+  bands("bands_msl_m", sc.analysis.bands_msl_m, {-500.0, {}, 1e5, {}});
   if (auto k = r.number("refraction_k", {-1.0, {}, {}, 1.0})) sc.analysis.refraction_k = *k;
   if (auto n = r.integer("threads", 0, 4096)) sc.analysis.threads = static_cast<int>(*n);
   if (auto s = r.integer("seed", 0, INT64_MAX)) sc.analysis.seed = static_cast<std::uint64_t>(*s);
@@ -440,14 +444,15 @@ void parse_tracks(ParseContext& ctx, TableReader& root, Scenario& sc) {
       t.waypoints = *w;
     }
     if (auto crs = r.string("crs")) t.crs = *crs;
-    if (auto v = r.number("speed_mps", Bounds::positive(), true)) t.speed_mps = *v;
+    if (auto v = r.number("speed_mps", {0.1, {}, 1e4, {}}, true)) t.speed_mps = *v;  // 0.1 m/s to Mach ~30
     if (auto ref = r.choice("altitude_reference", {"agl", "msl"}))
       t.altitude_reference = *ref == "msl" ? AltitudeReference::kMsl : AltitudeReference::kAgl;
-    const Bounds alt_bounds = t.altitude_reference == AltitudeReference::kAgl ? Bounds::non_negative() : Bounds{};
+    const Bounds alt_bounds =
+        t.altitude_reference == AltitudeReference::kAgl ? Bounds{0.0, {}, 1e5, {}} : Bounds{-500.0, {}, 1e5, {}};
     if (auto a = r.number("altitude_m", alt_bounds, true)) t.altitude_m = *a;
     if (auto c = r.choice("target_class", kTargetClasses, true)) t.target_class = *parse_target_class(*c);
     if (auto c = r.integer("count", 1, 1'000'000)) t.count = static_cast<int>(*c);
-    if (auto s = r.number("interval_s", Bounds::non_negative())) t.interval_s = *s;
+    if (auto s = r.number("interval_s", {0.0, {}, 86400.0, {}})) t.interval_s = *s;
     sc.tracks.push_back(std::move(t));
   }
 }

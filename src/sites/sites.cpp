@@ -303,14 +303,15 @@ Result<std::vector<Site>> grid_sites(const DeploymentSpec& spec, const GridGeome
 }
 
 // Per-site values read from a file obey the same bounds as the scenario's own
-// [[deployments]] height_agl_m (>= 0) and missiles (whole number 1..1000); see scenario.cpp.
+// [[deployments]] height_agl_m (0..1000 m) and missiles (whole number 1..1000); see scenario.cpp.
 constexpr int kMaxMissilesPerSite = 1000;
+constexpr double kMaxSiteHeightAglM = 1000;  // a launcher on a tower or a roof, not in the air
 
 Status check_height_agl(double h, const std::string& where) {
-  if (h >= 0 && std::isfinite(h)) return Status::Ok();
-  return Status::Invalid(fmt::format("{}: height_agl_m is {}; it must be >= 0 (metres above the ground; the eye "
-                                     "cannot be underground)",
-                                     where, h));
+  if (h >= 0 && h <= kMaxSiteHeightAglM) return Status::Ok();
+  return Status::Invalid(fmt::format("{}: height_agl_m is {:.6g}; it must be 0 to {:g} (metres above the ground: the "
+                                     "eye cannot be underground, and a launcher stands on a roof or tower at most)",
+                                     where, h, kMaxSiteHeightAglM));
 }
 
 Result<int> check_missiles(double m, const std::string& where) {

@@ -354,6 +354,13 @@ Result<std::unique_ptr<TerrainSource>> open_terrain_source(const fs::path& path,
   // GDAL converts nodata to NaN as it warps; the source applies the unit factor.
   SKYCOVER_ASSIGN_OR_RETURN(GridGeometry g, dataset_geometry(*warped, path));
   if (g.crs_wkt.empty() && !target.empty()) return Status::Internal("warped DEM lost its CRS");
+  // A very wide DEM (a continent, the globe) has no CRS true to scale everywhere: say how far off
+  // the analysis CRS is (also in summary.json), rather than let it pass silently.
+  if (auto pe = projection_error(g); pe.ok() && *pe && (*pe)->max_distance_error > kMaxDistanceError)
+    spdlog::warn("{}: the DEM is too wide for one projection to keep true distances: in its analysis CRS ({}) they "
+                 "are off by up to {:.1f} % near its edges (areas by up to {:.1f} %); analyse regions of at most "
+                 "~2,000 km separately, or set [terrain] crs",
+                 path.string(), (*pe)->crs_name, (*pe)->max_distance_error * 100, (*pe)->max_area_error * 100);
   return std::unique_ptr<TerrainSource>(
       std::make_unique<GdalTerrainSource>(std::move(src), std::move(warped), std::move(g), path, options.unit));
 }

@@ -5,9 +5,12 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+
+#include <fmt/format.h>
 #include <fstream>
 #include <iterator>
 
+#include "skycover/core/atomic_file.hpp"
 #include "skycover/scenario/scenario.hpp"
 #include "test_support.hpp"
 
@@ -135,7 +138,7 @@ TEST(CliErrors, NumericOptionsSayWhatIsWrongPlainly) {
   EXPECT_NE(relief.err.find("--relief-m: must be >= 0 (got -1)"), std::string::npos) << relief.err;
   const auto eye = cli("viewshed --dem " + out + " --site 0,0 --height-agl-m -2 --out " + out);
   EXPECT_EQ(eye.code, 1) << eye.err;
-  EXPECT_NE(eye.err.find("--height-agl-m: must be >= 0 (got -2)"), std::string::npos) << eye.err;
+  EXPECT_NE(eye.err.find("--height-agl-m: must be between 0 and 1000 m (got -2)"), std::string::npos) << eye.err;
 }
 
 TEST(CliErrors, HugeSyntheticGridIsRefusedBeforeAllocating) {
@@ -223,6 +226,60 @@ TEST(ScenarioCrs, UnknownGeographicFeetAndDistortingCrsAreRefusedWithTheReason) 
   const Diagnostic* d = find(dem_crs, "terrain.crs");
   ASSERT_NE(d, nullptr) << all(dem_crs);
   EXPECT_NE(d->message.find("is not projected"), std::string::npos) << d->message;
+}
+
+}  // namespace
+}  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 9 item 15: absurd values are refused at the field with the plausible range, not turned
+// into inf/NaN results or 300-digit messages later.
+TEST(ScenarioBounds, AbsurdValuesAreRefusedWithThePlausibleRange) {
+  const std::string system = "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n";
+  auto parse = [](const std::string& text) { return parse_scenario_text(text, "s.toml"); };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[terrain]\nsynthetic = { width = 32, height = 32, cell_m = 1e-300, relief_m = 100, seed = 1 }\n" + system +
+           kDeployment,
+       "terrain.synthetic.cell_m"},
+      {"[terrain]\nsynthetic = { width = 32, height = 32, cell_m = 1e9, relief_m = 100, seed = 1 }\n" + system +
+           kDeployment,
+       "terrain.synthetic.cell_m"},
+      {"[terrain]\nsynthetic = { width = 32, height = 32, cell_m = 30, relief_m = 100, seed = 1, origin_x_m = 1e300 }\n" +
+           system + kDeployment,
+       "terrain.synthetic.origin_x_m"},
+      {std::string(kTerrain) + system + kDeployment + "height_agl_m = 1e30\n", "deployments[0].height_agl_m"},
+      {std::string(kTerrain) + system + kDeployment +
+           "[[tracks]]\nid = \"t\"\nwaypoints = [[500100, 1199900], [500500, 1199500]]\nspeed_mps = 1e-300\n"
+           "altitude_m = 100\ntarget_class = \"drone\"\n",
+       "tracks[0].speed_mps"},
+      {std::string(kTerrain) + "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\nmissile_speed_mps = 1e300\n" + kDeployment,
+       "systems[0].missile_speed_mps"}};
+  for (const auto& [text, field] : cases) {
+    const auto p = parse(text);
+    const Diagnostic* d = find(p, field);
+    ASSERT_NE(d, nullptr) << field << ":\n" << all(p);
+    EXPECT_EQ(d->kind, DiagnosticKind::kRange) << d->to_string();
+    EXPECT_LT(d->to_string().size(), 300u) << d->to_string();
+  }
+}
+
+TEST(CliErrors, ViewshedOptionsHaveTheScenariosBounds) {
+  test::TempDir dir;
+  const std::string dem = SKYCOVER_SOURCE_DIR "/data/trinidad_sample.tif";
+  for (const std::string opt : {"--refraction-k 1", "--refraction-k nan", "--height-agl-m 1e30", "--max-range-m 1e300"}) {
+    const int rc = std::system(fmt::format("{} viewshed --dem {} --feet --site -104.97,37.45 --site-crs EPSG:4326 {} "
+                                           "--out {} >{} 2>&1",
+                                           SKYCOVER_CLI_PATH, dem, opt, (dir.path() / "v.tif").string(),
+                                           (dir.path() / "log").string())
+                                   .c_str());
+    EXPECT_EQ(WEXITSTATUS(rc), 1) << opt;
+    const std::string log = read_file(dir.path() / "log").value();
+    EXPECT_NE(log.find("must be"), std::string::npos) << opt << ": " << log;
+    EXPECT_LT(log.size(), 400u) << log;
+    EXPECT_FALSE(fs::exists(dir.path() / "v.tif"));
+  }
 }
 
 }  // namespace
