@@ -8,6 +8,7 @@
 #include <tbb/global_control.h>
 
 #include "commands.hpp"
+#include "validators.hpp"
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/memory.hpp"
 #include "skycover/products/coverage_run.hpp"
@@ -192,7 +193,7 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
   auto ca = std::make_shared<CoverageArgs>();
   auto* cov = app.add_subcommand("coverage", "Coverage per altitude band: summary, GeoTIFFs, polygons, maps, report");
   cov->add_option("SCENARIO", ca->scenario, "Scenario file (TOML)")->required();
-  cov->add_option("--out", ca->out, "Output directory (default: the scenario's [output] dir)");
+  cov->add_option("--out", ca->out, "Output directory (default: the scenario's [output] dir)")->check(non_empty_path());
   cov->add_option("--threads", ca->threads, "Worker threads (0 = all cores; results identical for any value)")
       ->check(CLI::Range(0, 4096));
   cov->add_flag("--summary-only", ca->summary_only, "Write summary.json/csv and manifest.json only");
@@ -212,7 +213,7 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
       ->check(CLI::Range(0, 1000000));
   sweep->add_option("--hypotheses", sa->hypotheses, "uniform,clustered,high_ground (default: the deployment's own)")
       ->delimiter(',');
-  sweep->add_option("--out", sa->out, "Output directory (default: <[output] dir>/sweep)");
+  sweep->add_option("--out", sa->out, "Output directory (default: <[output] dir>/sweep)")->check(non_empty_path());
   sweep->add_option("--threads", sa->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 4096));
   sweep->add_option("--memory-mb", sa->memory_mb,
                     "Memory budget in MB (default 2048): a DEM whose run does not fit is processed in tiles")
@@ -225,7 +226,7 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
   auto dem = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>("skycover-demo");
   auto* demo = app.add_subcommand("demo", "Built-in scenario: the 5,000 Igla-S claim at equal density on real terrain");
-  demo->add_option("--out", *out, "Output directory (default: skycover-demo)");
+  demo->add_option("--out", *out, "Output directory (default: skycover-demo)")->check(non_empty_path());
   demo->add_option("--dem", *dem, "Use this DEM (heights in feet) instead of the bundled Trinidad DEM");
   demo->add_flag("--smoke", da->smoke, "Small and fast variant (bundled crop, 300 m cells, short sweep)");
   demo->add_option("--threads", da->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 4096));

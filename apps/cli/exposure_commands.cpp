@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "validators.hpp"
 #include "skycover/products/exposure_run.hpp"
 
 namespace skycover::cli {
@@ -36,7 +37,7 @@ void add_exposure_commands(CLI::App& app, int& exit_code, const std::string& com
     auto* cmd = app.add_subcommand(
         "exposure", "Per track: which sites can engage it, when, intercept points, shots and survival probability");
     cmd->add_option("SCENARIO", *scenario, "Scenario file (TOML) with [[tracks]]")->required();
-    cmd->add_option("--out", *out, "Output directory (default: [output] dir of the scenario + /exposure)");
+    cmd->add_option("--out", *out, "Output directory (default: [output] dir of the scenario + /exposure)")->check(non_empty_path());
     cmd->add_flag("--unlimited-missiles", *unlimited, "Do not cap shots per site by its ready missiles");
     add_memory_option(cmd, *memory_mb);
     cmd->callback([=, &exit_code] {
@@ -54,8 +55,8 @@ void add_exposure_commands(CLI::App& app, int& exit_code, const std::string& com
     cmd->add_option("SCENARIO", *scenario, "Scenario file (TOML) with [[tracks]]")->required();
     auto* t = cmd->add_option("--trials", *trials, "Monte Carlo trials (default: [raid] trials)")
                   ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000'000}));
-    auto* s = cmd->add_option("--seed", *seed, "Random seed (default: [raid] seed)");
-    cmd->add_option("--out", *out, "Output directory (default: [output] dir of the scenario + /raid)");
+    auto* s = cmd->add_option("--seed", *seed, "Random seed (default: [raid] seed)")->check(seed_value());
+    cmd->add_option("--out", *out, "Output directory (default: [output] dir of the scenario + /raid)")->check(non_empty_path());
     add_memory_option(cmd, *memory_mb);
     cmd->callback([=, &exit_code] {
       exit_code = print_stage_run(raid_command(*scenario, *out, t->count() ? std::optional<std::int64_t>(*trials) : std::nullopt,

@@ -19,11 +19,11 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
   synth->add_option("--height", params->height, "Rows")->required()->check(CLI::Range(2, 100000));
   synth->add_option("--cell-m", params->cell_size_m, "Cell size (m)")->required()->check(positive_number());
   synth->add_option("--relief-m", params->relief_m, "Peak-to-trough relief (m)")->required()->check(non_negative_number());
-  synth->add_option("--seed", params->seed, "Random seed")->required();
+  synth->add_option("--seed", params->seed, "Random seed")->required()->check(seed_value());
   synth->add_option("--roughness", params->roughness, "fBm gain per octave (0.3 smooth .. 0.7 rugged)")
       ->check(CLI::Range(0.05, 0.95));
   synth->add_option("--epsg", params->epsg, "Projected CRS to georeference with (metres)");
-  synth->add_option("--out", *out, "Output GeoTIFF")->required();
+  synth->add_option("--out", *out, "Output GeoTIFF")->required()->check(non_empty_path());
   synth->callback([params, out, &exit_code] {
     if (Status st = check_synthetic_size(*params, "--width x --height"); !st.ok()) {
       exit_code = report(st);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include <fmt/format.h>
@@ -31,6 +32,24 @@ inline CLI::Validator positive_number() {
 inline CLI::Validator non_negative_number() {
   return CLI::Validator([](std::string& s) { return detail::check_number(s, [](double v) { return v >= 0; }, ">= 0"); },
                         ">= 0", "NONNEGATIVE");
+}
+
+// A path option given as "" (which would otherwise mean "the default" or the current folder).
+inline CLI::Validator non_empty_path() {
+  return CLI::Validator([](std::string& s) { return s.empty() ? std::string("must not be empty: give a path") : std::string(); },
+                        "PATH", "NONEMPTY");
+}
+
+// A seed: a whole number 0 to 2^63 - 1, as in scenarios (a negative one would wrap silently).
+inline CLI::Validator seed_value() {
+  return CLI::Validator(
+      [](std::string& s) {
+        std::int64_t v = 0;
+        if (!CLI::detail::lexical_cast(s, v) || v < 0)
+          return fmt::format("must be a whole number from 0 to 9223372036854775807 (got '{}')", s);
+        return std::string();
+      },
+      "0..2^63-1", "SEED");
 }
 
 // A finite number in [lo, hi] (or [lo, hi) when !hi_inclusive); `requirement` says so in the message.

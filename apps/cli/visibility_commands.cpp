@@ -142,7 +142,7 @@ void add_visibility_commands(CLI::App& app, int& exit_code) {
       ->check(number_between(-1, 1, false, "at least -1 and below 1 (k = 1 is a flat Earth's optics)"));
   v->add_flag("--feet", a->feet, "DEM elevations are in feet");
   v->add_flag("--reference", a->reference, "Use the exact (slow, O(R^3)) reference kernel");
-  v->add_option("--out", a->out, "Output GeoTIFF (written atomically)")->required();
+  v->add_option("--out", a->out, "Output GeoTIFF (written atomically)")->required()->check(non_empty_path());
   v->add_flag("--timing", a->timing, "Print the kernel time (excluding DEM loading and writing)");
   v->callback([a, &exit_code] { exit_code = run_viewshed(*a); });
 }

@@ -79,6 +79,11 @@ Result<StagedOutputDir> StagedOutputDir::open(const fs::path& target) {
   if (exists && !fs::is_directory(t, ec))
     return Status::IoError(fmt::format("{}: the output path exists and is not a directory; choose another --out",
                                        t.string()));
+  // A read-only folder stays read-only: it is not swapped for a fresh writable one.
+  if (exists && ::access(t.c_str(), W_OK) != 0)
+    return Status::IoError(fmt::format("{}: the output folder is not writable ({}); make it writable or choose "
+                                       "another --out",
+                                       t.string(), std::strerror(errno)));
   // A re-run replaces a finished skycover output (no stale files of the earlier run stay) and keeps
   // the outputs of other commands nested in it (sweep/, exposure/, raid/: skycover outputs of their
   // own); a folder holding anything else is refused, never emptied (docs/reliability.md).

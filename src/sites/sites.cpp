@@ -516,6 +516,10 @@ Result<std::vector<Site>> finish_sites(const DeploymentSpec& spec, std::vector<S
       return Status::OutOfRange(fmt::format("{}: {} site(s) lie off the DEM or on nodata: {}{}; fix their coordinates "
                                             "(and crs), or set drop_invalid_sites = true to drop them with a warning",
                                             spec.source, bad.size(), list, more));
+    if (out.empty())  // nothing left to analyse: an answer of "0 % covered" would mislead
+      return Status::OutOfRange(fmt::format("{}: all {} site(s) lie off the DEM or on nodata ({}{}), so none is left "
+                                            "after drop_invalid_sites; check their coordinates and crs against the DEM",
+                                            spec.source, bad.size(), list, more));
     spdlog::warn("{}: dropped {} site(s) off the DEM or on nodata: {}{}", spec.source, bad.size(), list, more);
   }
   // Generated sites always lie inside the area; sites read from a file may not. They are kept

@@ -265,6 +265,24 @@ TEST(ScenarioBounds, AbsurdValuesAreRefusedWithThePlausibleRange) {
   }
 }
 
+TEST(CliErrors, NegativeSeedsAndEmptyOutputPathsAreUsageErrors) {
+  test::TempDir dir;
+  const fs::path log = dir.path() / "log";
+  auto run = [&](const std::string& args) {
+    const int rc = std::system(fmt::format("cd {} && {} {} >{} 2>&1", dir.path().string(), SKYCOVER_CLI_PATH, args,
+                                           log.string())
+                                   .c_str());
+    return WEXITSTATUS(rc);
+  };
+  EXPECT_EQ(run(fmt::format("raid {}/examples/tracks.toml --seed -1 --out r", SKYCOVER_SOURCE_DIR)), 1);
+  EXPECT_NE(read_file(log).value().find("--seed: must be a whole number from 0"), std::string::npos)
+      << read_file(log).value();
+  EXPECT_EQ(run("terrain synth --width 10 --height 10 --cell-m 30 --relief-m 10 --seed -5 --out t.tif"), 1);
+  EXPECT_EQ(run(fmt::format("coverage {}/examples/basic.toml --out ''", SKYCOVER_SOURCE_DIR)), 1);
+  EXPECT_NE(read_file(log).value().find("--out: must not be empty"), std::string::npos) << read_file(log).value();
+  EXPECT_FALSE(fs::exists(dir.path() / "skycover-out"));  // not run into the default folder
+}
+
 TEST(CliErrors, ViewshedOptionsHaveTheScenariosBounds) {
   test::TempDir dir;
   const std::string dem = SKYCOVER_SOURCE_DIR "/data/trinidad_sample.tif";

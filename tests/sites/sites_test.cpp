@@ -410,6 +410,11 @@ TEST(Sites, OffDemAndNodataSitesAreListedOrDropped) {
   ASSERT_TRUE(kept.ok());
   ASSERT_EQ(kept->size(), 1u);
   EXPECT_EQ((*kept)[0].id, "ok");
+  // Issue 9: every site invalid leaves none; that is an error, not a run with 0 sites.
+  std::ofstream(dir.path() / "s.csv") << "id,x,y\nfar,0,0\n" << fmt::format("wet,{},{}\n", g.cell_center_x_m(10), g.cell_center_y_m(10));
+  auto none = make_sites(d, holed, whole(holed), 1);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("none is left"), std::string::npos) << none.status().message();
 }
 
 TEST(Sites, BadCsvIsAnError) {
