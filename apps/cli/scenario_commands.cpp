@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "skycover/exposure/track.hpp"
 #include "skycover/scenario/scenario.hpp"
 
 namespace skycover::cli {
@@ -41,13 +42,28 @@ int validate(const std::string& file, bool quick) {
                        : fmt::format("{} {} x{}", d.system, hypothesis_name(d.hypothesis), d.count));
   std::string prepared;
   if (!quick) {
-    auto p = prepare_scenario(sc);
-    if (!p.ok()) return report(p.status());
-    const auto& g = p->terrain.geometry();
-    std::map<int, int> per_system;
-    for (const auto& s : p->sites) ++per_system[s.system_index];
-    prepared = fmt::format(" Prepared: grid {}x{} cells of {:.1f} m, analysis area {:.1f} km2, {} sites placed.",
-                           g.width, g.height, g.cell_size_m, p->area.area_km2(), p->sites.size());
+    // What a run would do first: the terrain, the area and the sites, and every track sampled over
+    // the terrain (a track off the DEM fails here, not in `exposure`). A grid too large to hold
+    // (over 2 GB at 9 bytes a cell) is surveyed tile by tile instead, as coverage does.
+    auto grid = scenario_grid(sc);
+    if (!grid.ok()) return report(grid.status());
+    if (grid->cell_count() * 9 > (std::int64_t{2048} << 20)) {
+      auto p = prepare_scenario_tiled(sc, 4096, true);
+      if (!p.ok()) return report(p.status());
+      prepared = fmt::format(" Prepared (tiled): grid {}x{} cells of {:.1f} m, analysis area {:.1f} km2, {} sites "
+                             "placed; tracks are checked by exposure and raid, in their window.",
+                             grid->width, grid->height, grid->cell_size_m,
+                             static_cast<double>(p->survey.inside_cells()) * grid->cell_area_km2(), p->sites.size());
+    } else {
+      auto p = prepare_scenario(sc);
+      if (!p.ok()) return report(p.status());
+      auto tracks = load_tracks(sc.tracks, p->terrain);
+      if (!tracks.ok()) return report(tracks.status());
+      const auto& g = p->terrain.geometry();
+      prepared = fmt::format(" Prepared: grid {}x{} cells of {:.1f} m, analysis area {:.1f} km2, {} sites placed, "
+                             "{} track(s) sampled.",
+                             g.width, g.height, g.cell_size_m, p->area.area_km2(), p->sites.size(), tracks->size());
+    }
   }
   fmt::print("{}: OK. Terrain: {}{}. Systems ({}): {}. Deployments ({}): {}. Tracks: {}; raid trials {}; "
              "analysis bands AGL [{}] m, refraction k {}, seed {}.{}\n",

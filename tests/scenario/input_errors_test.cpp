@@ -283,6 +283,22 @@ TEST(CliErrors, NegativeSeedsAndEmptyOutputPathsAreUsageErrors) {
   EXPECT_FALSE(fs::exists(dir.path() / "skycover-out"));  // not run into the default folder
 }
 
+// Issue 9 minor: `validate` samples the tracks, so a track off the DEM fails there, naming it.
+TEST(CliErrors, ValidateChecksTracksOverTheTerrain) {
+  test::TempDir dir;
+  const fs::path s = dir.path() / "s.toml";
+  std::ofstream(s) << kTerrain << "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n" << kDeployment
+                   << "[[tracks]]\nid = \"far\"\nwaypoints = [[500100, 1199900], [900000, 1199500]]\nspeed_mps = 200\n"
+                      "altitude_m = 100\ntarget_class = \"drone\"\n";
+  const int rc = std::system(fmt::format("{} validate {} >{} 2>&1", SKYCOVER_CLI_PATH, s.string(),
+                                         (dir.path() / "log").string())
+                                 .c_str());
+  const std::string log = read_file(dir.path() / "log").value();
+  EXPECT_EQ(WEXITSTATUS(rc), 2) << log;
+  EXPECT_NE(log.find("'far'"), std::string::npos) << log;
+  EXPECT_NE(log.find("waypoint 2 (900000, 1.1995e+06) is not a point on the terrain"), std::string::npos) << log;
+}
+
 TEST(CliErrors, ViewshedOptionsHaveTheScenariosBounds) {
   test::TempDir dir;
   const std::string dem = SKYCOVER_SOURCE_DIR "/data/trinidad_sample.tif";
