@@ -139,33 +139,39 @@ Status StagedOutputDir::commit() {
   if (done_) return Status::Ok();
   std::error_code ec;
   // The earlier output moves aside first (same file system: a rename), the new one takes its
-  // place, then the old one is deleted; if the second rename fails the old one comes back.
-  fs::path aside;
-  if (fs::exists(target_, ec)) {
-    if (fs::is_empty(target_, ec)) {
-      fs::remove(target_, ec);
-    } else {
-      static std::atomic<unsigned> counter{0};
-      aside = target_.parent_path() / fmt::format(".{}.replaced-{}-{}", target_.filename().string(),
-                                                  static_cast<long>(::getpid()), counter++);
-      fs::rename(target_, aside, ec);
-      if (ec)
-        return Status::IoError(fmt::format("cannot move the earlier output {} aside: {}", target_.string(), ec.message()));
+  // place, then the old one is deleted; if the second rename fails the old one comes back. A
+  // concurrent run into the same folder may commit between the two steps (the target reappears):
+  // then this run moves that output aside too and tries again, so the last to commit wins whole.
+  std::vector<fs::path> asides;
+  for (int attempt = 0;; ++attempt) {
+    if (fs::exists(target_, ec)) {
+      if (fs::is_empty(target_, ec)) {
+        fs::remove(target_, ec);
+      } else {
+        static std::atomic<unsigned> counter{0};
+        const fs::path aside = target_.parent_path() / fmt::format(".{}.replaced-{}-{}", target_.filename().string(),
+                                                                   static_cast<long>(::getpid()), counter++);
+        fs::rename(target_, aside, ec);
+        if (ec)
+          return Status::IoError(
+              fmt::format("cannot move the earlier output {} aside: {}", target_.string(), ec.message()));
+        asides.push_back(aside);
+      }
     }
-  }
-  fs::rename(path_, target_, ec);
-  if (ec) {
+    fs::rename(path_, target_, ec);
+    if (!ec) break;
+    if (attempt < 3 && fs::exists(target_)) continue;  // another run committed in between
     std::error_code back;
-    if (!aside.empty()) fs::rename(aside, target_, back);
+    if (!asides.empty()) fs::rename(asides.front(), target_, back);
     return Status::IoError(fmt::format("cannot move the finished output folder {} into place as {}: {}",
                                        path_.string(), target_.string(), ec.message()));
   }
   done_ = true;
-  if (aside.empty()) return Status::Ok();
+  if (asides.empty()) return Status::Ok();
   // Nested outputs of other commands come back (unless this run wrote one of the same name).
   for (const std::string& name : keep_)
-    if (!fs::exists(target_ / name, ec)) fs::rename(aside / name, target_ / name, ec);
-  fs::remove_all(aside, ec);
+    if (!fs::exists(target_ / name, ec)) fs::rename(asides.front() / name, target_ / name, ec);
+  for (const fs::path& aside : asides) fs::remove_all(aside, ec);
   return Status::Ok();
 }
 

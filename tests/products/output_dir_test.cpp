@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -276,6 +277,43 @@ TEST_F(FullDisk, TerrainSynthAndCoverageFailWithExitThreeAndLeaveNothing) {
             3)
       << log();
   EXPECT_TRUE(fs::is_empty(mount_)) << "a partial output folder was left";
+}
+
+}  // namespace
+}  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// Issue 9 fault test: two runs into one folder at the same time. Each stages its own sibling; the
+// last to commit replaces the other's output whole: one complete folder whose manifest lists
+// exactly its files, with their hashes, and no staging or replaced sibling left.
+TEST(ConcurrentRuns, TwoRunsIntoOneFolderLeaveOneWholeOutput) {
+  test::TempDir dir;
+  const fs::path out = dir.path() / "out";
+  const std::string cmd = fmt::format("{} coverage {}/examples/basic.toml --threads 1 --out {}", SKYCOVER_CLI_PATH,
+                                      SKYCOVER_SOURCE_DIR, out.string());
+  const int rc = std::system(fmt::format("({0} >{1}/a.log 2>&1; echo $? >{1}/a.rc) & ({0} >{1}/b.log 2>&1; echo $? "
+                                         ">{1}/b.rc) & wait",
+                                         cmd, dir.path().string())
+                                 .c_str());
+  ASSERT_EQ(WEXITSTATUS(rc), 0);
+  EXPECT_EQ(read_file(dir.path() / "a.rc").value(), "0\n") << read_file(dir.path() / "a.log").value();
+  EXPECT_EQ(read_file(dir.path() / "b.rc").value(), "0\n") << read_file(dir.path() / "b.log").value();
+  const auto manifest = nlohmann::json::parse(read_file(out / "manifest.json").value());
+  std::vector<std::string> listed{"manifest.json"};
+  for (const auto& o : manifest["outputs"]) {
+    const fs::path p = out / o["path"].get<std::string>();
+    ASSERT_TRUE(fs::exists(p)) << p;
+    EXPECT_EQ(sha256_file(p).value(), o["sha256"].get<std::string>()) << p;
+    listed.push_back(o["path"].get<std::string>());
+  }
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(entries(out), listed);  // nothing of the other run mixed in
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(name.find(".partial-") == std::string::npos && name.find(".replaced-") == std::string::npos) << name;
+  }
 }
 
 }  // namespace
