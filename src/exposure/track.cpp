@@ -159,6 +159,9 @@ Result<std::vector<TrackWaypoint>> read_csv_track(const TrackSpec& spec, const s
     if (lv.empty() || lv.front() == '#') continue;
     auto cols = split_csv_line(lv);
     if (!have_header) {
+      if (const std::string dup = duplicate_csv_column(cols); !dup.empty())
+        return Status::Invalid(fmt::format("{}:{}: the header names the column '{}' twice; keep one ({})", file, lineno,
+                                           dup, track_label(spec)));
       for (int i = 0; i < static_cast<int>(cols.size()); ++i) {
         if (cols[i] == "x") cx = i;
         else if (cols[i] == "y") cy = i;

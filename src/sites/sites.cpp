@@ -343,6 +343,8 @@ Result<std::vector<RawPoint>> read_csv_points(const std::filesystem::path& path,
       if (header[i] == name) return static_cast<int>(i);
     return -1;
   };
+  if (const std::string dup = duplicate_csv_column(header); !dup.empty())
+    return Status::Invalid(fmt::format("{}: {} header names the column '{}' twice; keep one", context, path.string(), dup));
   const int ci = col("id"), cx = col("x"), cy = col("y"), ch = col("height_agl_m"), cm = col("missiles");
   if (ci < 0 || cx < 0 || cy < 0)
     return Status::Invalid(fmt::format("{}: {} header must name the columns id, x, y (got '{}')", context,

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "skycover/core/atomic_file.hpp"
+#include "skycover/core/csv.hpp"
 #include "skycover/core/status.hpp"
 #include "test_support.hpp"
 
@@ -79,6 +80,32 @@ TEST(Status, ExitCodesFollowTheReadme) {
   EXPECT_TRUE(v.ok());
   EXPECT_TRUE(v.status().ok());
   EXPECT_EQ(*v, 7);
+}
+
+}  // namespace
+}  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// The CSV reader reads what the writer writes (RFC 4180): quoted commas and doubled quotes (issue 9).
+TEST(Csv, ReaderReadsWhatTheWriterWrites) {
+  const std::vector<std::string> fields{"plain", "with, comma", "say \"hi\"", "", " padded "};
+  std::string line;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) line += ',';
+    line += csv_field(fields[i]);
+  }
+  const auto back = split_csv_line(line);
+  ASSERT_EQ(back.size(), fields.size()) << line;
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(back[i], fields[i]) << line;
+  EXPECT_EQ(back[4], "padded");  // unquoted blanks are trimmed
+  EXPECT_EQ(split_csv_line("a,,b"), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(split_csv_line("a,"), (std::vector<std::string>{"a", ""}));
+  EXPECT_EQ(split_csv_line(""), (std::vector<std::string>{""}));
+  EXPECT_EQ(split_csv_line(" \"x\" , y\r"), (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(duplicate_csv_column({"id", "x", "y", "x"}), "x");
+  EXPECT_EQ(duplicate_csv_column({"id", "x", "y"}), "");
 }
 
 }  // namespace

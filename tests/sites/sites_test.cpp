@@ -417,6 +417,25 @@ TEST(Sites, OffDemAndNodataSitesAreListedOrDropped) {
   EXPECT_NE(none.status().message().find("none is left"), std::string::npos) << none.status().message();
 }
 
+// Issue 9 minor: quoted ids with commas are read whole; a header naming a column twice is refused.
+TEST(Sites, CsvQuotedFieldsAndDuplicateColumns) {
+  test::TempDir dir;
+  auto t = test_terrain();
+  const auto& g = t.geometry();
+  std::ofstream(dir.path() / "s.csv") << "id,x,y\n"
+                                      << fmt::format("\"hill, north\",{},{}\n", g.cell_center_x_m(3), g.cell_center_y_m(3));
+  auto d = spec(Hypothesis::kFile, 0);
+  d.file = dir.path() / "s.csv";
+  auto s = make_sites(d, t, whole(t), 1);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_EQ(s->size(), 1u);
+  EXPECT_EQ((*s)[0].id, "hill, north");
+  std::ofstream(dir.path() / "s.csv") << "id,x,y,x\na,1,2,3\n";
+  auto dup = make_sites(d, t, whole(t), 1);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.status().message().find("names the column 'x' twice"), std::string::npos) << dup.status().message();
+}
+
 TEST(Sites, BadCsvIsAnError) {
   test::TempDir dir;
   std::ofstream(dir.path() / "s.csv") << "name,x,y\n";

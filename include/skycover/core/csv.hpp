@@ -1,10 +1,10 @@
 // CSV: the one line reader used by every text input (site files, track files), and the one
-// field writer used by every CSV product. The reader is deliberately
-// small: comma-separated fields, surrounding blanks and double quotes trimmed, no embedded
-// commas or escaped quotes (coordinates and ids do not need them). A UTF-8 byte order mark,
+// field writer used by every CSV product; the reader reads what the writer writes (RFC 4180
+// quoting: ids with commas, doubled quotes). A UTF-8 byte order mark,
 // which spreadsheet programs put at the start of "CSV UTF-8" exports, is stripped from the
 // first line so the header still names its columns.
 #pragma once
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,18 +26,49 @@ constexpr std::string_view trim_csv_field(std::string_view s) {
   return s;
 }
 
-// Fields of one line, each trimmed; "a,,b" gives three fields, "" gives one empty field.
-// The views point into `line`.
-inline std::vector<std::string_view> split_csv_line(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= line.size(); ++i) {
-    if (i == line.size() || line[i] == ',') {
-      out.push_back(trim_csv_field(line.substr(start, i - start)));
-      start = i + 1;
+// Fields of one line, RFC 4180 as csv_field() writes them: a field in double quotes may hold
+// commas, and "" in it stands for one quote; blanks around a field are trimmed. "a,,b" gives three
+// fields, "" one empty field. (One line: a quoted line break is not joined to the next line.)
+inline std::vector<std::string> split_csv_line(std::string_view line) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  for (;;) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i < line.size() && line[i] == '"') {
+      std::string field;
+      for (++i; i < line.size(); ++i) {
+        if (line[i] != '"') {
+          field += line[i];
+        } else if (i + 1 < line.size() && line[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          ++i;
+          break;
+        }
+      }
+      out.push_back(std::move(field));
+      while (i < line.size() && line[i] != ',') ++i;  // blanks (or stray text) after the closing quote
+    } else {
+      const std::size_t end = std::min(line.find(',', i), line.size());
+      out.emplace_back(trim_csv_field(line.substr(i, end - i)));
+      i = end;
+    }
+    if (i >= line.size()) return out;
+    ++i;  // the comma
+    if (i == line.size()) {
+      out.emplace_back();  // "a," ends with an empty field
+      return out;
     }
   }
-  return out;
+}
+
+// The first name that appears twice in a header, or "" when all differ.
+inline std::string duplicate_csv_column(const std::vector<std::string>& header) {
+  for (std::size_t i = 0; i < header.size(); ++i)
+    for (std::size_t j = i + 1; j < header.size(); ++j)
+      if (!header[i].empty() && header[i] == header[j]) return header[i];
+  return {};
 }
 
 // A value written into a CSV file: quoted, with quotes doubled, when it holds a comma, quote or
