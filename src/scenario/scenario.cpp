@@ -428,7 +428,9 @@ void parse_tracks(ParseContext& ctx, TableReader& root, Scenario& sc) {
     TrackSpec t;
     t.source = fmt::format("{}:[[tracks]][{}]", ctx.file, i);
     if (auto id = r.string("id", true)) {
-      if (!ids.insert(*id).second)
+      if (id->find_first_not_of(" \t") == std::string::npos)
+        r.error(DiagnosticKind::kRange, "id", "the track id is empty", "give the track a name, e.g. id = \"t1\"");
+      else if (!ids.insert(*id).second)
         r.error(DiagnosticKind::kDuplicate, "id", fmt::format("track id '{}' is used twice", *id),
                 "give every track its own id");
       t.id = *id;

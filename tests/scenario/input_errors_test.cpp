@@ -299,6 +299,17 @@ TEST(CliErrors, ValidateChecksTracksOverTheTerrain) {
   EXPECT_NE(log.find("waypoint 2 (900000, 1.1995e+06) is not a point on the terrain"), std::string::npos) << log;
 }
 
+TEST(ScenarioBounds, EmptyTrackIdIsRefused) {
+  const auto p = parse_scenario_text(std::string(kTerrain) + "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n" +
+                                         kDeployment +
+                                         "[[tracks]]\nid = \" \"\nwaypoints = [[500100, 1199900], [500500, 1199500]]\n"
+                                         "speed_mps = 100\naltitude_m = 100\ntarget_class = \"drone\"\n",
+                                     "s.toml");
+  const Diagnostic* d = find(p, "tracks[0].id");
+  ASSERT_NE(d, nullptr) << all(p);
+  EXPECT_NE(d->message.find("empty"), std::string::npos) << d->to_string();
+}
+
 TEST(CliErrors, ViewshedOptionsHaveTheScenariosBounds) {
   test::TempDir dir;
   const std::string dem = SKYCOVER_SOURCE_DIR "/data/trinidad_sample.tif";
