@@ -40,7 +40,6 @@ struct TiledRasterSink::State {
   double nodata = 0;
   std::string description;
   DatasetPtr ds;
-  std::vector<TileRect> written;
   bool handed_over = false;  // part closed: the root (or the staging folder) removes it
   ~State() {
     ds.reset();
@@ -91,7 +90,6 @@ Status TiledRasterSink::write(const TileRect& r, const void* values) {
   if (state_->ds->GetRasterBand(1)->RasterIO(GF_Write, r.col0, r.row0, r.width, r.height, const_cast<void*>(values),
                                              r.width, r.height, state_->type, 0, 0) != CE_None)
     return Status::IoError(fmt::format("{}: writing a tile failed: {}", state_->part.string(), last_gdal_error()));
-  state_->written.push_back(r);
   return Status::Ok();
 }
 
@@ -140,11 +138,6 @@ Status TiledRasterSink::assemble(const std::vector<std::vector<TileRect>>& rects
     fs::remove(part_path(s.path, static_cast<int>(p)), ec);
   }
   return Status::Ok();
-}
-
-Status TiledRasterSink::finish() {
-  SKYCOVER_RETURN_IF_ERROR(close_part());
-  return assemble({state_->written});
 }
 
 }  // namespace skycover

@@ -38,8 +38,6 @@ class TiledRasterSink {
   // Root only, after every rank's close_part(): the COG at `path` from the parts, where
   // rects_of_part[p] are the rectangles part p holds; the parts are removed.
   Status assemble(const std::vector<std::vector<TileRect>>& rects_of_part);
-  // One process: close_part() and assemble() of the rectangles written.
-  Status finish();
 
  private:
   struct State;
