@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <string_view>
 
 #include "skycover/core/collective.hpp"
 #include "skycover/core/status.hpp"
@@ -12,6 +13,10 @@ namespace skycover::cli {
 
 // Print a failed Status to stderr ("skycover: error: ...") and return its exit code.
 int report(const Status& status);
+// Every line the CLI prints goes through one of these: results to stdout, problems to stderr,
+// both made terminal-safe (core/terminal_text.hpp), since they quote the user's paths and text.
+void say(std::string_view text);
+void complain(std::string_view text);
 
 void add_terrain_commands(CLI::App& app, int& exit_code);
 void add_visibility_commands(CLI::App& app, int& exit_code);

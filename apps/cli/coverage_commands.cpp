@@ -87,9 +87,9 @@ void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, con
   s.collective = &world;
   auto result = tiled_coverage_command(*prepared, s, plan, a.memory_mb << 20);
   if (stopped(world, result.status(), exit_code) || !world.is_root()) return;
-  fmt::print("{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv{}\n", coverage_table(*result), plan.tiles,
+  say(fmt::format("{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv{}\n", coverage_table(*result), plan.tiles,
              plan.tile_cells, s.out_dir.string(),
-             a.summary_only ? "" : fmt::format(", rasters, maps; report: {}", (s.out_dir / "report.html").string()));
+             a.summary_only ? "" : fmt::format(", rasters, maps; report: {}", (s.out_dir / "report.html").string())));
 }
 
 struct Planned {
@@ -127,9 +127,9 @@ void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, Co
   s.tile_cells = planned->plan.tile_cells;
   auto out = coverage_command(loaded->prepared, s);
   if (stopped(world, out.status(), exit_code) || !world.is_root()) return;
-  fmt::print("{}\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result), s.out_dir.string(),
+  say(fmt::format("{}\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result), s.out_dir.string(),
              a.summary_only ? "" : fmt::format(" and {} products; report: {}", out->products.files.size(),
-                                                (s.out_dir / "report.html").string()));
+                                                (s.out_dir / "report.html").string())));
 }
 
 struct SweepArgs {
@@ -182,9 +182,9 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, Collecti
   }
   auto rows = tiled ? sweep_command(*tiled_scenario, s) : sweep_command(loaded->prepared, s);
   if (stopped(world, rows.status(), exit_code) || !world.is_root()) return;
-  fmt::print("{}\nvaried: the first [[deployments]] entry's hypothesis and count (seed kept)\nwrote {}/sweep.json, "
+  say(fmt::format("{}\nvaried: the first [[deployments]] entry's hypothesis and count (seed kept)\nwrote {}/sweep.json, "
              "sweep.csv, charts; report: {}\n",
-             sweep_table(*rows), s.out_dir.string(), (s.out_dir / "report.html").string());
+             sweep_table(*rows), s.out_dir.string(), (s.out_dir / "report.html").string()));
 }
 
 }  // namespace
@@ -242,8 +242,8 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
       return;
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    fmt::print("{}\ndone in {:.1f} s; report: {}\n", demo_headline(*outcome), secs,
-               fs::absolute(outcome->report).string());
+    say(fmt::format("{}\ndone in {:.1f} s; report: {}\n", demo_headline(*outcome), secs,
+               fs::absolute(outcome->report).string()));
   });
 }
 

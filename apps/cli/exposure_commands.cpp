@@ -14,8 +14,8 @@ namespace {
 
 int print_stage_run(const Result<StageRunOutput>& r) {
   if (!r.ok()) return report(r.status());
-  fmt::print("{}", r->summary);
-  fmt::print("wrote {}\n", r->directory.string());
+  say(fmt::format("{}", r->summary));
+  say(fmt::format("wrote {}\n", r->directory.string()));
   return 0;
 }
 

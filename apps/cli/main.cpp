@@ -4,26 +4,51 @@
 #include <exception>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "skycover/core/interrupt.hpp"
+#include "skycover/core/terminal_text.hpp"
 #include "skycover/dist/world.hpp"
 #include "skycover/products/manifest.hpp"
 #include "skycover/version.hpp"
 
 namespace skycover::cli {
 
+void say(std::string_view text) { std::fputs(terminal_safe(text).c_str(), stdout); }
+void complain(std::string_view text) { std::fputs(terminal_safe(text).c_str(), stderr); }
+
 int report(const Status& status) {
   if (status.ok()) return 0;
-  fmt::print(stderr, "skycover: error: {}\n", status.message());
+  complain(fmt::format("skycover: error: {}\n", status.message()));
   return status.exit_code();
 }
 
 }  // namespace skycover::cli
 
 namespace {
+
+// Log lines quote paths and values from the user's files: the message is made terminal-safe
+// before the coloured stderr sink prints it.
+class TerminalSafeSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string safe = skycover::terminal_safe(std::string_view(msg.payload.data(), msg.payload.size()));
+    spdlog::details::log_msg copy = msg;
+    copy.payload = safe;
+    target_->log(copy);
+  }
+  void flush_() override { target_->flush(); }
+  void set_pattern_(const std::string& pattern) override { target_->set_pattern(pattern); }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> formatter) override {
+    target_->set_formatter(std::move(formatter));
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::stderr_color_sink_mt> target_ = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+};
 
 // The sub-command named on the command line (the first argument that is not an option), or "".
 std::string subcommand_of(int argc, char** argv) {
@@ -36,7 +61,7 @@ std::string subcommand_of(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   // Log lines (warnings, info) go to stderr; stdout carries only results.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("skycover"));
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("skycover", std::make_shared<TerminalSafeSink>()));
   spdlog::set_pattern("skycover: %l: %v");
 
   // Ctrl-C and SIGTERM stop the work and remove what was staged (core/interrupt.hpp).
@@ -50,8 +75,8 @@ int main(int argc, char** argv) {
     const std::string command = subcommand_of(argc, argv);
     if (command != "coverage" && command != "sweep") {
       if (ranks.is_root())
-        fmt::print(stderr, "skycover: error: '{}' runs in one process; only coverage and sweep spread over MPI ranks "
-                   "(run it without mpirun)\n", command);
+        skycover::cli::complain(fmt::format("skycover: error: '{}' runs in one process; only coverage and sweep spread over MPI ranks "
+                   "(run it without mpirun)\n", command));
       return 2;
     }
   }
@@ -78,10 +103,10 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
     // Usage errors read like every other error. File arguments are not checked here (no
     // CLI::ExistingFile): the library reports a missing file as an I/O error (exit 3).
-    fmt::print(stderr, "skycover: error: {}\nRun with --help for more information.\n", e.what());
+    skycover::cli::complain(fmt::format("skycover: error: {}\nRun with --help for more information.\n", e.what()));
     return 1;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "skycover: internal error: {} (please report this with the command you ran)\n", e.what());
+    skycover::cli::complain(fmt::format("skycover: internal error: {} (please report this with the command you ran)\n", e.what()));
     world->abort_all(4);
     return 4;
   }

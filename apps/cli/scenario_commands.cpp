@@ -16,9 +16,9 @@ int validate(const std::string& file, bool quick) {
   const auto parsed = parse_scenario_file(file);
   if (Status st = scenario_read_status(parsed, file); !st.ok()) return report(st);
   if (!parsed.scenario) {
-    for (const auto& d : parsed.diagnostics) fmt::print(stderr, "{}\n", d.to_string());
-    fmt::print(stderr, "skycover: {} problem{} in {}\n", parsed.diagnostics.size(),
-               parsed.diagnostics.size() == 1 ? "" : "s", file);
+    for (const auto& d : parsed.diagnostics) complain(fmt::format("{}\n", d.to_string()));
+    complain(fmt::format("skycover: {} problem{} in {}\n", parsed.diagnostics.size(),
+               parsed.diagnostics.size() == 1 ? "" : "s", file));
     return 2;
   }
   const Scenario& sc = *parsed.scenario;
@@ -65,12 +65,12 @@ int validate(const std::string& file, bool quick) {
                              g.width, g.height, g.cell_size_m, p->area.area_km2(), p->sites.size(), tracks->size());
     }
   }
-  fmt::print("{}: OK. Terrain: {}{}. Systems ({}): {}. Deployments ({}): {}. Tracks: {}; raid trials {}; "
+  say(fmt::format("{}: OK. Terrain: {}{}. Systems ({}): {}. Deployments ({}): {}. Tracks: {}; raid trials {}; "
              "analysis bands AGL [{}] m, refraction k {}, seed {}.{}\n",
              file, terrain, sc.area_polygon ? fmt::format(", area {}", sc.area_polygon->filename().string()) : "",
              sc.systems.size(), fmt::join(systems, "; "), sc.deployments.size(), fmt::join(deps, "; "),
              sc.tracks.size(), sc.raid.trials, fmt::join(sc.analysis.bands_agl_m, ", "), sc.analysis.refraction_k,
-             sc.analysis.seed, prepared);
+             sc.analysis.seed, prepared));
   return 0;
 }
 

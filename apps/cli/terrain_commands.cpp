@@ -1,10 +1,15 @@
 // `skycover terrain synth` and `skycover terrain info`.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "validators.hpp"
 #include "skycover/terrain/synthetic.hpp"
 #include "skycover/terrain/terrain.hpp"
+#include "skycover/terrain/terrain_source.hpp"
 
 namespace skycover::cli {
 
@@ -31,7 +36,7 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
     }
     const Terrain t = make_synthetic_terrain(*params);
     exit_code = report(write_terrain(*out, t));
-    if (exit_code == 0) fmt::print("wrote {} ({}x{} cells of {} m)\n", *out, t.width(), t.height(), t.cell_size_m());
+    if (exit_code == 0) say(fmt::format("wrote {} ({}x{} cells of {} m)\n", *out, t.width(), t.height(), t.cell_size_m()));
   });
 
   auto in = std::make_shared<std::string>();
@@ -42,17 +47,31 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
   info->callback([in, feet, &exit_code] {
     TerrainLoadOptions opts;
     opts.unit = *feet ? ElevationUnit::kFeet : ElevationUnit::kMetres;
-    auto t = load_terrain(*in, opts);
-    if (!t.ok()) {
-      exit_code = report(t.status());
+    // Streamed in strips of rows: `terrain info` on a country mosaic must not load it whole.
+    auto source = open_terrain_source(*in, opts);
+    if (!source.ok()) {
+      exit_code = report(source.status());
       return;
     }
-    float lo = 1e30f, hi = -1e30f;
-    for (float v : t->elevations_m())
-      if (v == v) lo = std::min(lo, v), hi = std::max(hi, v);
-    const auto& g = t->geometry();
-    fmt::print("{}: {}x{} cells of {:.2f} m, {} valid ({:.1f} km2), elevation {:.1f}..{:.1f} m\n", *in, g.width,
-               g.height, g.cell_size_m, t->valid_cell_count(), t->valid_cell_count() * g.cell_area_km2(), lo, hi);
+    const GridGeometry& g = (*source)->geometry();
+    const int strip_rows = static_cast<int>(std::clamp<std::int64_t>((std::int64_t{1} << 24) / g.width, 1, g.height));
+    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+    std::int64_t valid = 0;
+    for (int row = 0; row < g.height; row += strip_rows) {
+      auto strip = (*source)->read(TileRect{0, row, g.width, std::min(strip_rows, g.height - row)});
+      if (!strip.ok()) {
+        exit_code = report(strip.status());
+        return;
+      }
+      valid += strip->valid_cell_count();
+      for (float v : strip->elevations_m())
+        if (v == v) lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+    const std::string elevation =
+        valid > 0 ? fmt::format("elevation {:.1f}..{:.1f} m", lo, hi)
+                  : std::string("no elevations (every cell is nodata: check the nodata value, or the band)");
+    say(fmt::format("{}: {}x{} cells of {:.2f} m, {} valid ({:.1f} km2), {}\n", *in, g.width, g.height,
+                    g.cell_size_m, valid, static_cast<double>(valid) * g.cell_area_km2(), elevation));
   });
 }
 

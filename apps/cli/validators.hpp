@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <string>
 
@@ -32,6 +33,23 @@ inline CLI::Validator positive_number() {
 inline CLI::Validator non_negative_number() {
   return CLI::Validator([](std::string& s) { return detail::check_number(s, [](double v) { return v >= 0; }, ">= 0"); },
                         ">= 0", "NONNEGATIVE");
+}
+
+// "X,Y": two finite numbers separated by a comma (spaces allowed), as --site takes them.
+inline bool parse_xy(const std::string& text, double& x, double& y) {
+  char comma = 0, extra = 0;
+  return std::sscanf(text.c_str(), "%lf %c %lf %c", &x, &comma, &y, &extra) == 3 && comma == ',' &&
+         std::isfinite(x) && std::isfinite(y);
+}
+
+inline CLI::Validator xy_pair() {
+  return CLI::Validator(
+      [](std::string& s) {
+        double x = 0, y = 0;
+        return parse_xy(s, x, y) ? std::string()
+                                 : fmt::format("expected X,Y: two numbers separated by a comma (got '{}')", s);
+      },
+      "X,Y", "XY");
 }
 
 // A path option given as "" (which would otherwise mean "the default" or the current folder).

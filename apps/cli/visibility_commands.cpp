@@ -29,9 +29,7 @@ struct ViewshedArgs {
 Result<std::pair<double, double>> site_in_terrain_crs(const std::string& text, const std::string& crs,
                                                       const GridGeometry& grid) {
   double x = 0, y = 0;
-  char comma = 0, extra = 0;
-  if (std::sscanf(text.c_str(), "%lf %c %lf %c", &x, &comma, &y, &extra) != 3 || comma != ',' || !std::isfinite(x) ||
-      !std::isfinite(y))
+  if (!parse_xy(text, x, y))  // checked at parsing (xy_pair); kept for callers outside the CLI parser
     return Status::Invalid(fmt::format("--site '{}': expected X,Y (two numbers separated by a comma)", text));
   if (crs.empty()) return std::make_pair(x, y);
   auto src = parse_crs(crs, "--site-crs");
@@ -108,14 +106,14 @@ int run_viewshed(const ViewshedArgs& a) {
     for (float v : w->min_visible_agl_m)
       if (!std::isnan(v)) ++in_range, visible += v <= 0.f;
     total_in_range += in_range;
-    fmt::print("wrote {} ({}x{} cells; eye {:.1f} m; {:.1f} % of {} in-range cells visible at ground level)\n", out,
-               w->width, w->height, w->eye_msl_m, in_range ? 100.0 * visible / in_range : 0.0, in_range);
+    say(fmt::format("wrote {} ({}x{} cells; eye {:.1f} m; {:.1f} % of {} in-range cells visible at ground level)\n", out,
+               w->width, w->height, w->eye_msl_m, in_range ? 100.0 * visible / in_range : 0.0, in_range));
   }
   if (a.timing)
-    fmt::print("timing: {} {} viewshed(s), {} in-range site-cells, kernel {:.6f} s ({:.2f} ns per site-cell), "
+    say(fmt::format("timing: {} {} viewshed(s), {} in-range site-cells, kernel {:.6f} s ({:.2f} ns per site-cell), "
                "cpu {:.6f} s\n",
                a.sites.size(), a.reference ? "reference" : "fast", total_in_range, kernel_s,
-               total_in_range ? kernel_s * 1e9 / total_in_range : 0.0, kernel_cpu_s);
+               total_in_range ? kernel_s * 1e9 / total_in_range : 0.0, kernel_cpu_s));
   return 0;
 }
 
@@ -131,6 +129,7 @@ void add_visibility_commands(CLI::App& app, int& exit_code) {
                 "Site position X,Y (default: in the DEM's CRS as loaded; lat/lon DEMs load as local UTM). "
                 "Repeat for a batch; --out then needs a {} placeholder")
       ->required()
+      ->check(xy_pair())
       ->allow_extra_args(false);
   v->add_option("--site-crs", a->site_crs, "CRS of --site, e.g. EPSG:4326 (x = longitude, y = latitude)");
   // The same plausible bounds as a scenario's (docs/scenario.md).

@@ -94,11 +94,27 @@ Status write_file_atomic(const fs::path& path, std::string_view content) {
   return out.commit();
 }
 
-Result<std::string> read_file(const fs::path& path) {
+Status check_input_file(const fs::path& path, std::string_view what) {
+  if (path.string().rfind("/vsi", 0) == 0) return Status::Ok();
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (path.empty() || !fs::exists(st))
+    return Status::IoError(fmt::format("{} {} does not exist; check the path", what,
+                                       path.empty() ? "''" : path.string()));
+  if (fs::is_directory(st))
+    return Status::Invalid(fmt::format("{} {} is a folder, not a file; name the file inside it", what, path.string()));
+  if (!std::ifstream(path, std::ios::binary))
+    return Status::IoError(fmt::format("{} {} cannot be opened for reading (permission denied?); check its "
+                                       "permissions", what, path.string()));
+  return Status::Ok();
+}
+
+Result<std::string> read_file(const fs::path& path, std::string_view what) {
+  SKYCOVER_RETURN_IF_ERROR(check_input_file(path, what));
   std::ifstream f(path, std::ios::binary);
-  if (!f) return Status::IoError(fmt::format("{}: cannot open for reading (does it exist?)", path.string()));
   std::ostringstream ss;
   ss << f.rdbuf();
+  if (f.bad()) return Status::IoError(fmt::format("{} {}: reading failed", what, path.string()));
   return ss.str();
 }
 

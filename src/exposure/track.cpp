@@ -75,16 +75,12 @@ void append_line(const OGRLineString& line, std::vector<TrackWaypoint>& out) {
 }
 
 Result<std::vector<TrackWaypoint>> read_vector_track(const TrackSpec& spec, const std::string& terrain_crs_wkt) {
-  ensure_gdal();
   const fs::path& path = *spec.file;
   const std::string what = fmt::format("{}: file {}", track_label(spec), path.string());
-  DatasetPtr ds(
-      GDALDataset::Open(path.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
-  if (!ds) {
-    return Status::Invalid(fmt::format("{}: not a readable vector file ({}); use GeoJSON with a LineString, or CSV "
-                                       "with columns x,y[,altitude_m][,speed_mps]",
-                                       what, last_gdal_error()));
-  }
+  SKYCOVER_ASSIGN_OR_RETURN(DatasetPtr ds,
+                            open_vector_input(path, fmt::format("{}: file", track_label(spec)),
+                                              "GeoJSON with a LineString, or CSV with columns "
+                                              "x,y[,altitude_m][,speed_mps]"));
   // One track = one line feature. Several features (or the parts of a MultiLineString that do
   // not meet end to start) are separate lines: joining them would invent a leg between them
   // that nobody flew, so it is an error instead of a guess (docs/exposure.md, "Track files").
@@ -145,7 +141,7 @@ Result<std::vector<TrackWaypoint>> read_vector_track(const TrackSpec& spec, cons
 // CSV waypoints. Parsed by hand (not OGR) so errors can name the line and column.
 Result<std::vector<TrackWaypoint>> read_csv_track(const TrackSpec& spec, const std::string& terrain_crs_wkt) {
   const fs::path& path = *spec.file;
-  SKYCOVER_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  SKYCOVER_ASSIGN_OR_RETURN(std::string text, read_file(path, fmt::format("{}: file", track_label(spec))));
   const std::string file = path.string();
   std::istringstream in(std::string(strip_utf8_bom(text)));
   std::string line;

@@ -201,6 +201,12 @@ std::optional<fs::path> TableReader::existing_file(std::string_view key, bool re
           "paths are relative to the scenario file's directory; check the spelling or use an absolute path");
     return std::nullopt;
   }
+  if (fs::is_directory(p, ec)) {
+    error(DiagnosticKind::kMissingFile, key, fmt::format("{} '{}' is a folder, not a file (looked at {})", what, *s,
+                                                         p.string()),
+          "name a file inside the folder");
+    return std::nullopt;
+  }
   return p.lexically_normal();
 }
 

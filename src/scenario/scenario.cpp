@@ -599,26 +599,21 @@ ScenarioParse parse_scenario_text(std::string_view toml_text, const fs::path& pa
 }
 
 ScenarioParse parse_scenario_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = read_file(path, "scenario");
+  if (!text.ok()) {
+    // A missing or unreadable file is an I/O error (exit 3), a folder named as the scenario is
+    // bad input (2); scenario_read_status() returns it as it is.
     ScenarioParse r;
-    std::error_code ec;
-    r.diagnostics.push_back({DiagnosticKind::kMissingFile, path.string(), 0, 0, "",
-                             fs::exists(path, ec) ? "cannot read the scenario file" : "the scenario file does not exist",
-                             "check the path"});
+    r.diagnostics.push_back({DiagnosticKind::kMissingFile, path.string(), 0, 0, "", text.status().message(), ""});
+    r.read_status = text.status();
     return r;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_scenario_text(ss.str(), path);
+  return parse_scenario_text(*text, path);
 }
 
-Status scenario_read_status(const ScenarioParse& parsed, const fs::path& path) {
-  // The file itself could not be read: an I/O error (exit 3), not a problem in its contents.
-  if (parsed.diagnostics.size() == 1 && parsed.diagnostics[0].kind == DiagnosticKind::kMissingFile &&
-      parsed.diagnostics[0].line == 0)
-    return Status::IoError(fmt::format("scenario {}: {}; check the path", path.string(), parsed.diagnostics[0].message));
-  return Status::Ok();
+Status scenario_read_status(const ScenarioParse& parsed, const fs::path& /*path*/) {
+  // The file itself could not be read: not a problem in its contents.
+  return parsed.read_status;
 }
 
 Result<Scenario> load_scenario(const fs::path& path) {

@@ -27,12 +27,10 @@ struct AreaSource::Polygons {
 Result<AreaSource> AreaSource::open(const GridGeometry& g, const std::optional<std::filesystem::path>& polygon_path) {
   AreaSource source;
   if (!polygon_path) return source;
-  ensure_gdal();
   source.where_ = fmt::format("area polygon {}", polygon_path->string());
   const std::string& where = source.where_;
-  DatasetPtr vec(static_cast<GDALDataset*>(
-      GDALOpenEx(polygon_path->c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
-  if (!vec) return Status::IoError(fmt::format("{}: cannot open as a vector file: {}", where, last_gdal_error()));
+  SKYCOVER_ASSIGN_OR_RETURN(DatasetPtr vec, open_vector_input(*polygon_path, "area polygon",
+                                                              "GeoJSON, GeoPackage or Shapefile polygons"));
 
   OGRSpatialReference terrain_srs;
   const bool terrain_has_crs = !g.crs_wkt.empty() && terrain_srs.importFromWkt(g.crs_wkt.c_str()) == OGRERR_NONE;

@@ -18,6 +18,7 @@
 #include <ogrsf_frmts.h>
 #include <spdlog/spdlog.h>
 
+#include "skycover/core/atomic_file.hpp"
 #include "skycover/core/csv.hpp"
 #include "skycover/core/random.hpp"
 #include "skycover/sites/site.hpp"
@@ -330,8 +331,8 @@ struct RawPoint {
 
 // CSV with a header naming id, x, y and optionally height_agl_m, missiles (any order).
 Result<std::vector<RawPoint>> read_csv_points(const std::filesystem::path& path, const std::string& context) {
+  SKYCOVER_RETURN_IF_ERROR(check_input_file(path, fmt::format("{}: site file", context)));
   std::ifstream in(path);
-  if (!in) return Status::IoError(fmt::format("{}: cannot open {}", context, path.string()));
   std::string line;
   if (!std::getline(in, line))
     return Status::Invalid(fmt::format("{}: {} is empty; expected a header id,x,y[,height_agl_m][,missiles]", context,
@@ -388,11 +389,10 @@ Result<std::vector<RawPoint>> read_csv_points(const std::filesystem::path& path,
 // Points from any OGR vector (GeoJSON, GeoPackage, Shapefile...). Returns the layer CRS too.
 Result<std::vector<RawPoint>> read_vector_points(const std::filesystem::path& path, const std::string& context,
                                                  std::optional<OGRSpatialReference>& layer_srs) {
-  ensure_gdal();
-  DatasetPtr ds(static_cast<GDALDataset*>(
-      GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
-  if (!ds) return Status::IoError(fmt::format("{}: cannot open {} as a vector file: {}", context, path.string(),
-                                              last_gdal_error()));
+  SKYCOVER_ASSIGN_OR_RETURN(DatasetPtr ds,
+                            open_vector_input(path, fmt::format("{}: site file", context),
+                                              "GeoJSON, GeoPackage or Shapefile points (fields id, height_agl_m, "
+                                              "missiles), or CSV with a header id,x,y"));
   std::vector<RawPoint> pts;
   int feature_index = 0;  // 0-based over the file, as GeoJSON viewers count "features[i]"
   for (OGRLayer* layer : ds->GetLayers()) {

@@ -11,6 +11,8 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
+#include "skycover/core/atomic_file.hpp"
+
 namespace skycover {
 
 void ensure_gdal() {
@@ -24,7 +26,10 @@ void ensure_gdal() {
 
 std::string last_gdal_error() {
   const char* msg = CPLGetLastErrorMsg();
-  return (msg && *msg) ? std::string(msg) : std::string("(GDAL gave no detail)");
+  std::string text = (msg && *msg) ? std::string(msg) : std::string("(GDAL gave no detail)");
+  // Quoted inside skycover's own sentences: a trailing full stop would end them early.
+  while (!text.empty() && (text.back() == '.' || text.back() == ' ' || text.back() == '\n')) text.pop_back();
+  return text;
 }
 
 Status gdal_write_status(const std::filesystem::path& path) {
@@ -45,6 +50,18 @@ Result<OGRSpatialReference> parse_crs(const std::string& definition, const std::
 
 void GdalDatasetCloser::operator()(GDALDataset* ds) const {
   if (ds) GDALClose(ds);
+}
+
+Result<DatasetPtr> open_vector_input(const std::filesystem::path& path, std::string_view what,
+                                     std::string_view expected) {
+  SKYCOVER_RETURN_IF_ERROR(check_input_file(path, what));
+  ensure_gdal();
+  CPLErrorReset();
+  DatasetPtr ds(GDALDataset::Open(path.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!ds)
+    return Status::Invalid(fmt::format("{} {}: not a vector file GDAL can read ({}); use {}", what, path.string(),
+                                       last_gdal_error(), expected));
+  return ds;
 }
 
 GdalReadSettings::GdalReadSettings(int threads, std::int64_t cache_bytes) {

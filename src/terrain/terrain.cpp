@@ -133,7 +133,9 @@ class GdalTerrainSource final : public TerrainSource {
       const std::lock_guard<std::mutex> lock(mutex_);
       if (dataset().GetRasterBand(1)->RasterIO(GF_Read, rect.col0, rect.row0, rect.width, rect.height, z.data(),
                                                rect.width, rect.height, GDT_Float32, 0, 0) != CE_None)
-        return Status::IoError(fmt::format("{}: reading band 1 (window {}x{} at column {}, row {}) failed: {}",
+        return Status::IoError(fmt::format("{}: reading band 1 (window {}x{} at column {}, row {}) failed: {}; the file "
+                                           "may be truncated or damaged (check it with gdalinfo -checksum, or copy "
+                                           "or download it again)",
                                            path_.string(), rect.width, rect.height, rect.col0, rect.row0,
                                            last_gdal_error()));
     }
@@ -202,17 +204,10 @@ Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& opt
 
 Result<std::unique_ptr<TerrainSource>> open_terrain_source(const fs::path& path, const TerrainLoadOptions& options) {
   ensure_gdal();
-  // A missing or unreadable file is an I/O problem (exit 3); a readable file GDAL does not
-  // recognise as a raster is bad input (exit 2) and usually means the wrong path or format.
-  // GDAL virtual paths (/vsizip/..., /vsicurl/...) are not on the file system: let GDAL judge them.
-  const bool virtual_path = path.string().rfind("/vsi", 0) == 0;
-  std::error_code ec;
-  const bool missing = !virtual_path && !fs::exists(path, ec);
-  if (missing || (fs::is_regular_file(path, ec) && !std::ifstream(path, std::ios::binary))) {
-    return Status::IoError(fmt::format("{}: cannot read the DEM: {}; check the path (relative paths in a scenario "
-                                       "are relative to the scenario file)",
-                                       path.string(), missing ? "no such file" : "permission denied or unreadable"));
-  }
+  // A missing or unreadable file is an I/O problem (exit 3); a folder, or a readable file GDAL does
+  // not recognise as a raster, is bad input (exit 2) and usually means the wrong path or format.
+  if (Status st = check_input_file(path, "DEM"); !st.ok())
+    return Status(st.code(), st.message() + " (relative paths in a scenario are relative to the scenario file)");
   DatasetPtr src(GDALDataset::FromHandle(GDALOpen(path.string().c_str(), GA_ReadOnly)));
   if (!src) {
     return Status::Invalid(fmt::format("{}: the file exists but GDAL cannot read it as a raster ({}); convert it with "

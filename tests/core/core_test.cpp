@@ -6,6 +6,7 @@
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/csv.hpp"
 #include "skycover/core/status.hpp"
+#include "skycover/core/terminal_text.hpp"
 #include "test_support.hpp"
 
 namespace skycover {
@@ -106,6 +107,34 @@ TEST(Csv, ReaderReadsWhatTheWriterWrites) {
   EXPECT_EQ(split_csv_line(" \"x\" , y\r"), (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(duplicate_csv_column({"id", "x", "y", "x"}), "x");
   EXPECT_EQ(duplicate_csv_column({"id", "x", "y"}), "");
+}
+
+// Issue 9 minor: control bytes from binary input are never echoed to the terminal.
+TEST(TerminalSafe, ControlBytesAreShownAsEscapesAndUtf8PassesUnchanged) {
+  EXPECT_EQ(terminal_safe("plain text, tab\tand\nnewline"), "plain text, tab\tand\nnewline");
+  EXPECT_EQ(terminal_safe("\x1b[31mred\x07"), "\\x1b[31mred\\x07");
+  EXPECT_EQ(terminal_safe(std::string("nul\0byte", 8)), "nul\\x00byte");
+  EXPECT_EQ(terminal_safe("del\x7f"), "del\\x7f");
+  EXPECT_EQ(terminal_safe("\xc2\x9b" "2J"), "\\u009b2J");                    // C1 CSI
+  EXPECT_EQ(terminal_safe("Tr\xc3\xadnidad \xe2\x86\x92 \xf0\x9f\x9a\x80"), "Tr\xc3\xadnidad \xe2\x86\x92 \xf0\x9f\x9a\x80");
+  EXPECT_EQ(terminal_safe("\xff\xfe"), "\\xff\\xfe");                          // not UTF-8
+  EXPECT_EQ(terminal_safe("\xe2\x86"), "\\xe2\\x86");                          // cut short
+  EXPECT_EQ(terminal_safe("\xc0\xaf"), "\\xc0\\xaf");                          // overlong '/'
+  EXPECT_EQ(terminal_safe("\xed\xa0\x80"), "\\xed\\xa0\\x80");                 // surrogate
+}
+
+TEST(CheckInputFile, MissingIsAnIoErrorAndAFolderIsInvalidInput) {
+  test::TempDir dir;
+  const Status missing = check_input_file(dir.path() / "none.csv", "site file");
+  EXPECT_EQ(missing.code(), StatusCode::kIoError);
+  EXPECT_NE(missing.message().find("site file " + (dir.path() / "none.csv").string() + " does not exist"),
+            std::string::npos) << missing.message();
+  const Status folder = check_input_file(dir.path(), "scenario");
+  EXPECT_EQ(folder.code(), StatusCode::kInvalidInput);
+  EXPECT_NE(folder.message().find("is a folder, not a file"), std::string::npos) << folder.message();
+  std::ofstream(dir.path() / "ok.csv") << "id,x,y\n";
+  EXPECT_TRUE(check_input_file(dir.path() / "ok.csv", "site file").ok());
+  EXPECT_EQ(read_file(dir.path(), "scenario").status().code(), StatusCode::kInvalidInput);
 }
 
 }  // namespace

@@ -105,9 +105,9 @@ TEST_F(MpiCli, ErrorsAreReportedOnceAndOtherCommandsAreRefused) {
   const fs::path log = dir.path() / "log";
   EXPECT_EQ(run(mpirun(2, "coverage /nonexistent/s.toml"), log), 3);
   const std::string text = read_file(log).value();
-  const auto first = text.find("scenario file does not exist");
+  const auto first = text.find("s.toml does not exist");
   ASSERT_NE(first, std::string::npos) << text;
-  EXPECT_EQ(text.find("scenario file does not exist", first + 1), std::string::npos) << "printed by every rank:\n" << text;
+  EXPECT_EQ(text.find("s.toml does not exist", first + 1), std::string::npos) << "printed by every rank:\n" << text;
   EXPECT_EQ(run(mpirun(2, "terrain info /nonexistent.tif"), log), 2);
   EXPECT_NE(read_file(log).value().find("only coverage and sweep spread over MPI ranks"), std::string::npos)
       << read_file(log).value();

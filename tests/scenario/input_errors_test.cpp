@@ -118,7 +118,7 @@ TEST(CliErrors, DemMissingIsIoErrorAndNotARasterIsInvalidInputWithAHint) {
   test::TempDir dir;
   const auto missing = cli("terrain info " + (dir.path() / "none.tif").string());
   EXPECT_EQ(missing.code, 3) << missing.err;
-  EXPECT_NE(missing.err.find("no such file"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
   std::ofstream(dir.path() / "notes.tif") << "this is not a raster\n";
   const auto junk = cli("terrain info " + (dir.path() / "notes.tif").string());
   EXPECT_EQ(junk.code, 2) << junk.err;
@@ -325,6 +325,118 @@ TEST(CliErrors, ViewshedOptionsHaveTheScenariosBounds) {
     EXPECT_LT(log.size(), 400u) << log;
     EXPECT_FALSE(fs::exists(dir.path() / "v.tif"));
   }
+}
+
+// Issue 9 minor: a malformed --site is a usage error (exit 1), like every other bad option value.
+TEST(CliErrors, AMalformedSiteIsAUsageError) {
+  test::TempDir dir;
+  for (const std::string site : {"abc", "1,2,3", "1;2", "nan,1"}) {
+    const auto r = cli(fmt::format("viewshed --dem {}/data/trinidad_sample.tif --feet --site '{}' --out {}",
+                                   SKYCOVER_SOURCE_DIR, site, (dir.path() / "v.tif").string()));
+    EXPECT_EQ(r.code, 1) << site << ": " << r.err;
+    EXPECT_NE(r.err.find("expected X,Y"), std::string::npos) << r.err;
+  }
+}
+
+// Issue 9 minor: a folder given where a file belongs is named as a folder (exit 2), for the
+// scenario, the DEM and the site, area and track files.
+TEST(CliErrors, AFolderGivenAsAFileIsSaidToBeAFolder) {
+  test::TempDir dir;
+  const fs::path folder = dir.path() / "folder";
+  fs::create_directories(folder);
+  for (const std::string& args : {"validate " + folder.string(), "coverage " + folder.string(),
+                                 "terrain info " + folder.string()}) {
+    const auto r = cli(args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.err;
+    EXPECT_NE(r.err.find("is a folder, not a file"), std::string::npos) << args << ": " << r.err;
+  }
+  const std::string systems = "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\npk_set = \"illustrative\"\n";
+  const std::string track = "id = \"t\"\nspeed_mps = 200\naltitude_m = 100\ntarget_class = \"drone\"\n";
+  const std::string terrain = kTerrain;
+  for (const std::string& body :
+       {terrain + systems + "[[deployments]]\nsystem = \"a\"\nfile = \"folder\"\n",
+        terrain + "[area]\npolygon = \"folder\"\n" + systems + kDeployment,
+        terrain + systems + kDeployment + "[[tracks]]\nfile = \"folder\"\n" + track}) {
+    std::ofstream(dir.path() / "s.toml") << body;
+    const auto r = cli("validate " + (dir.path() / "s.toml").string());
+    EXPECT_EQ(r.code, 2) << body << r.err;
+    EXPECT_NE(r.err.find("'folder' is a folder, not a file"), std::string::npos) << body << r.err;
+  }
+}
+
+// Issue 9 minor: a malformed GeoJSON is invalid input (exit 2) whether it holds sites, the area
+// or a track, and the message says what would be read.
+TEST(CliErrors, MalformedVectorFilesAreInvalidInputForSitesAreasAndTracks) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "bad.geojson") << R"({"type":"FeatureCollection","features":[{"type":"Feature",)";
+  const std::string systems = "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\npk_set = \"illustrative\"\n";
+  const std::string track = "id = \"t\"\nspeed_mps = 200\naltitude_m = 100\ntarget_class = \"drone\"\n";
+  const std::string out = "[output]\ndir = \"o\"\n", terrain = kTerrain;
+  struct Case {
+    std::string command, body, expect;
+  };
+  for (const Case& c : {Case{"coverage", terrain + systems + "[[deployments]]\nsystem = \"a\"\nfile = \"bad.geojson\"\n" + out,
+                             "site file"},
+                        Case{"coverage", terrain + "[area]\npolygon = \"bad.geojson\"\n" + systems + kDeployment + out,
+                             "area polygon"},
+                        Case{"exposure", terrain + systems + kDeployment + "[[tracks]]\nfile = \"bad.geojson\"\n" +
+                                             track + out,
+                             "track 't'"}}) {
+    std::ofstream(dir.path() / "s.toml") << c.body;
+    const auto r = cli(c.command + " " + (dir.path() / "s.toml").string());
+    EXPECT_EQ(r.code, 2) << c.expect << ": " << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("bad.geojson: not a vector file GDAL can read"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir.path() / "o"));
+  }
+}
+
+// Issue 9 minor: a truncated GeoTIFF says it may be truncated, not "no georeferencing".
+TEST(CliErrors, ATruncatedGeoTiffSaysItMayBeTruncated) {
+  test::TempDir dir;
+  const std::string full = (dir.path() / "full.tif").string(), cut = (dir.path() / "cut.tif").string();
+  ASSERT_EQ(std::system(fmt::format("{} terrain synth --width 200 --height 200 --cell-m 30 --relief-m 500 --seed 1 "
+                                    "--out {} >/dev/null", SKYCOVER_CLI_PATH, full).c_str()), 0);
+  const std::string bytes = read_file(full).value();
+  std::ofstream(cut, std::ios::binary).write(bytes.data(), 3000);
+  const auto r = cli("terrain info " + cut);
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("may be truncated or damaged"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("georeferencing"), std::string::npos) << r.err;
+}
+
+// Issue 9 minor: `terrain info` on an all-nodata DEM says so instead of printing sentinels.
+TEST(CliErrors, TerrainInfoOnAnAllNodataDemSaysThereAreNoElevations) {
+  test::TempDir dir;
+  const fs::path dem = dir.path() / "nodata.tif";
+  ASSERT_EQ(std::system(fmt::format("gdal_create -q -of GTiff -outsize 40 30 -bands 1 -ot Float32 -a_nodata -9999 "
+                                    "-burn -9999 -a_srs EPSG:32620 -a_ullr 500000 1500000 501200 1499100 {}",
+                                    dem.string()).c_str()), 0);
+  const fs::path out = dir.path() / "out";
+  const int rc = std::system(fmt::format("{} terrain info {} >{} 2>&1", SKYCOVER_CLI_PATH, dem.string(),
+                                         out.string()).c_str());
+  const std::string text = read_file(out).value();
+  EXPECT_EQ(WEXITSTATUS(rc), 0) << text;
+  EXPECT_NE(text.find("40x30 cells of 30.00 m, 0 valid"), std::string::npos) << text;
+  EXPECT_NE(text.find("every cell is nodata"), std::string::npos) << text;
+  EXPECT_EQ(text.find("e+"), std::string::npos) << text;
+  EXPECT_EQ(text.find("000000"), std::string::npos) << text;
+}
+
+// Issue 9 minor: bytes a terminal would act on (escape sequences, bell) from a file or an
+// argument are printed as visible escapes, on stderr and in log lines alike.
+TEST(CliErrors, ControlBytesFromInputAreNotEchoedToTheTerminal) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "esc.toml") << "[terrain]\ndem = \"\\u001b[2J\\u0007x.tif\"\n";
+  const auto file = cli("validate " + (dir.path() / "esc.toml").string());
+  EXPECT_EQ(file.code, 2) << file.err;
+  EXPECT_NE(file.err.find("\\x1b[2J\\x07x.tif"), std::string::npos) << file.err;
+  const auto arg = cli("terrain info '" + (dir.path() / "\x1b]0;title\x07.tif").string() + "'");  // real bytes
+  EXPECT_EQ(arg.code, 3) << arg.err;
+  EXPECT_NE(arg.err.find("\\x1b]0;title\\x07.tif"), std::string::npos) << arg.err;
+  std::ofstream(dir.path() / "bin.toml", std::ios::binary) << std::string("\x1b[31m\x07\x00\xff", 7);
+  for (const auto& r : {file, arg, cli("validate " + (dir.path() / "bin.toml").string())})
+    for (char c : r.err) EXPECT_TRUE(c == '\n' || c == '\t' || static_cast<unsigned char>(c) >= 0x20) << r.err;
 }
 
 }  // namespace

@@ -34,8 +34,14 @@ class AtomicOutput {
 // Write `content` to `path` atomically (creating parent directories).
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
-// Read a whole file; error names the path.
-Result<std::string> read_file(const std::filesystem::path& path);
+// Before opening an input the user named: an I/O error (exit 3) when `path` does not exist or
+// cannot be read, and invalid input (exit 2) when it is a folder, whose open() would succeed on
+// Linux and then read as an empty file. `what` names the input in the message ("scenario",
+// "site file"). GDAL virtual paths (/vsizip/..., /vsicurl/...) pass: GDAL judges them.
+Status check_input_file(const std::filesystem::path& path, std::string_view what);
+
+// Read a whole file (after check_input_file); errors name the path.
+Result<std::string> read_file(const std::filesystem::path& path, std::string_view what = "file");
 
 // Hex SHA-256 of bytes / of a file (used in manifests to trace results to inputs).
 std::string sha256_hex(std::string_view bytes);

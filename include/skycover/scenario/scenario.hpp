@@ -81,10 +81,13 @@ struct Diagnostic {
 struct ScenarioParse {
   std::optional<Scenario> scenario;
   std::vector<Diagnostic> diagnostics;
+  // Not Ok when the file itself could not be read (then `diagnostics` holds that one message).
+  Status read_status = Status::Ok();
 };
 ScenarioParse parse_scenario_text(std::string_view toml_text, const std::filesystem::path& path);
 ScenarioParse parse_scenario_file(const std::filesystem::path& path);
-// The I/O error when the scenario file itself could not be read (missing or unreadable), else Ok.
+// The error when the scenario file itself could not be read, else Ok: an I/O error (missing or
+// unreadable) or invalid input (a folder named as the scenario).
 Status scenario_read_status(const ScenarioParse& parsed, const std::filesystem::path& path);
 // Convenience: all diagnostics joined (one per line) into an InvalidInput status, or the
 // IoError of scenario_read_status when the file could not be read.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <ogr_spatialref.h>
 
@@ -32,6 +33,13 @@ struct GdalDatasetCloser {
   void operator()(GDALDataset* ds) const;
 };
 using DatasetPtr = std::unique_ptr<GDALDataset, GdalDatasetCloser>;
+
+// Open a vector input the user named (sites, area polygons, tracks). `what` names it in messages
+// ("[area] polygon", "track 'a' file"); `expected` says what would work ("GeoJSON with a
+// LineString, or CSV with columns x,y"). A missing or unreadable file is an I/O error (exit 3); a
+// folder, or a file no OGR driver reads (malformed GeoJSON), is invalid input (exit 2).
+Result<DatasetPtr> open_vector_input(const std::filesystem::path& path, std::string_view what,
+                                     std::string_view expected);
 
 // For the lifetime of this object, GDAL decodes the blocks of a large window read on `threads`
 // threads (GDAL_NUM_THREADS: compressed GeoTIFFs decode ~1.4x faster on 2 cores) and its block
