@@ -209,8 +209,10 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
   auto* sweep = app.add_subcommand(
       "sweep", "Coverage against site count: overrides the first deployment's hypothesis and count (seed kept)");
   sweep->add_option("SCENARIO", sa->scenario, "Scenario file (TOML)")->required();
-  sweep->add_option("--counts", sa->counts, "Site counts, e.g. 50,500,5000")->required()->delimiter(',')
-      ->check(CLI::Range(0, 1000000));
+  sweep->add_option("--counts", sa->counts, "Site counts, e.g. 50,500,5000 (at most 200 counts)")->required()
+      ->delimiter(',')
+      ->check(CLI::Range(0, 1000000))
+      ->expected(1, 200);
   sweep->add_option("--hypotheses", sa->hypotheses, "uniform,clustered,high_ground (default: the deployment's own)")
       ->delimiter(',');
   sweep->add_option("--out", sa->out, "Output directory (default: <[output] dir>/sweep)")->check(non_empty_path());

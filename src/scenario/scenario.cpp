@@ -397,6 +397,13 @@ void parse_analysis(ParseContext& ctx, const toml::table* t, Scenario& sc) {
       r.error(DiagnosticKind::kRange, key, "the list is empty", "give at least one height, e.g. [50, 150, 500]");
       return;
     }
+    // Each band is a pass of the union, a raster and a map: 64 covers any altitude study.
+    constexpr std::size_t kMaxBands = 64;
+    if (v->size() > kMaxBands) {
+      r.error(DiagnosticKind::kRange, key, fmt::format("{} heights; at most {} bands are allowed", v->size(), kMaxBands),
+              "keep the altitudes the question needs (each band is a full coverage pass), e.g. [50, 150, 500, 1500]");
+      return;
+    }
     for (std::size_t i = 1; i < v->size(); ++i)
       if (!((*v)[i] > (*v)[i - 1])) {
         r.error(DiagnosticKind::kRange, key, "heights must be strictly increasing", "sort the list and remove duplicates");

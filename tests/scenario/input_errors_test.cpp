@@ -327,6 +327,24 @@ TEST(CliErrors, ViewshedOptionsHaveTheScenariosBounds) {
   }
 }
 
+// Issue 9 minor: the number of bands and of sweep counts is capped, with the cap in the message.
+TEST(ScenarioBounds, BandsAndSweepCountsAreCapped) {
+  std::string bands = "[analysis]\nbands_agl_m = [";
+  for (int i = 1; i <= 65; ++i) bands += fmt::format("{}{}", i == 1 ? "" : ", ", 10 * i);
+  bands += "]\n";
+  const auto p = parse_scenario_text(std::string(kTerrain) + "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n" +
+                                         kDeployment + bands,
+                                     "s.toml");
+  const Diagnostic* d = find(p, "analysis.bands_agl_m");
+  ASSERT_NE(d, nullptr) << all(p);
+  EXPECT_NE(d->message.find("65 heights; at most 64 bands"), std::string::npos) << d->to_string();
+  std::string counts;
+  for (int i = 1; i <= 201; ++i) counts += fmt::format("{}{}", i == 1 ? "" : ",", i);
+  const auto r = cli(fmt::format("sweep {}/examples/basic.toml --counts {}", SKYCOVER_SOURCE_DIR, counts));
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("--counts"), std::string::npos) << r.err;
+}
+
 // Issue 9 minor: a malformed --site is a usage error (exit 1), like every other bad option value.
 TEST(CliErrors, AMalformedSiteIsAUsageError) {
   test::TempDir dir;
