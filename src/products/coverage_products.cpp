@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "skycover/render/gis.hpp"
+#include "skycover/products/report_map.hpp"
 #include "skycover/render/plot.hpp"
 #include "skycover/products/summary.hpp"
 #include "skycover/core/atomic_file.hpp"
@@ -178,7 +179,9 @@ Status write_band_products(const CoverageProductInputs& in, const std::vector<st
   SKYCOVER_ASSIGN_OR_RETURN(std::string png, renderer.render(plot::ImageFormat::kPng));
   const fs::path map_name = "map_" + tag + ".png";
   SKYCOVER_RETURN_IF_ERROR(w.add(map_name, write_file_atomic(w.dir / map_name, png)));
-  w.out.maps_png.push_back({fmt::format("Sites able to engage at {} ({})", band_label(band), in.title), std::move(png)});
+  // The report's copy: lossy WebP (about a tenth of the PNG; the PNG stays beside it for print).
+  SKYCOVER_ASSIGN_OR_RETURN(std::string webp, transcode_image(png, "WEBP", 70));
+  w.out.maps_webp.push_back({fmt::format("Sites able to engage at {} ({})", band_label(band), in.title), std::move(webp)});
   return Status::Ok();
 }
 
@@ -205,6 +208,16 @@ Result<CoverageProductFiles> write_coverage_products(const CoverageProductInputs
                                             out.altitude_chart_svg));
   SKYCOVER_RETURN_IF_ERROR(write_chart_pair(w, "multiplicity", multiplicity_chart(in.result, in.title),
                                             out.multiplicity_chart_svg));
+  SKYCOVER_ASSIGN_OR_RETURN(out.map, report_map_base(in.result.engagement->geometry, shade, in.area));
+  if (!in.landmarks.empty()) {
+    web::Layer places{"places", {}, {}, true, {{"place", plot::rgb_hex(0x1f3fbf)}}};
+    for (const map::MapPoint& m : in.landmarks)
+      places.points.push_back({m.x_m, m.y_m, m.label, m.color, 5, {{"place", m.label}}});
+    out.map.layers.push_back(std::move(places));
+  }
+  static const std::vector<SystemSpec> kNoSystems;
+  out.map.views.push_back(coverage_view(in.title, in.result, *in.result.engagement, in.area, in.sites,
+                                        in.systems ? *in.systems : kNoSystems));
   return out;
 }
 
@@ -223,8 +236,8 @@ std::vector<std::vector<std::string>> coverage_table_rows(const CoverageResult& 
   return rows;
 }
 
-void add_coverage_section(HtmlReport& report, const CoverageResult& r, const CoverageProductFiles& products,
-                          const std::string& heading, const std::string& files_dir) {
+Status add_coverage_section(HtmlReport& report, const CoverageResult& r, const CoverageProductFiles& products,
+                            const std::string& heading, const std::string& files_dir, bool with_map) {
   report.heading(heading, 2);
   report.table({"band", "covered km2", "area km2", "covered", "line of sight clear", "same sites, flat ground",
                 "flat ground (Poisson)", "placement/edge loss", "relief/envelope loss", "terrain masking loss",
@@ -233,13 +246,18 @@ void add_coverage_section(HtmlReport& report, const CoverageResult& r, const Cov
                fmt::format("{} sites ({} inside the area) over {:.0f} km2{}", r.site_count, r.sites_in_area, r.area_km2,
                            r.flat_ground_msl_m ? fmt::format("; flat ground at {:.0f} m", *r.flat_ground_msl_m)
                                                : std::string()));
+  if (with_map) SKYCOVER_RETURN_IF_ERROR(report.interactive_map(products.map));
   report.image_svg(products.altitude_chart_svg.bytes, products.altitude_chart_svg.caption);
   report.image_svg(products.multiplicity_chart_svg.bytes, products.multiplicity_chart_svg.caption);
-  for (const auto& m : products.maps_png) report.image_png(m.bytes, m.caption);
+  std::vector<std::pair<std::string, std::string>> maps;
+  for (const auto& m : products.maps_webp) maps.emplace_back(m.caption, m.bytes);
+  report.printable_figures(fmt::format("Static maps for printing ({} bands; PNG files beside the report)", maps.size()),
+                           maps);
   std::string list;
   for (const auto& f : products.files) list += (list.empty() ? "" : ", ") + (fs::path(files_dir) / f).generic_string();
   report.paragraph("Files for GIS (Cloud-optimised GeoTIFFs, GeoJSON and KML in WGS 84) and the images above: " + list +
                    ".");
+  return Status::Ok();
 }
 
 void add_claim_check_explanation(HtmlReport& report) {

@@ -164,7 +164,7 @@ class TiledProducts {
     SKYCOVER_RETURN_IF_ERROR(assemble_rasters(ranks, tile_cells).status());
     const Terrain preview(preview_area_.geometry, std::move(preview_z_));
     result.engagement = std::move(preview_union_);
-    CoverageProductInputs pin{preview, preview_area_, p.sites, result, title, nullptr, {}};
+    CoverageProductInputs pin{preview, preview_area_, p.sites, result, title, nullptr, {}, &p.scenario.systems};
     pin.write_rasters = false;
     SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files, write_coverage_products(pin, dir));
     files.files.insert(files.files.begin(), names_.begin(), names_.end());
@@ -251,7 +251,8 @@ Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vec
     SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(s.out_dir, out.result, s.run));
     if (!s.products) return Status::Ok();
     SKYCOVER_ASSIGN_OR_RETURN(const auto raster_names, rasters->assemble_rasters(world.size(), s.tile_cells));
-    CoverageProductInputs pin{p.terrain, p.area, sites, out.result, s.title, s.hillshade, s.landmarks};
+    CoverageProductInputs pin{p.terrain, p.area, sites, out.result, s.title, s.hillshade, s.landmarks,
+                              &p.scenario.systems};
     pin.write_rasters = false;
     SKYCOVER_ASSIGN_OR_RETURN(out.products, write_coverage_products(pin, s.out_dir));
     out.products.files.insert(out.products.files.begin(), raster_names.begin(), raster_names.end());
@@ -271,7 +272,7 @@ Status write_scenario_report(const std::filesystem::path& dir, const std::string
                              const RunInfo& run, const std::string& scenario_text, Body&& body) {
   HtmlReport report(title);
   report.paragraph(fmt::format("Scenario {} on {}.", scenario.path.string(), run.terrain_description));
-  body(report);
+  SKYCOVER_RETURN_IF_ERROR(body(report));
   add_claim_check_explanation(report);
   add_provenance_section(report, run, scenario_text);
   return write_file_atomic(dir / "report.html", report.html());
@@ -292,7 +293,9 @@ Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const Cove
     if (s.products) {
       SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
           s.out_dir, fmt::format("skycover coverage: {}", s.title), p.scenario, s.run, s.scenario_text,
-          [&](HtmlReport& report) { add_coverage_section(report, out.result, out.products, "Coverage per altitude band"); }));
+          [&](HtmlReport& report) {
+            return add_coverage_section(report, out.result, out.products, "Coverage per altitude band");
+          }));
     }
     SKYCOVER_RETURN_IF_ERROR(write_manifest(s.out_dir, s.run));
     return dir.staged->commit();
@@ -420,7 +423,7 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
                 "to about {:g} m.",
                 plan.tiles, plan.tile_cells, f, p.terrain->geometry().cell_size_m * f,
                 p.terrain->geometry().cell_size_m * f / 2));
-            add_coverage_section(report, result, files, "Coverage per altitude band");
+            return add_coverage_section(report, result, files, "Coverage per altitude band");
           }));
     }
     const double products_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_products).count();
@@ -471,7 +474,10 @@ Result<std::vector<SweepRow>> sweep_into(const Scenario& scenario, const SweepRu
     SKYCOVER_ASSIGN_OR_RETURN(auto files, write_sweep_products(dir.path, rows, settings.run, settings.presentation));
     SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
         dir.path, "skycover sweep", scenario, settings.run, settings.scenario_text,
-        [&](HtmlReport& report) { add_sweep_section(report, rows, files, settings.presentation); }));
+        [&](HtmlReport& report) {
+          add_sweep_section(report, rows, files, settings.presentation);
+          return Status::Ok();
+        }));
     SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path, settings.run));
     return dir.staged->commit();
   });

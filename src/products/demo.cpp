@@ -333,10 +333,17 @@ Result<DemoOutcome> run_demo(const DemoOptions& options) {
   add_demo_intro(report, o);
   add_headline_table(report, o);
   add_claim_check_explanation(report);
+  // One interactive map for the three runs (same terrain and area): a view per hypothesis.
+  web::MapSpec map = products.front().map;
+  for (std::size_t i = 1; i < products.size(); ++i)
+    map.views.insert(map.views.end(), products[i].map.views.begin(), products[i].map.views.end());
+  report.heading("Map: the three deployments, band by band", 2);
+  SKYCOVER_RETURN_IF_ERROR(report.interactive_map(map));
   for (std::size_t i = 0; i < products.size(); ++i) {
     const std::string name(hypothesis_name(o.runs[i].hypothesis));
-    add_coverage_section(report, o.runs[i].result, products[i],
-                         fmt::format("{}: {} Igla-S sites", name, o.runs[i].result.site_count), name);
+    SKYCOVER_RETURN_IF_ERROR(add_coverage_section(report, o.runs[i].result, products[i],
+                                                  fmt::format("{}: {} Igla-S sites", name, o.runs[i].result.site_count),
+                                                  name, false));
   }
   add_sweep_section(report, o.sweep, sweep_files, sw.presentation);
   add_provenance_section(report, c.run, c.scenario_text);

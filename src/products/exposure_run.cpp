@@ -14,7 +14,12 @@
 #include "skycover/exposure/exposure.hpp"
 #include "skycover/exposure/exposure_products.hpp"
 #include "skycover/exposure/track.hpp"
+#include "skycover/core/atomic_file.hpp"
+#include "skycover/products/coverage_products.hpp"
 #include "skycover/products/manifest.hpp"
+#include "skycover/products/report_map.hpp"
+#include "skycover/render/html_report.hpp"
+#include "skycover/render/map.hpp"
 #include "skycover/products/output_dir.hpp"
 #include "skycover/raid/raid.hpp"
 #include "skycover/raid/raid_products.hpp"
@@ -142,6 +147,49 @@ fs::path output_dir(const fs::path& out, const Scenario& sc, const char* sub) {
   return out.empty() ? sc.output_dir / sub : out;
 }
 
+// The interactive map of an exposure or raid run: the terrain read (hillshade), the area outline,
+// the sites on it, and the tracks with their engagement windows and intercept points.
+Result<web::MapSpec> track_map(const Engagements& e, const std::vector<TrackExposure>& exposures) {
+  const Terrain& terrain = e.prepared.terrain;
+  const auto& systems = e.prepared.scenario.systems;
+  SKYCOVER_ASSIGN_OR_RETURN(const auto shade, map::hillshade(terrain));
+  SKYCOVER_ASSIGN_OR_RETURN(web::MapSpec spec, report_map_base(terrain.geometry(), shade, e.prepared.area));
+  spec.kinds.clear();  // no coverage bands here: the tracks are the subject
+  std::vector<Site> on_map;
+  for (const Site& site : e.prepared.sites) {
+    const GridGeometry& g = terrain.geometry();
+    if (g.contains_cell(static_cast<int>(std::floor(g.col_of(site.x_m))), static_cast<int>(std::floor(g.row_of(site.y_m)))))
+      on_map.push_back(site);
+  }
+  web::View view;
+  view.name = "tracks";
+  view.layers.push_back(site_layer("sites", on_map, systems));
+  spec.views.push_back(std::move(view));
+  auto layers = track_layers({e.tracks, e.windows, &exposures, e.prepared.sites, systems});
+  spec.layers.insert(spec.layers.end(), layers.begin(), layers.end());
+  return spec;
+}
+
+// report.html of an exposure or raid run: the summary, the map, the charts written in `dir`
+// (SVG, inlined), a note on the models, and the provenance.
+Status write_track_report(const fs::path& dir, const std::string& title, const fs::path& scenario_path,
+                          const RunInfo& run, const std::string& summary, const web::MapSpec& map,
+                          const std::vector<std::pair<fs::path, std::string>>& charts, const std::string& models) {
+  HtmlReport report(title);
+  report.paragraph(fmt::format("Scenario {} on {}.", scenario_path.string(), run.terrain_description));
+  report.preformatted(summary, "Summary");
+  SKYCOVER_RETURN_IF_ERROR(report.interactive_map(map));
+  for (const auto& [file, caption] : charts) {
+    SKYCOVER_ASSIGN_OR_RETURN(const std::string svg, read_file(dir / file, "chart"));
+    report.image_svg(svg, caption);
+  }
+  report.heading("Models and their limits", 2);
+  report.paragraph(models);
+  SKYCOVER_ASSIGN_OR_RETURN(const std::string scenario_text, read_file(scenario_path, "scenario"));
+  add_provenance_section(report, run, scenario_text);
+  return write_file_atomic(dir / "report.html", report.html());
+}
+
 }  // namespace
 
 Result<StageRunOutput> exposure_command(const fs::path& scenario, const fs::path& out, bool unlimited,
@@ -157,6 +205,22 @@ Result<StageRunOutput> exposure_command(const fs::path& scenario, const fs::path
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(output_dir(out, sc, "exposure")));
   ExposureInputs in{&e.prepared.terrain, &e.prepared.sites, &sc.systems, &e.tracks, &e.windows, &exposures};
   SKYCOVER_RETURN_IF_ERROR(write_exposure_products(dir.path(), in));
+  {
+    SKYCOVER_ASSIGN_OR_RETURN(const web::MapSpec map, track_map(e, exposures));
+    std::vector<std::pair<fs::path, std::string>> charts;
+    const auto stems = track_file_stems(e.tracks);
+    for (std::size_t t = 0; t < e.tracks.size(); ++t)
+      charts.emplace_back(stems[t] + "_timeline.svg", fmt::format("Engagement windows and shots along track {}",
+                                                                  e.tracks[t].id));
+    SKYCOVER_RETURN_IF_ERROR(write_track_report(
+        dir.path(), fmt::format("skycover exposure: {} track{}", e.tracks.size(), e.tracks.size() == 1 ? "" : "s"),
+        scenario, run, exposure_summary_table(in), map, charts,
+        "A site can engage a track sample when it sees it (terrain masking from its viewshed, Earth curvature and "
+        "refraction) and the sample lies in its engagement envelope. Launches wait for the reaction time; a missile "
+        "flies straight at the system's average speed to where the target will be; a site fires one missile at a "
+        "time (shoot-look-shoot). Survival multiplies (1 - Pk) over the shots, with the Pk the scenario states. "
+        "Not modelled: detection and cueing, readiness, seekers, countermeasures, weather (docs/exposure.md)."));
+  }
   nlohmann::json extra = {{"stage", "exposure"}, {"unlimited_missiles", unlimited}};
   if (e.window) extra["terrain_window"] = window_note(e);
   SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), run, extra));
@@ -182,6 +246,22 @@ Result<StageRunOutput> raid_command(const fs::path& scenario, const fs::path& ou
   SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(sc, command_line));
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(output_dir(out, sc, "raid")));
   SKYCOVER_RETURN_IF_ERROR(write_raid_products(dir.path(), r, plan, e.tracks, e.prepared.sites));
+  {
+    // The map shows the deterministic shoot-look-shoot shots of the exposure analysis: where the
+    // trials' intercepts fall when every site is ready.
+    SKYCOVER_ASSIGN_OR_RETURN(const auto exposures,
+                              analyse_exposure(e.tracks, e.windows, e.prepared.sites, sc.systems, ExposureOptions{}));
+    SKYCOVER_ASSIGN_OR_RETURN(const web::MapSpec map, track_map(e, exposures));
+    SKYCOVER_RETURN_IF_ERROR(write_track_report(
+        dir.path(), fmt::format("skycover raid: {} trials", ro.trials), scenario, run,
+        raid_summary_text(r, plan, e.tracks), map, {{"survivors.svg", "Survivors per trial"}},
+        "Each track carries its count of targets, interval_s apart. In each seeded trial a free site engages the "
+        "target it can launch at earliest, one at a time, until its missiles are spent; each shot kills with the Pk "
+        "the scenario states, known at the intercept. The survivors over the trials give the distribution and its "
+        "confidence intervals. The map's intercept points are the shots of the exposure analysis (one target per "
+        "track, every site ready). Not modelled: detection and cueing, seekers, countermeasures, weather "
+        "(docs/exposure.md)."));
+  }
   nlohmann::json extra = {{"stage", "raid"}, {"trials", ro.trials}, {"raid_seed", ro.seed}};
   if (e.window) extra["terrain_window"] = window_note(e);
   SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path(), run, extra));

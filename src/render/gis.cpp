@@ -4,6 +4,7 @@
 #include <gdal_alg.h>
 #include <gdal_priv.h>
 #include <gdal_utils.h>
+#include <cpl_vsi.h>
 #include <ogrsf_frmts.h>
 #include <fmt/format.h>
 
@@ -149,6 +150,108 @@ Status write_mask_polygons(const GridGeometry& g, const std::vector<std::uint8_t
   for (const auto& a : attributes) fields += "," + a.name;
   for (const auto& p : paths) SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, g.cell_size_m / 2, fields));
   return Status::Ok();
+}
+
+Result<std::vector<Ring>> mask_outlines(const GridGeometry& g, const std::vector<std::uint8_t>& mask,
+                                        double simplify_m) {
+  ensure_gdal();
+  if (static_cast<std::int64_t>(mask.size()) != g.cell_count())
+    return Status::Internal(fmt::format("mask_outlines: {} mask values for a {}x{} grid", mask.size(), g.width, g.height));
+  SKYCOVER_ASSIGN_OR_RETURN(DatasetPtr vec, polygonize(g, mask, "outline", {}));
+  std::vector<Ring> rings;
+  OGRLayer* layer = vec->GetLayer(0);
+  layer->ResetReading();
+  std::unique_ptr<OGRFeature> feature;
+  auto add = [&](const OGRLinearRing* ring) {
+    if (!ring || ring->getNumPoints() < 4) return;
+    Ring r;
+    r.reserve(static_cast<std::size_t>(ring->getNumPoints()));
+    for (int i = 0; i < ring->getNumPoints(); ++i) r.push_back({ring->getX(i), ring->getY(i)});
+    rings.push_back(std::move(r));
+  };
+  while (feature.reset(layer->GetNextFeature()), feature) {
+    const OGRGeometry* geom = feature->GetGeometryRef();
+    if (!geom) continue;
+    std::unique_ptr<OGRGeometry> simple(simplify_m > 0 ? geom->SimplifyPreserveTopology(simplify_m) : geom->clone());
+    if (!simple || wkbFlatten(simple->getGeometryType()) != wkbPolygon) continue;
+    const auto* poly = simple->toPolygon();
+    add(poly->getExteriorRing());
+    for (int k = 0; k < poly->getNumInteriorRings(); ++k) add(poly->getInteriorRing(k));
+  }
+  return rings;
+}
+
+namespace {
+// The bytes GDAL wrote to a /vsimem/ file, which is then removed.
+Result<std::string> take_vsimem(const std::string& name) {
+  vsi_l_offset length = 0;
+  GByte* data = VSIGetMemFileBuffer(name.c_str(), &length, FALSE);
+  if (!data) return Status::Internal(fmt::format("{}: GDAL wrote nothing: {}", name, last_gdal_error()));
+  std::string bytes(reinterpret_cast<const char*>(data), static_cast<std::size_t>(length));
+  VSIUnlink(name.c_str());
+  return bytes;
+}
+
+Result<std::string> copy_as(GDALDataset* src, const std::string& driver, int quality, const void* tag) {
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(driver.c_str());
+  if (!drv) return Status::Internal(fmt::format("GDAL has no {} driver", driver));
+  CPLStringList co;
+  if (driver == "WEBP") {
+    if (quality >= 100) co.AddString("LOSSLESS=YES");
+    else co.AddString(fmt::format("QUALITY={}", std::clamp(quality, 1, 99)).c_str());
+  } else if (driver == "PNG") {
+    co.AddString("ZLEVEL=9");
+  }
+  // Unique per call (the address of the caller's frame), so concurrent encodes never share a name.
+  const std::string name = fmt::format("/vsimem/skycover-image-{}.{}", tag, driver == "PNG" ? "png" : "img");
+  CPLErrorReset();
+  DatasetPtr out(drv->CreateCopy(name.c_str(), src, FALSE, co.List(), nullptr, nullptr));
+  if (!out) {
+    VSIUnlink(name.c_str());
+    return Status::Internal(fmt::format("encoding a {} image failed: {}", driver, last_gdal_error()));
+  }
+  out.reset();
+  return take_vsimem(name);
+}
+}  // namespace
+
+Result<std::string> encode_image(int width, int height, const std::vector<std::vector<std::uint8_t>>& planes,
+                                 const std::string& driver, int quality) {
+  ensure_gdal();
+  const auto n = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+  if (width <= 0 || height <= 0 || planes.empty() || planes.size() == 2 || planes.size() > 4)
+    return Status::Internal(fmt::format("encode_image: {}x{} pixels in {} planes", width, height, planes.size()));
+  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
+  std::unique_ptr<GDALDataset> ds(mem->Create("", width, height, static_cast<int>(planes.size()), GDT_Byte, nullptr));
+  for (std::size_t b = 0; b < planes.size(); ++b) {
+    if (planes[b].size() != n) return Status::Internal("encode_image: a plane of the wrong size");
+    GDALRasterBand* band = ds->GetRasterBand(static_cast<int>(b + 1));
+    if (planes.size() >= 3)
+      band->SetColorInterpretation(b == 0 ? GCI_RedBand : b == 1 ? GCI_GreenBand : b == 2 ? GCI_BlueBand : GCI_AlphaBand);
+    if (band->RasterIO(GF_Write, 0, 0, width, height, const_cast<std::uint8_t*>(planes[b].data()), width, height,
+                       GDT_Byte, 0, 0) != CE_None)
+      return Status::Internal(fmt::format("in-memory image write failed: {}", last_gdal_error()));
+  }
+  return copy_as(ds.get(), driver, quality, &n);
+}
+
+Result<std::string> transcode_image(std::string_view bytes, const std::string& driver, int quality) {
+  ensure_gdal();
+  const std::string in_name = fmt::format("/vsimem/skycover-in-{}", static_cast<const void*>(&bytes));
+  // GDAL reads the caller's bytes in place (no copy, not taken over).
+  VSILFILE* f = VSIFileFromMemBuffer(in_name.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(bytes.data())),
+                                     bytes.size(), FALSE);
+  if (!f) return Status::Internal("transcode_image: cannot map the image in memory");
+  VSIFCloseL(f);
+  DatasetPtr src(GDALDataset::Open(in_name.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!src) {
+    VSIUnlink(in_name.c_str());
+    return Status::Internal(fmt::format("transcode_image: GDAL cannot read the image: {}", last_gdal_error()));
+  }
+  auto out = copy_as(src.get(), driver, quality, &src);
+  src.reset();
+  VSIUnlink(in_name.c_str());
+  return out;
 }
 
 }  // namespace skycover

@@ -17,6 +17,7 @@
 #include "skycover/render/html_report.hpp"
 #include "skycover/products/manifest.hpp"
 #include "skycover/render/map.hpp"
+#include "skycover/render/web_map.hpp"
 
 namespace skycover {
 
@@ -28,6 +29,7 @@ struct CoverageProductInputs {
   std::string title;                       // e.g. "uniform: 107 Igla-S sites"
   const std::vector<std::uint8_t>* hillshade = nullptr;  // precomputed; computed when null
   std::vector<map::MapPoint> landmarks;    // labelled points drawn on every map (e.g. towns)
+  const std::vector<SystemSpec>* systems = nullptr;      // for the sites' popups on the interactive map
   // false: the lowest-height and multiplicity rasters are written elsewhere (a tiled run writes
   // them tile by tile at full resolution; the inputs above are then its preview).
   bool write_rasters = true;
@@ -40,7 +42,8 @@ struct RenderedImage {
 
 struct CoverageProductFiles {
   std::vector<std::filesystem::path> files;   // relative to the output directory
-  std::vector<RenderedImage> maps_png;        // one per band
+  std::vector<RenderedImage> maps_webp;       // one per band: the static map, lossy WebP for the report
+  web::MapSpec map;                           // the interactive map: base, area outline, this run's view
   RenderedImage altitude_chart_svg;
   RenderedImage multiplicity_chart_svg;
 };
@@ -55,8 +58,9 @@ std::vector<map::LegendEntry> multiplicity_legend();
 
 // Report pieces shared by `coverage`, `sweep` and `demo`.
 // files_dir: where the products lie relative to the report ("" = beside it), listed for GIS users.
-void add_coverage_section(HtmlReport& report, const CoverageResult& result, const CoverageProductFiles& products,
-                          const std::string& heading, const std::string& files_dir = {});
+// with_map: the section's own interactive map (the demo shows one map for all its runs instead).
+Status add_coverage_section(HtmlReport& report, const CoverageResult& result, const CoverageProductFiles& products,
+                            const std::string& heading, const std::string& files_dir = {}, bool with_map = true);
 void add_claim_check_explanation(HtmlReport& report);
 void add_provenance_section(HtmlReport& report, const RunInfo& run, const std::string& scenario_text);
 std::vector<std::vector<std::string>> coverage_table_rows(const CoverageResult& result);

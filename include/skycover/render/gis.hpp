@@ -1,8 +1,10 @@
 // GIS products: integer GeoTIFF/COG rasters and coverage polygons (GeoJSON, KML) from a cell mask.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "skycover/core/status.hpp"
@@ -27,5 +29,21 @@ struct PolygonAttribute {
 Status write_mask_polygons(const GridGeometry& geometry, const std::vector<std::uint8_t>& mask,
                            const std::string& layer_name, const std::vector<PolygonAttribute>& attributes,
                            const std::vector<std::filesystem::path>& paths);
+
+// The boundaries of the cells where mask != 0 (GDALPolygonize, 8-connected; outer rings and holes)
+// in the grid's metres, simplified to `simplify_m` (Douglas-Peucker, OGR). For outlines drawn on
+// a web map: no reprojection, no file.
+using Ring = std::vector<std::array<double, 2>>;
+Result<std::vector<Ring>> mask_outlines(const GridGeometry& geometry, const std::vector<std::uint8_t>& mask,
+                                        double simplify_m);
+
+// An image of `width` x `height` pixels from 1 (grey), 3 (RGB) or 4 (RGBA) planes of bytes, each
+// row-major, encoded by GDAL's `driver` ("PNG": lossless, level 9; "WEBP": lossy at `quality`
+// 1..100, or lossless with quality 100) in memory. Returns the file's bytes.
+Result<std::string> encode_image(int width, int height, const std::vector<std::vector<std::uint8_t>>& planes,
+                                 const std::string& driver, int quality = 90);
+// An encoded image (PNG, ...) re-encoded by `driver`: the inline copies of the static maps in a
+// report are lossy WebP at a fraction of the PNG's size; the PNG files stay beside it.
+Result<std::string> transcode_image(std::string_view bytes, const std::string& driver, int quality);
 
 }  // namespace skycover

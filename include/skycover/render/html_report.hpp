@@ -1,10 +1,14 @@
 // A self-contained, offline HTML report: headings, paragraphs, tables, images inlined as data URIs
-// (PNG, and SVG as base64 so each chart keeps its own glyph ids), preformatted text.
+// (PNG, WebP, and SVG as base64 so each chart keeps its own glyph ids), preformatted text, and
+// interactive maps. Readable from a 400 px phone to print: wide tables scroll inside their box.
 #pragma once
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "skycover/core/status.hpp"
+#include "skycover/render/web_map.hpp"
 
 namespace skycover {
 
@@ -21,6 +25,11 @@ class HtmlReport {
              std::string_view caption = {});
   void key_values(const std::vector<std::pair<std::string, std::string>>& items);
   void image_png(std::string_view png_bytes, std::string_view caption);
+  void image(std::string_view bytes, std::string_view mime, std::string_view caption);
+  // Figures in a section that is collapsed on screen and opened for printing ("Static maps").
+  void printable_figures(std::string_view summary, const std::vector<std::pair<std::string, std::string>>& captioned_webp);
+  // The interactive map (render/web_map.hpp); Leaflet and the viewer go into the page once.
+  Status interactive_map(const web::MapSpec& spec);
   void image_svg(std::string_view svg_document, std::string_view caption);
   void preformatted(std::string_view text, std::string_view caption = {});
   std::string html() const;
@@ -28,6 +37,7 @@ class HtmlReport {
  private:
   std::string title_;
   std::string body_;
+  int maps_ = 0;
 };
 
 }  // namespace skycover
