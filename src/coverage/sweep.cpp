@@ -86,8 +86,10 @@ Result<std::vector<SweepRow>> sweep_with(const Scenario& scenario, const SweepSp
   if (opt.threads == 0) opt.threads = scenario.analysis.threads;
   std::vector<SweepRow> rows;
   for (Hypothesis h : hyps) {
-    for (int count : spec.counts) {
+    for (std::size_t k = 0; k < spec.counts.size(); ++k) {
+      const int count = spec.counts[k];
       SKYCOVER_ASSIGN_OR_RETURN(const auto sites, place(DeploymentOverride{h, count, spec.clusters}));
+      opt.keep_union = spec.keep_last_union && k + 1 == spec.counts.size();
       SKYCOVER_ASSIGN_OR_RETURN(auto cov, cover(sites, opt));
       rows.push_back({h, count, std::move(cov)});
       if (progress) progress->advance();
@@ -130,6 +132,7 @@ Result<std::vector<SweepRow>> run_sweep(const TiledScenario& p, const SweepSpec&
       [&](const DeploymentOverride& o) { return place_sites(p.scenario, *p.terrain, p.survey, o); },
       [&](const std::vector<Site>& sites, CoverageOptions opt) {
         opt.tile_cells = p.tile_cells;
+        opt.keep_union = false;  // a tiled sweep keeps no grid
         return compute_coverage(
             TiledCoverageInputs{*p.terrain, p.area, sites, p.scenario.systems, bands, model, mean_m}, opt);
       });

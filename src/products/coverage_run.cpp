@@ -1,5 +1,8 @@
 #include "skycover/products/coverage_run.hpp"
 
+#include "skycover/products/report_map.hpp"
+#include "skycover/render/map.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -456,8 +459,10 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
 namespace {
 
 // A sweep's rows, products, report and manifest in a staged folder; `run(progress)` gives the rows.
-template <class Run>
-Result<std::vector<SweepRow>> sweep_into(const Scenario& scenario, const SweepRunSettings& settings, Run&& run) {
+// `map_of(rows)`: the report's interactive map, or nullopt.
+template <class Run, class MapOf>
+Result<std::vector<SweepRow>> sweep_into(const Scenario& scenario, const SweepRunSettings& settings, Run&& run,
+                                         MapOf&& map_of) {
   SoloCollective solo;
   Collective& world = settings.collective ? *settings.collective : solo;
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, open_shared_output(world, settings.out_dir));
@@ -474,14 +479,18 @@ Result<std::vector<SweepRow>> sweep_into(const Scenario& scenario, const SweepRu
     SKYCOVER_ASSIGN_OR_RETURN(auto files, write_sweep_products(dir.path, rows, settings.run, settings.presentation));
     SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
         dir.path, "skycover sweep", scenario, settings.run, settings.scenario_text,
-        [&](HtmlReport& report) {
+        [&](HtmlReport& report) -> Status {
           add_sweep_section(report, rows, files, settings.presentation);
-          return Status::Ok();
+          SKYCOVER_ASSIGN_OR_RETURN(const std::optional<web::MapSpec> map, map_of(rows));
+          if (!map) return Status::Ok();
+          report.heading("Map: each hypothesis at the largest count", 2);
+          return report.interactive_map(*map);
         }));
     SKYCOVER_RETURN_IF_ERROR(write_manifest(dir.path, settings.run));
     return dir.staged->commit();
   });
   SKYCOVER_RETURN_IF_ERROR(root_work);
+  for (SweepRow& row : rows) row.coverage.engagement.reset();  // large; the map is drawn
   return rows;
 }
 
@@ -501,15 +510,33 @@ Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& p, cons
 }
 
 Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const SweepRunSettings& settings) {
-  return sweep_into(p.scenario, settings, [&](const CoverageOptions& opt, Progress* progress) {
-    return run_sweep(p, settings.spec, opt, progress);
-  });
+  SweepSpec spec = settings.spec;
+  spec.keep_last_union = true;
+  return sweep_into(
+      p.scenario, settings,
+      [&](const CoverageOptions& opt, Progress* progress) { return run_sweep(p, spec, opt, progress); },
+      [&](const std::vector<SweepRow>& rows) -> Result<std::optional<web::MapSpec>> {
+        SKYCOVER_ASSIGN_OR_RETURN(const auto shade, map::hillshade(p.terrain));
+        SKYCOVER_ASSIGN_OR_RETURN(web::MapSpec map, report_map_base(p.terrain.geometry(), shade, p.area));
+        for (const SweepRow& row : rows) {
+          if (!row.coverage.engagement) continue;
+          const DeploymentOverride o{row.hypothesis, row.count, spec.clusters};
+          SKYCOVER_ASSIGN_OR_RETURN(const auto sites, place_sites(p.scenario, p.terrain, p.area, o));
+          map.views.push_back(coverage_view(fmt::format("{}: {} sites", hypothesis_name(row.hypothesis), row.count),
+                                            row.coverage, *row.coverage.engagement, p.area, sites,
+                                            p.scenario.systems));
+        }
+        if (map.views.empty()) return std::optional<web::MapSpec>();
+        return std::optional<web::MapSpec>(std::move(map));
+      });
 }
 
 Result<std::vector<SweepRow>> sweep_command(const TiledScenario& p, const SweepRunSettings& settings) {
-  return sweep_into(p.scenario, settings, [&](const CoverageOptions& opt, Progress* progress) {
-    return run_sweep(p, settings.spec, opt, progress);
-  });
+  // A tiled sweep holds no grid to draw: its report has the curves and tables only.
+  return sweep_into(
+      p.scenario, settings,
+      [&](const CoverageOptions& opt, Progress* progress) { return run_sweep(p, settings.spec, opt, progress); },
+      [](const std::vector<SweepRow>&) -> Result<std::optional<web::MapSpec>> { return std::optional<web::MapSpec>(); });
 }
 
 }  // namespace skycover

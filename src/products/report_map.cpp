@@ -42,6 +42,9 @@ Result<web::MapSpec> report_map_base(const GridGeometry& geometry, const std::ve
   const auto legend = multiplicity_legend();
   web::OverlayKind reach{"sites able to engage", {}, {}, {}};
   for (const map::OverlayClass& c : multiplicity_classes()) reach.classes.push_back({c.color, c.alpha});
+  // "Not reached" is drawn clear on the static maps; here it is tinted as its legend swatch, so a
+  // reader can tell it from cells under a switched-off overlay.
+  reach.classes[1] = {plot::rgb_hex(0xd9d9d9), 0.35};
   // The static maps' legend less its last entry ("site": the sites have their own layer).
   reach.legend.assign(legend.begin(), legend.end() - 1);
   reach.class_labels = {"outside the area", "no site reaches", "1 site", "2 sites", "3 sites", "4-5 sites", "6+ sites"};

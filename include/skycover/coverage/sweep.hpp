@@ -42,6 +42,9 @@ struct SweepSpec {
   std::vector<Hypothesis> hypotheses;     // empty: the first deployment's own
   std::optional<ClusterSettings> clusters;
   bool split_masking = true;
+  // Whole-grid sweeps: the last count of each hypothesis keeps its masked union
+  // (SweepRow::coverage.engagement), for the report's map. Ignored by the tiled form.
+  bool keep_last_union = false;
 };
 
 struct SweepRow {
