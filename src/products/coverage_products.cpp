@@ -180,7 +180,7 @@ Status write_band_products(const CoverageProductInputs& in, const std::vector<st
   const fs::path map_name = "map_" + tag + ".png";
   SKYCOVER_RETURN_IF_ERROR(w.add(map_name, write_file_atomic(w.dir / map_name, png)));
   // The report's copy: lossy WebP (about a tenth of the PNG; the PNG stays beside it for print).
-  SKYCOVER_ASSIGN_OR_RETURN(std::string webp, transcode_image(png, "WEBP", 70));
+  SKYCOVER_ASSIGN_OR_RETURN(std::string webp, transcode_image(png, "WEBP", 60));
   w.out.maps_webp.push_back({fmt::format("Sites able to engage at {} ({})", band_label(band), in.title), std::move(webp)});
   return Status::Ok();
 }

@@ -106,10 +106,40 @@ Status HtmlReport::interactive_map(const web::MapSpec& spec) {
   return Status::Ok();
 }
 
+std::string inline_svg(std::string_view svg, std::string_view prefix, std::string_view label) {
+  // The XML declaration has no place inside HTML.
+  if (svg.substr(0, 5) == "<?xml") {
+    const auto end = svg.find("?>");
+    svg.remove_prefix(end == std::string_view::npos ? 0 : end + 2);
+  }
+  std::string out;
+  out.reserve(svg.size() + svg.size() / 20);
+  static constexpr std::string_view kRefs[] = {"id=\"", "href=\"#", "url(#"};
+  std::size_t i = 0;
+  while (i < svg.size()) {
+    bool matched = false;
+    for (std::string_view ref : kRefs) {
+      if (svg.compare(i, ref.size(), ref) == 0) {
+        out += ref;
+        out += prefix;
+        i += ref.size();
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) out += svg[i++];
+  }
+  const auto open = out.find("<svg ");
+  if (open != std::string::npos)
+    out.insert(open + 5, fmt::format("role=\"img\" aria-label=\"{}\" ", html_escape(label)));
+  return out;
+}
+
 void HtmlReport::image_svg(std::string_view svg, std::string_view caption) {
-  body_ += fmt::format(
-      "<figure><img alt=\"{0}\" src=\"data:image/svg+xml;base64,{1}\"><figcaption>{0}</figcaption></figure>\n",
-      html_escape(caption), base64_encode(svg));
+  // Inline (a quarter smaller than base64); its ids are prefixed so the glyphs of one chart never
+  // stand in for another's.
+  body_ += fmt::format("<figure class=\"chart\">{}<figcaption>{}</figcaption></figure>\n",
+                       inline_svg(svg, fmt::format("c{}-", ++charts_), caption), html_escape(caption));
 }
 
 void HtmlReport::preformatted(std::string_view text, std::string_view caption) {
@@ -131,6 +161,7 @@ th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}
 th {{ background: #f0f0f0; }} td:first-child, th:first-child {{ text-align: left; }}
 caption {{ text-align: left; font-weight: bold; padding-bottom: 0.3em; }}
 figure {{ margin: 1em 0; }} figure img {{ max-width: 100%; border: 1px solid #ddd; }}
+figure.chart > svg {{ display: block; max-width: 100%; height: auto; border: 1px solid #ddd; }}
 figcaption, .caption {{ color: #555; font-size: 0.9em; }}
 pre {{ background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }}
 dt {{ font-weight: bold; }} dd {{ margin: 0 0 0.4em 1.5em; font-family: monospace; word-break: break-all; }}

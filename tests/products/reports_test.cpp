@@ -30,14 +30,23 @@ TEST(HtmlReport, EscapesTextAndInlinesImages) {
   r.paragraph("a < b");
   r.table({"h"}, {{"<td>"}}, "cap");
   r.image_png("PNGDATA", "map");
-  r.image_svg("<svg/>", "chart");
+  const std::string svg = "<?xml version=\"1.0\"?>\n<svg viewBox=\"0 0 9 9\"><defs><symbol id=\"glyph0-1\"/></defs>"
+                          "<use xlink:href=\"#glyph0-1\"/><rect clip-path=\"url(#clip1)\"/></svg>";
+  r.image_svg(svg, "chart <1>");
+  r.image_svg(svg, "chart 2");
   const std::string html = r.html();
   EXPECT_NE(html.find("<title>Title &lt;1&gt;</title>"), std::string::npos);
   EXPECT_NE(html.find("<p>a &lt; b</p>"), std::string::npos);
   EXPECT_NE(html.find("<td>&lt;td&gt;</td>"), std::string::npos);
   EXPECT_NE(html.find("data:image/png;base64," + base64_encode("PNGDATA")), std::string::npos);
-  EXPECT_NE(html.find("data:image/svg+xml;base64," + base64_encode("<svg/>")), std::string::npos);
-  EXPECT_EQ(html.find("http"), std::string::npos);  // nothing fetched from the network
+  // Charts inline, each with its own ids: two charts' glyphs never collide.
+  EXPECT_NE(html.find("<svg role=\"img\" aria-label=\"chart &lt;1&gt;\" viewBox=\"0 0 9 9\"><defs><symbol "
+                      "id=\"c1-glyph0-1\"/></defs><use xlink:href=\"#c1-glyph0-1\"/><rect clip-path=\"url(#c1-clip1)\"/>"),
+            std::string::npos) << html;
+  EXPECT_NE(html.find("id=\"c2-glyph0-1\""), std::string::npos);
+  EXPECT_EQ(html.find("<?xml"), std::string::npos);
+  for (const char* fetch : {"src=\"http", "href=\"http", "url(http"})  // nothing fetched from the network
+    EXPECT_EQ(html.find(fetch), std::string::npos) << fetch;
 }
 
 CoverageResult sample_result() {

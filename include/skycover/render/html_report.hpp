@@ -1,5 +1,5 @@
 // A self-contained, offline HTML report: headings, paragraphs, tables, images inlined as data URIs
-// (PNG, WebP, and SVG as base64 so each chart keeps its own glyph ids), preformatted text, and
+// (PNG, WebP), SVG charts inline (ids prefixed per chart), preformatted text, and
 // interactive maps. Readable from a 400 px phone to print: wide tables scroll inside their box.
 #pragma once
 #include <string>
@@ -14,6 +14,9 @@ namespace skycover {
 
 std::string html_escape(std::string_view text);
 std::string base64_encode(std::string_view bytes);
+// An SVG document as an element of an HTML page: no XML declaration, every id (and every
+// reference to one) prefixed with `prefix`, labelled for screen readers.
+std::string inline_svg(std::string_view svg, std::string_view prefix, std::string_view label);
 
 class HtmlReport {
  public:
@@ -38,6 +41,7 @@ class HtmlReport {
   std::string title_;
   std::string body_;
   int maps_ = 0;
+  int charts_ = 0;
 };
 
 }  // namespace skycover
