@@ -1,56 +1,29 @@
-// `skycover coverage`, `skycover sweep` and `skycover demo`: thin wrappers over products/coverage_run
-// and products/demo (one compute path for all three).
+// `skycover coverage`, `skycover sweep` and `skycover demo`: thin wrappers over products/jobs and
+// products/demo (the Python module runs the same jobs).
 #include <chrono>
 #include <optional>
 #include <thread>
 
 #include <fmt/format.h>
-#include <tbb/global_control.h>
 
 #include "commands.hpp"
 #include "validators.hpp"
-#include "skycover/core/atomic_file.hpp"
-#include "skycover/core/memory.hpp"
 #include "skycover/products/coverage_run.hpp"
+#include "skycover/products/jobs.hpp"
 #include "skycover/products/demo.hpp"
 #include "skycover/products/summary.hpp"
-#include "skycover/terrain/gdal_support.hpp"
 
 namespace skycover::cli {
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Loaded {
-  PreparedScenario prepared;
-  std::string text;
-  RunInfo run;
-};
-
-Result<Loaded> load_prepared(const fs::path& path, const std::string& command_line) {
-  SKYCOVER_ASSIGN_OR_RETURN(std::string text, read_file(path));
-  SKYCOVER_ASSIGN_OR_RETURN(Scenario scenario, load_scenario(path));
-  SKYCOVER_ASSIGN_OR_RETURN(PreparedScenario prepared, prepare_scenario(scenario));
-  SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(prepared.scenario, command_line));
-  return Loaded{std::move(prepared), std::move(text), std::move(run)};
-}
-
-// A step's status agreed over the ranks (every rank calls this at the same points): true when the
-// run stops here; the error is printed once, by rank 0, and every rank exits with its code.
-bool stopped(Collective& world, const Status& mine, int& exit_code) {
-  const Status agreed = world.agree(mine);
+// A job's status agreed over the ranks (run_coverage_job and run_sweep_job agree every step):
+// true when the run stopped; the error is printed once, by rank 0, and every rank exits with its code.
+bool stopped(const Collective& world, const Status& agreed, int& exit_code) {
   if (agreed.ok()) return false;
   exit_code = world.is_root() ? report(agreed) : agreed.exit_code();
   return true;
-}
-
-// --threads N (or [analysis] threads) bounds every parallel part of the run, not only the unions:
-// the survey, histograms and GDAL's decoding too, so "1 thread" means one core (MPI ranks of one
-// thread each share a machine as planned).
-std::optional<tbb::global_control> limit_threads(int threads) {
-  std::optional<tbb::global_control> limit;
-  if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-  return limit;
 }
 
 struct CoverageArgs {
@@ -62,74 +35,34 @@ struct CoverageArgs {
   int tile_cells = 0;
 };
 
-// A DEM too large for the memory budget (or --tile-cells): the tiled run.
-void run_tiled_coverage_cli(const CoverageArgs& a, const Scenario& scenario, const CoveragePlan& plan,
-                            const std::string& command_line, Collective& world, int& exit_code) {
-  auto text = read_file(a.scenario);
-  auto run = describe_run(scenario, command_line);
-  if (stopped(world, !text.ok() ? text.status() : run.status(), exit_code)) return;
-  // GDAL decodes on every thread and caches an eighth of the budget while the tiles are read;
-  // tiles reuse freed memory (core/memory.hpp).
-  keep_freed_memory_for_reuse(a.memory_mb << 20);
-  const int threads = a.threads ? a.threads : scenario.analysis.threads;
-  const GdalReadSettings gdal_settings(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()),
-                                       (a.memory_mb << 20) / 8);
-  // The ranks share the survey's tiles; every rank then places the same sites (same survey, same seed).
-  auto prepared = prepare_scenario_tiled(scenario, plan.tile_cells, world.is_root(), &world);
-  if (stopped(world, prepared.status(), exit_code)) return;
-  CoverageRunSettings s;
-  s.out_dir = a.out.empty() ? scenario.output_dir : fs::path(a.out);
-  s.run = *run;
-  s.title = fmt::format("{} ({} sites)", fs::path(a.scenario).filename().string(), prepared->sites.size());
-  s.products = !a.summary_only;
-  s.scenario_text = *text;
-  s.threads = a.threads;
-  s.collective = &world;
-  auto result = tiled_coverage_command(*prepared, s, plan, a.memory_mb << 20);
-  if (stopped(world, result.status(), exit_code) || !world.is_root()) return;
-  say(fmt::format("{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv{}\n", coverage_table(*result), plan.tiles,
-             plan.tile_cells, s.out_dir.string(),
-             a.summary_only ? "" : fmt::format(", rasters, maps; report: {}", (s.out_dir / "report.html").string())));
-}
-
-struct Planned {
-  Scenario scenario;
-  CoveragePlan plan;
-};
-
-// Plan the memory first: the grid's size decides between the whole-grid and the tiled run.
-Result<Planned> plan_run(const std::string& path, int threads, std::int64_t memory_mb, int tile_cells, bool products,
-                         int ranks) {
-  SKYCOVER_ASSIGN_OR_RETURN(Scenario scenario, load_scenario(path));
-  SKYCOVER_ASSIGN_OR_RETURN(const GridGeometry grid, scenario_grid(scenario));
-  auto plan = plan_coverage(scenario, grid, memory_mb << 20, threads ? threads : scenario.analysis.threads,
-                            tile_cells, products, ranks);
-  if (!plan.ok()) return Status(plan.status().code(), fmt::format("{}: {}", path, plan.status().message()));
-  return Planned{std::move(scenario), *plan};
+JobOptions job_options(const std::string& scenario, const std::string& out, int threads, std::int64_t memory_mb,
+                       int tile_cells, const std::string& command_line, Collective& world) {
+  JobOptions o;
+  o.scenario = scenario;
+  o.out = out;
+  o.threads = threads;
+  o.memory_mb = memory_mb;
+  o.tile_cells = tile_cells;
+  o.command_line = command_line;
+  o.show_progress = world.is_root();
+  o.collective = &world;
+  return o;
 }
 
 void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, Collective& world, int& exit_code) {
-  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, !a.summary_only, world.size());
-  if (stopped(world, planned.status(), exit_code)) return;
-  const auto limit = limit_threads(a.threads ? a.threads : planned->scenario.analysis.threads);
-  if (!planned->plan.whole_grid)
-    return run_tiled_coverage_cli(a, planned->scenario, planned->plan, command_line, world, exit_code);
-  auto loaded = load_prepared(a.scenario, command_line);
-  if (stopped(world, loaded.status(), exit_code)) return;
-  CoverageRunSettings s;
-  s.out_dir = a.out.empty() ? loaded->prepared.scenario.output_dir : fs::path(a.out);
-  s.run = loaded->run;
-  s.scenario_text = loaded->text;
-  s.title = fmt::format("{} ({} sites)", fs::path(a.scenario).filename().string(), loaded->prepared.sites.size());
-  s.products = !a.summary_only;
-  s.threads = a.threads;
-  s.collective = &world;
-  s.tile_cells = planned->plan.tile_cells;
-  auto out = coverage_command(loaded->prepared, s);
+  auto out = run_coverage_job(
+      job_options(a.scenario, a.out, a.threads, a.memory_mb, a.tile_cells, command_line, world), a.summary_only);
   if (stopped(world, out.status(), exit_code) || !world.is_root()) return;
-  say(fmt::format("{}\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result), s.out_dir.string(),
-             a.summary_only ? "" : fmt::format(" and {} products; report: {}", out->products.files.size(),
-                                                (s.out_dir / "report.html").string())));
+  const fs::path report_path = out->out_dir / "report.html";
+  if (out->tiled) {
+    say(fmt::format("{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result),
+                    out->tiles, out->tile_cells, out->out_dir.string(),
+                    a.summary_only ? "" : fmt::format(", rasters, maps; report: {}", report_path.string())));
+    return;
+  }
+  say(fmt::format("{}\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result), out->out_dir.string(),
+                  a.summary_only ? "" : fmt::format(" and {} products; report: {}", out->product_files,
+                                                     report_path.string())));
 }
 
 struct SweepArgs {
@@ -143,48 +76,18 @@ struct SweepArgs {
 };
 
 void run_sweep_cli(const SweepArgs& a, const std::string& command_line, Collective& world, int& exit_code) {
-  auto planned = plan_run(a.scenario, a.threads, a.memory_mb, a.tile_cells, false, world.size());
-  if (stopped(world, planned.status(), exit_code)) return;
-  const auto limit = limit_threads(a.threads ? a.threads : planned->scenario.analysis.threads);
-  const bool tiled = !planned->plan.whole_grid;
-  std::optional<Loaded> loaded;
-  std::optional<TiledScenario> tiled_scenario;
-  std::optional<GdalReadSettings> gdal_settings;
-  if (tiled) {
-    keep_freed_memory_for_reuse(a.memory_mb << 20);
-    const int threads = a.threads ? a.threads : planned->scenario.analysis.threads;
-    gdal_settings.emplace(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()),
-                          (a.memory_mb << 20) / 8);
-    auto text = read_file(a.scenario);
-    auto run = describe_run(planned->scenario, command_line);
-    auto prepared = prepare_scenario_tiled(planned->scenario, planned->plan.tile_cells, world.is_root(), &world);
-    if (stopped(world, !text.ok() ? text.status() : !run.ok() ? run.status() : prepared.status(), exit_code)) return;
-    loaded = Loaded{PreparedScenario{}, *text, *run};
-    loaded->prepared.scenario = planned->scenario;
-    tiled_scenario = std::move(prepared).value();
-  } else {
-    auto whole = load_prepared(a.scenario, command_line);
-    if (stopped(world, whole.status(), exit_code)) return;
-    loaded = std::move(whole).value();
-  }
-  SweepRunSettings s;
-  s.out_dir = a.out.empty() ? loaded->prepared.scenario.output_dir / "sweep" : fs::path(a.out);
-  s.run = loaded->run;
-  s.scenario_text = loaded->text;
-  s.spec.counts = a.counts;
-  s.threads = a.threads;
-  s.collective = &world;
-  s.tile_cells = planned->plan.tile_cells;
+  std::vector<Hypothesis> hypotheses;
   for (const auto& h : a.hypotheses) {
     auto parsed = parse_hypothesis(h, "--hypotheses");
-    if (stopped(world, parsed.status(), exit_code)) return;
-    s.spec.hypotheses.push_back(*parsed);
+    if (stopped(world, parsed.status(), exit_code)) return;  // the same on every rank: no agreement needed
+    hypotheses.push_back(*parsed);
   }
-  auto rows = tiled ? sweep_command(*tiled_scenario, s) : sweep_command(loaded->prepared, s);
-  if (stopped(world, rows.status(), exit_code) || !world.is_root()) return;
+  auto out = run_sweep_job(job_options(a.scenario, a.out, a.threads, a.memory_mb, a.tile_cells, command_line, world),
+                           a.counts, hypotheses);
+  if (stopped(world, out.status(), exit_code) || !world.is_root()) return;
   say(fmt::format("{}\nvaried: the first [[deployments]] entry's hypothesis and count (seed kept)\nwrote {}/sweep.json, "
-             "sweep.csv, charts; report: {}\n",
-             sweep_table(*rows), s.out_dir.string(), (s.out_dir / "report.html").string()));
+                  "sweep.csv, charts; report: {}\n",
+                  sweep_table(out->rows), out->out_dir.string(), (out->out_dir / "report.html").string()));
 }
 
 }  // namespace

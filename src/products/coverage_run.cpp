@@ -28,7 +28,9 @@ Result<CoverageResult> compute_coverage_with_progress(const CoverageInputs& inpu
   const auto runs = options.split_masking ? 3 : 1;  // real, clear line of sight, flat ground
   Progress progress(label, static_cast<std::int64_t>(inputs.sites.size()) * runs, show_progress);
   std::atomic<std::int64_t> last{0};
+  const auto observer = std::move(options.on_progress);  // the caller's, told as well
   options.on_progress = [&](std::int64_t done, std::int64_t total) {
+    if (observer) observer(done, total);
     progress.set_total(total);
     // Callbacks report a running total, possibly out of order across worker threads: advance only
     // by what raises the maximum seen so far.
@@ -232,6 +234,7 @@ Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vec
   CoverageOptions opt;
   opt.threads = s.threads ? s.threads : p.scenario.analysis.threads;
   opt.keep_union = s.products;
+  opt.on_progress = s.on_progress;
   opt.collective = &world;
   opt.tile_cells = s.tile_cells;
   const CoverageInputs in{p.terrain, p.area, sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
@@ -392,6 +395,7 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
                     1, settings.show_progress && world.is_root());
   std::atomic<std::int64_t> last{0};
   opt.on_progress = [&](std::int64_t done, std::int64_t total) {
+    if (settings.on_progress) settings.on_progress(done, total);
     progress.set_total(total);
     std::int64_t prev = last.load();
     while (done > prev && !last.compare_exchange_weak(prev, done)) {
@@ -469,6 +473,7 @@ Result<std::vector<SweepRow>> sweep_into(const Scenario& scenario, const SweepRu
   std::size_t hyps = settings.spec.hypotheses.empty() ? 1 : settings.spec.hypotheses.size();
   Progress progress("sweep", static_cast<std::int64_t>(hyps * settings.spec.counts.size()),
                     settings.show_progress && world.is_root());
+  progress.set_observer(settings.on_progress);
   CoverageOptions opt;
   opt.threads = settings.threads;
   opt.collective = &world;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -18,6 +19,11 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void advance(std::int64_t n = 1);
+  // Also tell `observer` (done, total) at every advance, from the advancing thread (a front end's
+  // own display, e.g. a Python callback); it must be thread-safe. Set it before the work starts.
+  void set_observer(std::function<void(std::int64_t done, std::int64_t total)> observer) {
+    observer_ = std::move(observer);
+  }
   // Change the total (a tiled run learns it once its tiles are planned).
   void set_total(std::int64_t total) { total_.store(total > 0 ? total : 1); }
   void finish();
@@ -33,6 +39,7 @@ class Progress {
   std::mutex draw_mutex_;
   bool finished_ = false;
   std::int64_t drawn_ = -1;  // last value drawn (guarded by draw_mutex_)
+  std::function<void(std::int64_t, std::int64_t)> observer_;
 };
 
 }  // namespace skycover

@@ -1,6 +1,8 @@
 // The one compute-and-write path shared by `skycover coverage`, `skycover sweep` and `skycover demo`.
 #pragma once
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,8 @@ struct CoverageRunSettings {
   // command; rank 0 writes the folder. Results are the same bytes for any rank count.
   Collective* collective = nullptr;
   int tile_cells = 0;  // whole-grid runs: tiles of this side (0 = one); the tiled plan sets its own
+  // Told the work done of the work to do (site runs), from any thread, beside the bar (Python).
+  std::function<void(std::int64_t done, std::int64_t total)> on_progress;
 };
 
 struct CoverageRunOutput {
@@ -77,6 +81,7 @@ struct SweepRunSettings {
   int threads = 0;
   Collective* collective = nullptr;  // as in CoverageRunSettings
   int tile_cells = 0;                // as in CoverageRunSettings
+  std::function<void(std::int64_t done, std::int64_t total)> on_progress;  // runs done of all runs
 };
 
 // Runs the sweep and writes its products into out_dir (no report/manifest).

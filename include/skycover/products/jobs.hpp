@@ -1,0 +1,56 @@
+// Whole runs as a front end starts them, from a scenario file and options: plan the memory, choose
+// the whole-grid or the tiled path, place the sites, compute, write the staged output folder. The
+// CLI (`skycover coverage|sweep`) and the Python module call these and only print or convert the
+// result, so both give the same bytes.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "skycover/core/collective.hpp"
+#include "skycover/core/status.hpp"
+#include "skycover/coverage/coverage.hpp"
+#include "skycover/coverage/sweep.hpp"
+
+namespace skycover {
+
+// Told (done, total) from any thread while a run works; must be thread-safe.
+using ProgressObserver = std::function<void(std::int64_t done, std::int64_t total)>;
+
+struct JobOptions {
+  std::filesystem::path scenario;
+  std::filesystem::path out;        // empty: the scenario's [output] dir (a sweep: its /sweep)
+  int threads = 0;                  // 0: [analysis] threads, else every core; bounds every parallel part
+  std::int64_t memory_mb = 2048;    // the budget that decides the tiling (docs/tiling.md)
+  int tile_cells = 0;               // > 0: tiles of this side (same results)
+  std::string command_line;         // for the manifest
+  bool show_progress = true;        // a bar on a TTY
+  ProgressObserver on_progress;     // besides the bar
+  // Spread over MPI ranks (dist/world.hpp); null = alone. Every rank calls the job with the same
+  // options; every step's status is agreed, so all ranks return the same error at the same step,
+  // and rank 0 writes the folder.
+  Collective* collective = nullptr;
+};
+
+struct CoverageJobOutput {
+  CoverageResult result;            // without the union (it is in the rasters)
+  std::filesystem::path out_dir;
+  std::size_t product_files = 0;    // 0 for --summary-only
+  bool tiled = false;
+  int tiles = 1, tile_cells = 0;
+};
+// `skycover coverage`. summary_only: summary.json/csv and manifest.json only.
+Result<CoverageJobOutput> run_coverage_job(const JobOptions& options, bool summary_only);
+
+struct SweepJobOutput {
+  std::vector<SweepRow> rows;
+  std::filesystem::path out_dir;
+};
+// `skycover sweep`: the first deployment's hypothesis and count varied over `counts` (seed kept)
+// and `hypotheses` (empty: its own).
+Result<SweepJobOutput> run_sweep_job(const JobOptions& options, const std::vector<int>& counts,
+                                     const std::vector<Hypothesis>& hypotheses);
+
+}  // namespace skycover
