@@ -15,7 +15,7 @@ Progress::~Progress() { finish(); }
 
 void Progress::advance(std::int64_t n) {
   const auto done = done_.fetch_add(n) + n;
-  if (observer_) observer_(done, total_.load());
+  if (observer_) observer_(label_, done, total_.load());
   if (!active_) return;
   const int permille = static_cast<int>(1000 * done / total_.load());
   int last = last_permille_.load();

@@ -24,13 +24,13 @@
 namespace skycover {
 
 Result<CoverageResult> compute_coverage_with_progress(const CoverageInputs& inputs, CoverageOptions options,
-                                                      const std::string& label, bool show_progress) {
+                                                      const ProgressObserver& observer, const std::string& label,
+                                                      bool show_progress) {
   const auto runs = options.split_masking ? 3 : 1;  // real, clear line of sight, flat ground
   Progress progress(label, static_cast<std::int64_t>(inputs.sites.size()) * runs, show_progress);
+  progress.set_observer(observer);
   std::atomic<std::int64_t> last{0};
-  const auto observer = std::move(options.on_progress);  // the caller's, told as well
   options.on_progress = [&](std::int64_t done, std::int64_t total) {
-    if (observer) observer(done, total);
     progress.set_total(total);
     // Callbacks report a running total, possibly out of order across worker threads: advance only
     // by what raises the maximum seen so far.
@@ -234,7 +234,6 @@ Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vec
   CoverageOptions opt;
   opt.threads = s.threads ? s.threads : p.scenario.analysis.threads;
   opt.keep_union = s.products;
-  opt.on_progress = s.on_progress;
   opt.collective = &world;
   opt.tile_cells = s.tile_cells;
   const CoverageInputs in{p.terrain, p.area, sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
@@ -250,7 +249,7 @@ Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vec
       return rasters->add(tile, u, a, z);
     };
   }
-  SKYCOVER_ASSIGN_OR_RETURN(out.result, compute_coverage_with_progress(in, opt, "coverage " + s.title,
+  SKYCOVER_ASSIGN_OR_RETURN(out.result, compute_coverage_with_progress(in, opt, s.on_progress, "coverage " + s.title,
                                                                       s.show_progress && world.is_root()));
   if (s.products) SKYCOVER_RETURN_IF_ERROR(rasters->close_parts(world));
   const Status root_work = on_root(world, [&]() -> Status {
@@ -394,8 +393,8 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
                                      : fmt::format("coverage, {} tiles", plan.tiles),
                     1, settings.show_progress && world.is_root());
   std::atomic<std::int64_t> last{0};
+  progress.set_observer(settings.on_progress);
   opt.on_progress = [&](std::int64_t done, std::int64_t total) {
-    if (settings.on_progress) settings.on_progress(done, total);
     progress.set_total(total);
     std::int64_t prev = last.load();
     while (done > prev && !last.compare_exchange_weak(prev, done)) {

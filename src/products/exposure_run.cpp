@@ -30,13 +30,6 @@ namespace skycover {
 namespace fs = std::filesystem;
 namespace {
 
-struct Engagements {
-  PreparedScenario prepared;
-  std::vector<Track> tracks;
-  std::vector<EngagementWindow> windows;
-  std::optional<TileRect> window;  // the terrain window read (a DEM over the memory budget)
-};
-
 // Bytes a cell of a whole-grid exposure run holds: elevations, the area mask and a transient copy
 // while the DEM is read or warped.
 constexpr std::int64_t kExposureBytesPerCell = 9;
@@ -98,16 +91,17 @@ Result<PreparedScenario> prepare_for_tracks(const Scenario& sc, std::int64_t bud
   return p;
 }
 
-// Scenario -> terrain, sites, tracks -> engagement windows (the deterministic, expensive part).
-Result<Engagements> engagements(const fs::path& scenario_path, std::int64_t budget_bytes) {
-  SKYCOVER_ASSIGN_OR_RETURN(Scenario sc, load_scenario(scenario_path));
+}  // namespace
+
+Result<TrackAnalysis> analyse_tracks(const Scenario& sc, std::int64_t budget_bytes, const ProgressObserver& observer,
+                                     bool show_progress) {
   if (sc.tracks.empty()) {
     return Status::Invalid(fmt::format("{}: the scenario has no [[tracks]]; add one, e.g. [[tracks]] id = \"t1\" "
                                        "waypoints = [[x1, y1], [x2, y2]] speed_mps = 250 altitude_m = 100 "
                                        "target_class = \"cruise_missile\"",
-                                       scenario_path.string()));
+                                       sc.path.string()));
   }
-  Engagements e;
+  TrackAnalysis e;
   std::vector<std::size_t> within_reach;
   SKYCOVER_ASSIGN_OR_RETURN(e.prepared, prepare_for_tracks(sc, budget_bytes, &e.window, &within_reach));
   SKYCOVER_ASSIGN_OR_RETURN(e.tracks, load_tracks(e.prepared.scenario.tracks, e.prepared.terrain));
@@ -116,28 +110,45 @@ Result<Engagements> engagements(const fs::path& scenario_path, std::int64_t budg
   model.refraction_k = s.analysis.refraction_k;
   ExposureOptions opt;
   opt.threads = s.analysis.threads;
-  if (!e.window) {
-    Progress progress("lines of sight", static_cast<std::int64_t>(e.prepared.sites.size()));
-    opt.on_progress = [&progress](std::int64_t n) { progress.advance(n); };
-    SKYCOVER_ASSIGN_OR_RETURN(e.windows, find_engagement_windows(e.prepared.terrain, e.prepared.sites, s.systems,
-                                                                 e.tracks, model, opt));
-    progress.finish();
-    return e;
-  }
   // A window: the sites within reach only; their windows then name the sites of the whole list
   // (windows come in site order, so the order is the whole grid's).
   std::vector<Site> near;
-  for (std::size_t i : within_reach) near.push_back(e.prepared.sites[i]);
-  Progress progress("lines of sight", static_cast<std::int64_t>(near.size()));
+  if (e.window)
+    for (std::size_t i : within_reach) near.push_back(e.prepared.sites[i]);
+  const std::vector<Site>& looked_from = e.window ? near : e.prepared.sites;
+  Progress progress("lines of sight", static_cast<std::int64_t>(looked_from.size()), show_progress);
+  progress.set_observer(observer);
   opt.on_progress = [&progress](std::int64_t n) { progress.advance(n); };
-  SKYCOVER_ASSIGN_OR_RETURN(e.windows, find_engagement_windows(e.prepared.terrain, near, s.systems, e.tracks, model, opt));
+  SKYCOVER_ASSIGN_OR_RETURN(e.windows, find_engagement_windows(e.prepared.terrain, looked_from, s.systems, e.tracks,
+                                                               model, opt));
   progress.finish();
-  for (EngagementWindow& w : e.windows) w.site = static_cast<int>(within_reach[static_cast<std::size_t>(w.site)]);
+  if (e.window)
+    for (EngagementWindow& w : e.windows) w.site = static_cast<int>(within_reach[static_cast<std::size_t>(w.site)]);
   return e;
 }
 
+Result<RaidRun> simulate_raid(const TrackAnalysis& e, std::int64_t trials, std::uint64_t seed,
+                              const ProgressObserver& observer, bool show_progress) {
+  const auto& sc = e.prepared.scenario;
+  RaidRun out;
+  SKYCOVER_ASSIGN_OR_RETURN(out.plan, plan_raid(e.tracks, e.windows, e.prepared.sites, sc.systems));
+  RaidOptions ro;
+  ro.trials = trials;
+  ro.seed = seed;
+  ro.threads = sc.analysis.threads;
+  Progress progress("raid trials", ro.trials, show_progress);
+  progress.set_observer(observer);
+  ro.on_progress = [&progress](std::int64_t n) { progress.advance(n); };
+  out.result = run_raid(out.plan, ro);
+  progress.finish();
+  if (interrupted()) return interrupted_status();  // the trials stopped early: nothing to report
+  return out;
+}
+
+namespace {
+
 // The manifest's note of a windowed run (the cells read), empty for a whole-grid run.
-nlohmann::json window_note(const Engagements& e) {
+nlohmann::json window_note(const TrackAnalysis& e) {
   if (!e.window) return nlohmann::json();
   return {{"col0", e.window->col0}, {"row0", e.window->row0}, {"width_cells", e.window->width},
           {"height_cells", e.window->height}};
@@ -149,7 +160,7 @@ fs::path output_dir(const fs::path& out, const Scenario& sc, const char* sub) {
 
 // The interactive map of an exposure or raid run: the terrain read (hillshade), the area outline,
 // the sites on it, and the tracks with their engagement windows and intercept points.
-Result<web::MapSpec> track_map(const Engagements& e, const std::vector<TrackExposure>& exposures) {
+Result<web::MapSpec> track_map(const TrackAnalysis& e, const std::vector<TrackExposure>& exposures) {
   const Terrain& terrain = e.prepared.terrain;
   const auto& systems = e.prepared.scenario.systems;
   SKYCOVER_ASSIGN_OR_RETURN(const auto shade, map::hillshade(terrain));
@@ -193,8 +204,10 @@ Status write_track_report(const fs::path& dir, const std::string& title, const f
 }  // namespace
 
 Result<StageRunOutput> exposure_command(const fs::path& scenario, const fs::path& out, bool unlimited,
-                                        const std::string& command_line, std::int64_t memory_budget_bytes) {
-  SKYCOVER_ASSIGN_OR_RETURN(Engagements e, engagements(scenario, memory_budget_bytes));
+                                        const std::string& command_line, std::int64_t memory_budget_bytes,
+                                        const ProgressObserver& observer) {
+  SKYCOVER_ASSIGN_OR_RETURN(const Scenario loaded, load_scenario(scenario));
+  SKYCOVER_ASSIGN_OR_RETURN(TrackAnalysis e, analyse_tracks(loaded, memory_budget_bytes, observer));
   const auto& sc = e.prepared.scenario;
   ExposureOptions opt;
   opt.unlimited_missiles = unlimited;
@@ -230,19 +243,16 @@ Result<StageRunOutput> exposure_command(const fs::path& scenario, const fs::path
 
 Result<StageRunOutput> raid_command(const fs::path& scenario, const fs::path& out, std::optional<std::int64_t> trials,
                                     std::optional<std::uint64_t> seed, const std::string& command_line,
-                                    std::int64_t memory_budget_bytes) {
-  SKYCOVER_ASSIGN_OR_RETURN(Engagements e, engagements(scenario, memory_budget_bytes));
+                                    std::int64_t memory_budget_bytes, const ProgressObserver& observer) {
+  SKYCOVER_ASSIGN_OR_RETURN(const Scenario loaded, load_scenario(scenario));
+  SKYCOVER_ASSIGN_OR_RETURN(TrackAnalysis e, analyse_tracks(loaded, memory_budget_bytes, observer));
   const auto& sc = e.prepared.scenario;
-  SKYCOVER_ASSIGN_OR_RETURN(RaidPlan plan, plan_raid(e.tracks, e.windows, e.prepared.sites, sc.systems));
   RaidOptions ro;
   ro.trials = trials.value_or(sc.raid.trials);
   ro.seed = seed.value_or(sc.raid.seed);
-  ro.threads = sc.analysis.threads;
-  Progress progress("raid trials", ro.trials);
-  ro.on_progress = [&progress](std::int64_t n) { progress.advance(n); };
-  const RaidResult r = run_raid(plan, ro);
-  progress.finish();
-  if (interrupted()) return interrupted_status();  // the trials stopped early: nothing to write
+  SKYCOVER_ASSIGN_OR_RETURN(RaidRun raid, simulate_raid(e, ro.trials, ro.seed, observer));
+  const RaidPlan& plan = raid.plan;
+  const RaidResult& r = raid.result;
   SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(sc, command_line));
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, StagedOutputDir::open(output_dir(out, sc, "raid")));
   SKYCOVER_RETURN_IF_ERROR(write_raid_products(dir.path(), r, plan, e.tracks, e.prepared.sites));

@@ -10,6 +10,10 @@
 
 namespace skycover {
 
+// Told (label, done, total) from any thread while work advances (a front end's own display, e.g.
+// a Python callback); must be thread-safe.
+using ProgressObserver = std::function<void(const std::string& label, std::int64_t done, std::int64_t total)>;
+
 class Progress {
  public:
   // enabled=false forces silence; otherwise the bar shows only if stderr is a TTY.
@@ -19,11 +23,8 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void advance(std::int64_t n = 1);
-  // Also tell `observer` (done, total) at every advance, from the advancing thread (a front end's
-  // own display, e.g. a Python callback); it must be thread-safe. Set it before the work starts.
-  void set_observer(std::function<void(std::int64_t done, std::int64_t total)> observer) {
-    observer_ = std::move(observer);
-  }
+  // Also tell `observer` at every advance, from the advancing thread. Set it before the work starts.
+  void set_observer(ProgressObserver observer) { observer_ = std::move(observer); }
   // Change the total (a tiled run learns it once its tiles are planned).
   void set_total(std::int64_t total) { total_.store(total > 0 ? total : 1); }
   void finish();
@@ -39,7 +40,7 @@ class Progress {
   std::mutex draw_mutex_;
   bool finished_ = false;
   std::int64_t drawn_ = -1;  // last value drawn (guarded by draw_mutex_)
-  std::function<void(std::int64_t, std::int64_t)> observer_;
+  ProgressObserver observer_;
 };
 
 }  // namespace skycover

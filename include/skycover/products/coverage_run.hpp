@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "skycover/core/progress.hpp"
 #include "skycover/coverage/coverage.hpp"
 #include "skycover/coverage/sweep.hpp"
 #include "skycover/products/coverage_products.hpp"
@@ -16,6 +17,7 @@ namespace skycover {
 
 // compute_coverage with a progress bar (TTY only) labelled `label`.
 Result<CoverageResult> compute_coverage_with_progress(const CoverageInputs& inputs, CoverageOptions options,
+                                                      const ProgressObserver& observer,
                                                       const std::string& label, bool show_progress);
 
 struct CoverageRunSettings {
@@ -32,8 +34,7 @@ struct CoverageRunSettings {
   // command; rank 0 writes the folder. Results are the same bytes for any rank count.
   Collective* collective = nullptr;
   int tile_cells = 0;  // whole-grid runs: tiles of this side (0 = one); the tiled plan sets its own
-  // Told the work done of the work to do (site runs), from any thread, beside the bar (Python).
-  std::function<void(std::int64_t done, std::int64_t total)> on_progress;
+  ProgressObserver on_progress;  // told what the bar shows (site runs), from any thread (Python)
 };
 
 struct CoverageRunOutput {
@@ -81,7 +82,7 @@ struct SweepRunSettings {
   int threads = 0;
   Collective* collective = nullptr;  // as in CoverageRunSettings
   int tile_cells = 0;                // as in CoverageRunSettings
-  std::function<void(std::int64_t done, std::int64_t total)> on_progress;  // runs done of all runs
+  ProgressObserver on_progress;      // runs done of all runs
 };
 
 // Runs the sweep and writes its products into out_dir (no report/manifest).

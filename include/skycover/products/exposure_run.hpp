@@ -7,9 +7,36 @@
 #include <optional>
 #include <string>
 
+#include <vector>
+
+#include "skycover/core/progress.hpp"
 #include "skycover/core/status.hpp"
+#include "skycover/exposure/exposure.hpp"
+#include "skycover/exposure/track.hpp"
+#include "skycover/raid/raid.hpp"
+#include "skycover/scenario/scenario.hpp"
 
 namespace skycover {
+
+// Scenario -> terrain, sites, tracks -> engagement windows: the deterministic, expensive part of
+// exposure and raid. The terrain is the whole grid when it fits `memory_budget_bytes`, else only the
+// window the tracks need (their bounding box plus twice the longest range: the same windows).
+struct TrackAnalysis {
+  PreparedScenario prepared;              // terrain: the whole grid or the window read
+  std::vector<Track> tracks;
+  std::vector<EngagementWindow> windows;  // sites index prepared.sites
+  std::optional<TileRect> window;         // the window read, if not the whole grid
+};
+Result<TrackAnalysis> analyse_tracks(const Scenario& scenario, std::int64_t memory_budget_bytes,
+                                     const ProgressObserver& observer = {}, bool show_progress = true);
+
+struct RaidRun {
+  RaidPlan plan;
+  RaidResult result;
+};
+// The seeded Monte Carlo raid over an analysis (raid/raid.hpp); the same for any thread count.
+Result<RaidRun> simulate_raid(const TrackAnalysis& analysis, std::int64_t trials, std::uint64_t seed,
+                              const ProgressObserver& observer = {}, bool show_progress = true);
 
 struct StageRunOutput {
   std::string summary;               // the console table / text
@@ -21,10 +48,12 @@ struct StageRunOutput {
 // twice the longest engagement range (the same results; the manifest records the window).
 Result<StageRunOutput> exposure_command(const std::filesystem::path& scenario, const std::filesystem::path& out,
                                         bool unlimited_missiles, const std::string& command_line,
-                                        std::int64_t memory_budget_bytes = std::int64_t{2048} << 20);
+                                        std::int64_t memory_budget_bytes = std::int64_t{2048} << 20,
+                                        const ProgressObserver& observer = {});
 Result<StageRunOutput> raid_command(const std::filesystem::path& scenario, const std::filesystem::path& out,
                                     std::optional<std::int64_t> trials, std::optional<std::uint64_t> seed,
                                     const std::string& command_line,
-                                    std::int64_t memory_budget_bytes = std::int64_t{2048} << 20);
+                                    std::int64_t memory_budget_bytes = std::int64_t{2048} << 20,
+                                    const ProgressObserver& observer = {});
 
 }  // namespace skycover

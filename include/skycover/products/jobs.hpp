@@ -10,14 +10,12 @@
 #include <vector>
 
 #include "skycover/core/collective.hpp"
+#include "skycover/core/progress.hpp"
 #include "skycover/core/status.hpp"
 #include "skycover/coverage/coverage.hpp"
 #include "skycover/coverage/sweep.hpp"
 
 namespace skycover {
-
-// Told (done, total) from any thread while a run works; must be thread-safe.
-using ProgressObserver = std::function<void(std::int64_t done, std::int64_t total)>;
 
 struct JobOptions {
   std::filesystem::path scenario;
