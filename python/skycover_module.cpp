@@ -9,12 +9,20 @@
 #include <pybind11/stl/filesystem.h>
 
 #include <cmath>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "skycover/core/interrupt.hpp"
+#include "skycover/core/progress.hpp"
 #include "skycover/coverage/coverage.hpp"
+#include "skycover/products/coverage_run.hpp"
+#include "skycover/products/exposure_run.hpp"
+#include "skycover/products/jobs.hpp"
+#include "skycover/products/summary.hpp"
 #include "skycover/scenario/scenario.hpp"
 #include "skycover/terrain/synthetic.hpp"
 #include "skycover/terrain/terrain.hpp"
@@ -117,6 +125,219 @@ PreparedScenario prepare_any(const py::object& scenario) {
     if (!s.ok()) return s.status();
     return prepare_scenario(*s);
   });
+}
+
+// A Python progress callback, progress(stage: str, done: int, total: int), called from the
+// library's worker threads with the GIL taken, at most every 0.5 % per stage. If it raises
+// (KeyboardInterrupt included: it also checks for Ctrl-C), the work is stopped as by Ctrl-C and the
+// exception is raised when the call returns. Use one per run.
+class PythonProgress {
+ public:
+  explicit PythonProgress(py::object callback) : callback_(std::move(callback)) { clear_interrupt(); }
+  ~PythonProgress() { clear_interrupt(); }
+  PythonProgress(const PythonProgress&) = delete;
+  PythonProgress& operator=(const PythonProgress&) = delete;
+
+  ProgressObserver observer() {
+    if (callback_.is_none()) return {};
+    return [this](const std::string& stage, std::int64_t done, std::int64_t total) { report(stage, done, total); };
+  }
+  // After the run, with the GIL held: the callback's exception, if it raised one.
+  void raise_if_failed() {
+    if (error_) {
+      error_->restore();
+      error_.reset();
+      throw py::error_already_set();
+    }
+  }
+
+ private:
+  void report(const std::string& stage, std::int64_t done, std::int64_t total) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (error_) return;
+    const std::int64_t permille = total > 0 ? 1000 * std::min(done, total) / total : 0;
+    if (stage == stage_ && permille < permille_ + 5 && done < total) return;
+    stage_ = stage;
+    permille_ = permille;
+    py::gil_scoped_acquire gil;
+    try {
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      callback_(stage, done, total);
+    } catch (py::error_already_set& e) {
+      error_ = std::make_unique<py::error_already_set>(std::move(e));
+      request_interrupt();
+    }
+  }
+
+  py::object callback_;
+  std::mutex mutex_;
+  std::string stage_;
+  std::int64_t permille_ = -1000;
+  std::unique_ptr<py::error_already_set> error_;
+};
+
+// Run `fn` without the GIL, then raise the callback's exception if it raised one, else unwrap.
+template <typename Fn>
+auto with_progress(PythonProgress& progress, Fn&& fn) {
+  auto result = [&] {
+    py::gil_scoped_release release;
+    return fn();
+  }();
+  progress.raise_if_failed();
+  return unwrap(std::move(result));
+}
+
+template <typename T>
+py::array_t<T> numpy(const std::vector<T>& v) {
+  py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
+const std::string& site_id(const std::vector<Site>& sites, int i) {
+  return sites.at(static_cast<std::size_t>(i)).id;
+}
+
+py::dict coverage_dict(const CoverageResult& r) {
+  py::dict d;
+  py::list bands;
+  std::vector<double> altitude, fraction, clear, flat, covered_km2;
+  std::vector<std::string> reference;
+  for (const BandCoverage& b : r.bands) {
+    bands.append(band_dict(b));
+    reference.emplace_back(height_reference_name(b.band.reference));
+    altitude.push_back(b.band.altitude_m);
+    fraction.push_back(b.fraction);
+    covered_km2.push_back(b.covered_km2);
+    clear.push_back(b.fraction_without_masking.value_or(NAN));
+    flat.push_back(b.flat_expected_fraction.value_or(NAN));
+  }
+  d["bands"] = bands;
+  d["reference"] = reference;
+  d["altitude_m"] = numpy(altitude);
+  d["fraction"] = numpy(fraction);
+  d["covered_km2"] = numpy(covered_km2);
+  d["fraction_without_masking"] = numpy(clear);
+  d["flat_expected_fraction"] = numpy(flat);
+  d["site_count"] = r.site_count;
+  d["sites_in_area"] = r.sites_in_area;
+  d["area_km2"] = r.area_km2;
+  return d;
+}
+
+py::dict exposure_dict(const TrackAnalysis& a, const TrackExposure& e) {
+  const Track& track = a.tracks.at(static_cast<std::size_t>(e.track));
+  const auto& sites = a.prepared.sites;
+  py::dict d;
+  d["id"] = track.id;
+  d["target_class"] = std::string(to_string(track.target_class));
+  d["duration_s"] = track.duration_s();
+  d["length_m"] = track.length_m();
+  d["sites_engaging"] = e.sites_engaging;
+  d["sites_with_shots"] = e.sites_with_shots;
+  d["exposed_time_s"] = e.exposed_time_s;
+  d["expected_shots"] = e.expected_shots;
+  d["survival_probability"] = e.survival;
+  std::vector<double> t, x, y, z, ground;
+  for (const TrackSample& sm : track.samples) {
+    t.push_back(sm.t_s), x.push_back(sm.x_m), y.push_back(sm.y_m), z.push_back(sm.z_msl_m);
+    ground.push_back(sm.ground_msl_m);
+  }
+  d["samples"] = py::dict(py::arg("t_s") = numpy(t), py::arg("x_m") = numpy(x), py::arg("y_m") = numpy(y),
+                          py::arg("z_msl_m") = numpy(z), py::arg("ground_msl_m") = numpy(ground));
+  py::list windows;
+  for (int wi : e.windows) {
+    const EngagementWindow& w = a.windows.at(static_cast<std::size_t>(wi));
+    windows.append(py::dict(py::arg("site") = site_id(sites, w.site), py::arg("site_index") = w.site,
+                            py::arg("start_s") = w.start_s, py::arg("end_s") = w.end_s,
+                            py::arg("earliest_launch_s") = w.earliest_launch_s,
+                            py::arg("launches") = w.launch_count(), py::arg("intercept_s") = numpy(w.intercept_s)));
+  }
+  d["windows"] = windows;
+  std::vector<int> site_index;
+  std::vector<std::string> site_ids;
+  std::vector<double> launch, intercept, ix, iy, iz, iagl, pk;
+  for (const Shot& sh : e.shots) {
+    site_index.push_back(sh.site);
+    site_ids.push_back(site_id(sites, sh.site));
+    launch.push_back(sh.launch_s), intercept.push_back(sh.intercept_s);
+    ix.push_back(sh.intercept_point.x_m), iy.push_back(sh.intercept_point.y_m), iz.push_back(sh.intercept_point.z_msl_m);
+    iagl.push_back(sh.intercept_point.agl_m()), pk.push_back(sh.pk);
+  }
+  d["shots"] = py::dict(py::arg("site") = site_ids, py::arg("site_index") = numpy(site_index),
+                        py::arg("launch_s") = numpy(launch), py::arg("intercept_s") = numpy(intercept),
+                        py::arg("x_m") = numpy(ix), py::arg("y_m") = numpy(iy), py::arg("z_msl_m") = numpy(iz),
+                        py::arg("agl_m") = numpy(iagl), py::arg("pk") = numpy(pk));
+  return d;
+}
+
+py::dict raid_dict(const TrackAnalysis& a, const RaidRun& run) {
+  const RaidResult& r = run.result;
+  py::dict d;
+  d["trials"] = r.trials;
+  d["seed"] = r.seed;
+  d["targets"] = r.targets;
+  d["survivors_histogram"] = numpy(r.survivors_histogram);
+  d["missiles_histogram"] = numpy(r.missiles_histogram);
+  d["mean_survivors"] = r.mean_survivors;
+  d["sd_survivors"] = r.sd_survivors;
+  d["mean_survivors_ci95"] = py::make_tuple(r.mean_ci95_lo, r.mean_ci95_hi);
+  d["survivors_p025_p975"] = py::make_tuple(r.survivors_p025, r.survivors_p975);
+  d["mean_missiles"] = r.mean_missiles;
+  d["missiles_p025_p975"] = py::make_tuple(r.missiles_p025, r.missiles_p975);
+  py::dict site_missiles;
+  for (std::size_t p = 0; p < run.plan.sites.size() && p < r.site_missiles_total.size(); ++p)
+    site_missiles[py::str(site_id(a.prepared.sites, run.plan.sites[p]))] = r.site_missiles_total[p];
+  d["site_missiles"] = site_missiles;
+  py::list targets;
+  for (std::size_t k = 0; k < run.plan.targets.size(); ++k) {
+    const RaidTarget& t = run.plan.targets[k];
+    const double survived = k < r.target_survived.size() && r.trials > 0
+                                ? static_cast<double>(r.target_survived[k]) / static_cast<double>(r.trials)
+                                : NAN;
+    targets.append(py::dict(py::arg("track") = a.tracks.at(static_cast<std::size_t>(t.track)).id,
+                            py::arg("copy") = t.copy, py::arg("offset_s") = t.offset_s,
+                            py::arg("survival") = survived));
+  }
+  d["per_target"] = targets;
+  return d;
+}
+
+// Loaded or given: a Scenario object, or a path to a scenario file.
+Scenario scenario_of(const py::object& scenario) {
+  if (py::isinstance<Scenario>(scenario)) return scenario.cast<Scenario>();
+  const auto path = scenario.cast<std::filesystem::path>();
+  return without_gil([&] { return load_scenario(path); });
+}
+
+JobOptions job_options(const Scenario& sc, const py::object& out, int threads, std::int64_t memory_mb,
+                       ProgressObserver observer) {
+  JobOptions o;
+  o.scenario = sc.path;
+  if (!out.is_none()) o.out = out.cast<std::filesystem::path>();
+  o.threads = threads;
+  o.memory_mb = memory_mb;
+  o.command_line = "python: skycover";
+  o.show_progress = false;
+  o.on_progress = std::move(observer);
+  return o;
+}
+
+py::dict exposure_of(const Scenario& sc, bool unlimited, std::int64_t memory_mb, py::object progress_cb) {
+  PythonProgress progress(std::move(progress_cb));
+  auto observer = progress.observer();
+  auto analysis = std::make_shared<TrackAnalysis>(
+      with_progress(progress, [&] { return analyse_tracks(sc, memory_mb << 20, observer, false); }));
+  ExposureOptions opt;
+  opt.unlimited_missiles = unlimited;
+  const auto exposures = without_gil(
+      [&] { return analyse_exposure(analysis->tracks, analysis->windows, analysis->prepared.sites, sc.systems, opt); });
+  py::dict out;
+  py::list tracks;
+  for (const TrackExposure& e : exposures) tracks.append(exposure_dict(*analysis, e));
+  out["tracks"] = tracks;
+  out["sites"] = static_cast<py::ssize_t>(analysis->prepared.sites.size());
+  return out;
 }
 
 }  // namespace
@@ -260,7 +481,135 @@ PYBIND11_MODULE(skycover, m) {
       },
       py::arg("path"), "Every problem in a scenario file (an empty list when it is valid)");
 
-  py::class_<Scenario>(m, "Scenario", "A parsed, checked scenario file")
+  py::class_<Scenario>(m, "Scenario",
+                       "A parsed, checked scenario file: load it, look at it, run every analysis on it and write "
+                       "its products. Long calls release the GIL; `progress(stage, done, total)` callbacks are "
+                       "called from worker threads, and raising in one stops the run")
+      .def(py::init([](const std::filesystem::path& path) { return without_gil([&] { return load_scenario(path); }); }),
+           py::arg("path"), "Load and check a scenario file (ValueError lists every problem)")
+      .def_static(
+          "validate",
+          [](const std::filesystem::path& path) {
+            py::gil_scoped_release release;
+            return parse_scenario_file(path).diagnostics;
+          },
+          py::arg("path"), "Every problem in a scenario file (an empty list when it is valid)")
+      .def("prepare", [](const Scenario& s) { return without_gil([&] { return prepare_scenario(s); }); },
+           "The terrain, area and sites (a PreparedScenario)")
+      .def(
+          "coverage",
+          [](const Scenario& s, int threads, bool split_masking, py::object progress_cb) {
+            PythonProgress progress(std::move(progress_cb));
+            auto observer = progress.observer();
+            const CoverageResult r = with_progress(progress, [&]() -> Result<CoverageResult> {
+              SKYCOVER_ASSIGN_OR_RETURN(const PreparedScenario p, prepare_scenario(s));
+              CoverageOptions o;
+              o.threads = threads ? threads : s.analysis.threads;
+              o.split_masking = split_masking;
+              return compute_coverage_with_progress(CoverageInputs{p.terrain, p.area, p.sites, s.systems,
+                                                                   analysis_bands(s.analysis), analysis_visibility(s.analysis)},
+                                                    o, observer, "coverage", false);
+            });
+            return coverage_dict(r);
+          },
+          py::arg("threads") = 0, py::arg("split_masking") = true, py::arg("progress") = py::none(),
+          "Coverage per band: a dict with 'bands' (list of dicts) and numpy arrays altitude_m, fraction, "
+          "covered_km2, fraction_without_masking, flat_expected_fraction (one entry per band, in order); "
+          "identical for any threads")
+      .def(
+          "exposure",
+          [](const Scenario& s, bool unlimited, std::int64_t memory_mb, py::object progress) {
+            return exposure_of(s, unlimited, memory_mb, std::move(progress));
+          },
+          py::arg("unlimited_missiles") = false, py::arg("memory_mb") = 2048, py::arg("progress") = py::none(),
+          "Exposure of every track: {'tracks': [dict per track: id, target_class, sites_engaging, exposed_time_s, "
+          "expected_shots, survival_probability, samples (numpy t_s, x_m, y_m, z_msl_m, ground_msl_m), windows (list of dicts), "
+          "shots (numpy site_index, launch_s, intercept_s, x_m, y_m, z_msl_m, agl_m, pk; site ids)]}")
+      .def(
+          "raid",
+          [](const Scenario& s, std::optional<std::int64_t> trials, std::optional<std::uint64_t> seed,
+             std::int64_t memory_mb, py::object progress_cb) {
+            PythonProgress progress(std::move(progress_cb));
+            auto observer = progress.observer();
+            const auto analysis = std::make_shared<TrackAnalysis>(
+                with_progress(progress, [&] { return analyse_tracks(s, memory_mb << 20, observer, false); }));
+            const RaidRun run = with_progress(progress, [&] {
+              return simulate_raid(*analysis, trials.value_or(s.raid.trials), seed.value_or(s.raid.seed), observer,
+                                   false);
+            });
+            return raid_dict(*analysis, run);
+          },
+          py::arg("trials") = py::none(), py::arg("seed") = py::none(), py::arg("memory_mb") = 2048,
+          py::arg("progress") = py::none(),
+          "Monte Carlo raid: survivors_histogram and missiles_histogram (numpy), mean_survivors, sd_survivors, "
+          "mean_survivors_ci95, survivors_p025_p975, site_missiles, per_target survival; bitwise reproducible "
+          "from the seed")
+      .def(
+          "write_coverage",
+          [](const Scenario& s, py::object out, int threads, std::int64_t memory_mb, bool summary_only,
+             py::object progress_cb) {
+            PythonProgress progress(std::move(progress_cb));
+            const auto job = job_options(s, out, threads, memory_mb, progress.observer());
+            const CoverageJobOutput r = with_progress(progress, [&] { return run_coverage_job(job, summary_only); });
+            py::dict d = coverage_dict(r.result);
+            d["out_dir"] = r.out_dir;
+            d["tiled"] = r.tiled;
+            return d;
+          },
+          py::arg("out") = py::none(), py::arg("threads") = 0, py::arg("memory_mb") = 2048,
+          py::arg("summary_only") = false, py::arg("progress") = py::none(),
+          "`skycover coverage`: the same folder (summary, GeoTIFFs, polygons, maps, report.html, manifest), "
+          "tiled when the DEM exceeds memory_mb; returns the coverage dict and out_dir")
+      .def(
+          "write_sweep",
+          [](const Scenario& s, const std::vector<int>& counts, const std::vector<std::string>& hypotheses,
+             py::object out, int threads, std::int64_t memory_mb, py::object progress_cb) {
+            std::vector<Hypothesis> hyps;
+            for (const auto& h : hypotheses) hyps.push_back(unwrap(parse_hypothesis(h, "hypotheses")));
+            PythonProgress progress(std::move(progress_cb));
+            const auto job = job_options(s, out, threads, memory_mb, progress.observer());
+            const SweepJobOutput r = with_progress(progress, [&] { return run_sweep_job(job, counts, hyps); });
+            py::list rows;
+            for (const SweepRow& row : r.rows) {
+              py::dict d = coverage_dict(row.coverage);
+              d["hypothesis"] = std::string(hypothesis_name(row.hypothesis));
+              d["count"] = row.count;
+              rows.append(std::move(d));
+            }
+            return py::dict(py::arg("rows") = rows, py::arg("out_dir") = r.out_dir);
+          },
+          py::arg("counts"), py::arg("hypotheses") = std::vector<std::string>{}, py::arg("out") = py::none(),
+          py::arg("threads") = 0, py::arg("memory_mb") = 2048, py::arg("progress") = py::none(),
+          "`skycover sweep`: coverage against the site count of the first deployment; returns its rows")
+      .def(
+          "write_exposure",
+          [](const Scenario& s, py::object out, bool unlimited, std::int64_t memory_mb, py::object progress_cb) {
+            PythonProgress progress(std::move(progress_cb));
+            auto observer = progress.observer();
+            const std::filesystem::path dir = out.is_none() ? std::filesystem::path() : out.cast<std::filesystem::path>();
+            const StageRunOutput r = with_progress(progress, [&] {
+              return exposure_command(s.path, dir, unlimited, "python: skycover", memory_mb << 20, observer);
+            });
+            return py::dict(py::arg("summary") = r.summary, py::arg("out_dir") = r.directory);
+          },
+          py::arg("out") = py::none(), py::arg("unlimited_missiles") = false, py::arg("memory_mb") = 2048,
+          py::arg("progress") = py::none(), "`skycover exposure`: writes its folder; returns the summary and out_dir")
+      .def(
+          "write_raid",
+          [](const Scenario& s, py::object out, std::optional<std::int64_t> trials, std::optional<std::uint64_t> seed,
+             std::int64_t memory_mb, py::object progress_cb) {
+            PythonProgress progress(std::move(progress_cb));
+            auto observer = progress.observer();
+            const std::filesystem::path dir = out.is_none() ? std::filesystem::path() : out.cast<std::filesystem::path>();
+            const StageRunOutput r = with_progress(progress, [&] {
+              return raid_command(s.path, dir, trials, seed, "python: skycover", memory_mb << 20, observer);
+            });
+            return py::dict(py::arg("summary") = r.summary, py::arg("out_dir") = r.directory);
+          },
+          py::arg("out") = py::none(), py::arg("trials") = py::none(), py::arg("seed") = py::none(),
+          py::arg("memory_mb") = 2048, py::arg("progress") = py::none(),
+          "`skycover raid`: writes its folder; returns the summary and out_dir")
+      .def("__repr__", [](const Scenario& s) { return "<skycover.Scenario " + s.path.string() + ">"; })
       .def_property_readonly("path", [](const Scenario& s) { return s.path; })
       .def_property_readonly("sha256", [](const Scenario& s) { return s.sha256; })
       .def_property_readonly("output_dir", [](const Scenario& s) { return s.output_dir; })
@@ -303,6 +652,14 @@ PYBIND11_MODULE(skycover, m) {
 
   m.def("prepare", &prepare_any, py::arg("scenario"),
         "Load the terrain, rasterise the area and place the sites of a Scenario (or a scenario path)");
+
+  m.def(
+      "exposure",
+      [](const py::object& scenario, bool unlimited, std::int64_t memory_mb, py::object progress) {
+        return exposure_of(scenario_of(scenario), unlimited, memory_mb, std::move(progress));
+      },
+      py::arg("scenario"), py::arg("unlimited_missiles") = false, py::arg("memory_mb") = 2048,
+      py::arg("progress") = py::none(), "Scenario.exposure of a Scenario or a scenario path");
 
   // --- coverage ------------------------------------------------------------------------------
   m.def(

@@ -29,6 +29,10 @@ void install_interrupt_handlers() {
 
 int interrupted() { return g_signal.load(std::memory_order_relaxed); }
 
+void request_interrupt() { g_signal.store(SIGINT, std::memory_order_relaxed); }
+
+void clear_interrupt() { g_signal.store(0, std::memory_order_relaxed); }
+
 Status interrupted_status() {
   const int sig = interrupted();
   return Status::Internal(fmt::format("interrupted by {}: stopped; nothing was written to the output folder",

@@ -21,4 +21,10 @@ Status interrupted_status();
 // 128 + the signal, or 0 when none was received.
 int interrupt_exit_code();
 
+// Stop the work as SIGINT would, from a front end: the Python module calls it when its progress
+// callback raises (KeyboardInterrupt, or the caller's own exception to cancel). clear_interrupt()
+// before the next run in the same process.
+void request_interrupt();
+void clear_interrupt();
+
 }  // namespace skycover
