@@ -9,6 +9,8 @@
 //    that the machine's other load shows up in wall time.
 #include <benchmark/benchmark.h>
 
+#include "skycover/visibility/viewshed.hpp"
+
 #include <cmath>
 #include <ctime>
 #include <memory>
@@ -151,4 +153,13 @@ BENCHMARK(BM_RaidMonteCarlo)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Use
 }  // namespace
 }  // namespace skycover
 
-BENCHMARK_MAIN();
+// BENCHMARK_MAIN with the CPU model and the kernel's column step (timed at first use) in the
+// header of every run, so that each result in bench/RESULTS.md carries the CPU it ran on.
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("skycover_kernel", skycover::kernel_report());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

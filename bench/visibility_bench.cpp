@@ -18,6 +18,7 @@
 #include "skycover/terrain/synthetic.hpp"
 #include "skycover/visibility/engagement_union.hpp"
 #include "skycover/visibility/viewshed.hpp"
+#include "visibility/viewshed_kernel.hpp"
 
 namespace skycover {
 namespace {
@@ -84,9 +85,45 @@ void run_single(benchmark::State& state, bool reference) {
 }
 
 void BM_ViewshedFast(benchmark::State& state) { run_single(state, false); }
+
+// The fast kernel with each column step this CPU runs, forced (ViewshedScratch::Path through
+// SKYCOVER_COLUMN_STEP is process-wide, so this times the kernel directly): the AVX2-only and
+// 128-bit figures of an AVX-512 machine, side by side in one run.
+void BM_ColumnStep(benchmark::State& state) {
+  using Path = detail::ViewshedScratch::Path;
+  const auto path = static_cast<Path>(state.range(0));
+  if (!detail::column_step_supported(path)) {
+    state.SkipWithError("this CPU lacks the step");
+    return;
+  }
+  const Terrain& t = dem(1000);
+  const std::vector<Site> sites = scatter(t, 64);
+  const detail::ViewshedGeometry g = detail::make_viewshed_geometry(t.cell_size_m(), 6000, VisibilityModel{});
+  detail::ViewshedScratch scratch;
+  scratch.path = path;
+  std::int64_t cells = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const Site& s = sites[i++ % sites.size()];
+    const int c = static_cast<int>(t.geometry().col_of(s.x_m)), r = static_cast<int>(t.geometry().row_of(s.y_m));
+    detail::viewshed_local(t, c, r, t.elevation_m(c, r) + 2.f, g, scratch, true);
+    for (float v : scratch.out) cells += !std::isnan(v);
+    benchmark::DoNotOptimize(scratch.out.data());
+  }
+  state.SetLabel(detail::column_step_name(path));
+  state.SetItemsProcessed(cells);
+  state.counters["per_site_cell"] =
+      benchmark::Counter(static_cast<double>(cells), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
 void BM_ViewshedReference(benchmark::State& state) { run_single(state, true); }
 BENCHMARK(BM_ViewshedFast)->Arg(2000)->Arg(6000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ViewshedReference)->Arg(2000)->Arg(6000)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_ColumnStep)
+    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kPortable))
+    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kAvx128))
+    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kAvx2))
+    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kAvx512))
+    ->Unit(benchmark::kMillisecond);
 
 SystemSpec igla_like() {
   SystemSpec s;

@@ -14,6 +14,7 @@
 #include "skycover/dist/world.hpp"
 #include "skycover/products/manifest.hpp"
 #include "skycover/version.hpp"
+#include "skycover/visibility/viewshed.hpp"
 
 namespace skycover::cli {
 
@@ -87,7 +88,11 @@ int main(int argc, char** argv) {
                                         (skycover::World::built_with_mpi() ? " (with MPI)" : " (without MPI)"));
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log more detail to stderr");
-  app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
+  app.parse_complete_callback([&] {
+    spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+    // The CPU and the kernel's column step, timed now (a few ms) as the first viewshed would.
+    if (verbose) spdlog::debug("{}", skycover::kernel_report());
+  });
 
   int exit_code = 0;
   skycover::cli::add_terrain_commands(app, exit_code);

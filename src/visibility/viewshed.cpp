@@ -3,12 +3,18 @@
 #include "skycover/visibility/viewshed.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <iterator>
 #include <limits>
+#include <string_view>
 
 #include <fmt/format.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#endif
 #if defined(__SSE2__)
 #include <xmmintrin.h>
 #endif
@@ -192,18 +198,119 @@ void viewshed_local_view(const TerrainView& view, float eye_msl_m, const Viewshe
   a.radius = radius, a.side = n;
   a.last_j = g.last_j.data(), a.curv = g.curv.data(), a.drop_t = g.drop_t.data(), a.inv_k = g.inv_k.data();
   a.out = s.out.data(), a.k0 = s.k0.data(), a.k1 = s.k1.data(), a.row = s.row.data(), a.fallback = s.fallback.data();
-#if SKYCOVER_VIEWSHED_HAVE_AVX2
+  run_column_step(s.path == ViewshedScratch::Path::kAuto ? column_step_choice().path : s.path, a);
+}
+
+bool column_step_supported(ViewshedScratch::Path path) {
   using Path = ViewshedScratch::Path;
-  if ((s.path == Path::kAuto || s.path == Path::kAvx512) && __builtin_cpu_supports("avx512f")) {
-    sweep_octants_avx512(a);
-    return;
+  switch (path) {
+    case Path::kAuto:
+    case Path::kPortable: return true;
+#if SKYCOVER_VIEWSHED_HAVE_AVX2
+    case Path::kAvx128: return __builtin_cpu_supports("avx");
+    case Path::kAvx2: return __builtin_cpu_supports("avx2");
+    case Path::kAvx512: return __builtin_cpu_supports("avx512f");
+#else
+    default: return false;
+#endif
   }
-  if ((s.path == Path::kAuto || s.path == Path::kAvx2) && __builtin_cpu_supports("avx2")) {
-    sweep_octants_avx2(a);
-    return;
+  return false;
+}
+
+const char* column_step_name(ViewshedScratch::Path path) {
+  using Path = ViewshedScratch::Path;
+  switch (path) {
+    case Path::kAuto: return "auto";
+    case Path::kPortable: return "portable";
+    case Path::kAvx128: return "avx128";
+    case Path::kAvx2: return "avx2";
+    case Path::kAvx512: return "avx512";
+  }
+  return "?";
+}
+
+void run_column_step(ViewshedScratch::Path path, const SweepArgs& a) {
+  using Path = ViewshedScratch::Path;
+  if (!column_step_supported(path)) path = Path::kPortable;  // a named step the CPU lacks
+#if SKYCOVER_VIEWSHED_HAVE_AVX2
+  switch (path) {
+    case Path::kAvx512: sweep_octants_avx512(a); return;
+    case Path::kAvx2: sweep_octants_avx2(a); return;
+    case Path::kAvx128: sweep_octants_avx128(a); return;
+    default: break;
   }
 #endif
   sweep_octants(a, [](const ColumnContext& c, int* fallback) { return column_groups_portable(c, fallback); });
+}
+
+namespace {
+
+// The built-in window the steps are timed on: rugged terrain in closed form (sums of sines at
+// incommensurate wavelengths, ~600 m of relief on 30 m cells), so that the groups' candidate
+// columns spread as on real ground. 181 x 181 cells, eye at the centre, radius 90 cells.
+struct TimingWindow {
+  static constexpr int kRadius = 90, kSide = 2 * kRadius + 1;
+  Terrain terrain;
+  ViewshedGeometry geometry;
+  TimingWindow() : terrain(grid(), heights()), geometry(make_viewshed_geometry(30.0, kRadius * 30.0, VisibilityModel{})) {}
+  static GridGeometry grid() {
+    GridGeometry g;
+    g.width = g.height = kSide;
+    g.cell_size_m = 30;
+    return g;
+  }
+  static std::vector<float> heights() {
+    std::vector<float> z(static_cast<std::size_t>(kSide) * kSide);
+    for (int r = 0; r < kSide; ++r)
+      for (int c = 0; c < kSide; ++c)
+        z[static_cast<std::size_t>(r) * kSide + c] = static_cast<float>(
+            300 + 160 * std::sin(c * 0.071 + 0.3) * std::cos(r * 0.053) + 90 * std::sin((c + 2 * r) * 0.163) +
+            45 * std::cos((3 * c - r) * 0.311) + 20 * std::sin(c * 0.97 + r * 1.31));
+    return z;
+  }
+};
+
+}  // namespace
+
+const ColumnStepChoice& column_step_choice() {
+  // Measured once per process (a few milliseconds, on first use): the fastest step on this CPU.
+  // Any choice gives the same bits, so the measurement's noise can only cost speed. The
+  // environment variable SKYCOVER_COLUMN_STEP names one instead (benchmarks, comparisons).
+  static const ColumnStepChoice choice = [] {
+    using Path = ViewshedScratch::Path;
+    ColumnStepChoice out;
+    std::vector<Path> candidates;
+    for (Path p : {Path::kAvx512, Path::kAvx2, Path::kAvx128, Path::kPortable})
+      if (column_step_supported(p)) candidates.push_back(p);
+    if (const char* forced = std::getenv("SKYCOVER_COLUMN_STEP")) {
+      for (Path p : candidates)
+        if (std::string_view(forced) == column_step_name(p)) {
+          out.path = p;
+          out.forced = true;
+          return out;
+        }
+    }
+    const TimingWindow w;
+    const float eye = w.terrain.elevation_m(TimingWindow::kRadius, TimingWindow::kRadius) + 2.f;
+    std::vector<double> best(candidates.size(), 1e300);
+    ViewshedScratch scratch;
+    // Rounds interleave the steps, so a burst of noise hits them alike; each keeps its fastest run.
+    for (int round = 0; round < 5; ++round)
+      for (std::size_t q = 0; q < candidates.size(); ++q) {
+        scratch.path = candidates[q];
+        const auto t0 = std::chrono::steady_clock::now();
+        viewshed_local(w.terrain, TimingWindow::kRadius, TimingWindow::kRadius, eye, w.geometry, scratch, false);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        best[q] = std::min(best[q], s);
+      }
+    std::size_t fastest = 0;
+    for (std::size_t q = 1; q < candidates.size(); ++q)
+      if (best[q] < best[fastest]) fastest = q;
+    out.path = candidates[fastest];
+    for (std::size_t q = 0; q < candidates.size(); ++q) out.timings.emplace_back(candidates[q], best[q]);
+    return out;
+  }();
+  return choice;
 }
 
 void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, double eye_msl_m,
@@ -337,6 +444,36 @@ Result<ViewshedWindow> viewshed_reference(const Terrain& terrain, const Observer
 
 Result<ViewshedWindow> viewshed(const Terrain& terrain, const Observer& observer, const VisibilityModel& model) {
   return ViewshedEngine(model).compute(terrain, observer, false);
+}
+
+std::string cpu_model() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  unsigned regs[12] = {};
+  if (__get_cpuid_max(0x80000000, nullptr) >= 0x80000004) {
+    for (unsigned q = 0; q < 3; ++q) __get_cpuid(0x80000002 + q, &regs[4 * q], &regs[4 * q + 1], &regs[4 * q + 2], &regs[4 * q + 3]);
+    std::string brand(reinterpret_cast<const char*>(regs), sizeof(regs));
+    brand = brand.c_str();  // up to the first NUL
+    const auto first = brand.find_first_not_of(' ');
+    if (first != std::string::npos) return brand.substr(first, brand.find_last_not_of(' ') - first + 1);
+  }
+#endif
+  return "unknown CPU";
+}
+
+std::string kernel_report() {
+  using Path = detail::ViewshedScratch::Path;
+  std::string features;
+  for (Path p : {Path::kAvx2, Path::kAvx512})
+    if (detail::column_step_supported(p)) features += features.empty() ? detail::column_step_name(p) : fmt::format(", {}", detail::column_step_name(p));
+  const detail::ColumnStepChoice& choice = detail::column_step_choice();
+  std::string out = fmt::format("CPU {} ({}); column step {}", cpu_model(), features.empty() ? "no AVX2" : features,
+                                detail::column_step_name(choice.path));
+  if (choice.forced) return out + " (SKYCOVER_COLUMN_STEP)";
+  out += ", timed on a built-in window:";
+  for (std::size_t q = 0; q < choice.timings.size(); ++q)
+    out += fmt::format("{} {} {:.3f} ms", q ? "," : "", detail::column_step_name(choice.timings[q].first),
+                       choice.timings[q].second * 1e3);
+  return out;
 }
 
 }  // namespace skycover

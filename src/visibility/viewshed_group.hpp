@@ -398,6 +398,7 @@ inline void sweep_octants(const SweepArgs& a, ColumnGroups&& column_groups) {
 
 }  // namespace
 
+void sweep_octants_avx128(const SweepArgs& a);  // viewshed_avx128.cpp; needs a CPU with AVX
 void sweep_octants_avx2(const SweepArgs& a);    // viewshed_avx2.cpp; needs a CPU with AVX2
 void sweep_octants_avx512(const SweepArgs& a);  // viewshed_avx512.cpp; needs a CPU with AVX-512F
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

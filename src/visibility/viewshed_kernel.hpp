@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "../core/huge_page_allocator.hpp"
@@ -73,9 +74,24 @@ struct ViewshedScratch {
   std::vector<int> fallback;  // a column's groups that take the scalar path
   // Which column step runs: the best the CPU has (kAuto), or one named (tests; the steps give
   // the same bits, and a named step the CPU lacks falls back to the portable one).
-  enum class Path { kAuto, kPortable, kAvx2, kAvx512 };
+  enum class Path { kAuto, kPortable, kAvx128, kAvx2, kAvx512 };
   Path path = Path::kAuto;
 };
+
+// The column steps (viewshed_group.hpp): whether this CPU runs one, its name, and running one on a
+// sweep (a step the CPU lacks runs the portable one).
+bool column_step_supported(ViewshedScratch::Path path);
+const char* column_step_name(ViewshedScratch::Path path);
+struct SweepArgs;
+void run_column_step(ViewshedScratch::Path path, const SweepArgs& args);
+// The step kAuto runs: the fastest this CPU supports, timed once per process on a built-in window
+// (or the one SKYCOVER_COLUMN_STEP names). The steps give the same bits, so this is speed only.
+struct ColumnStepChoice {
+  ViewshedScratch::Path path = ViewshedScratch::Path::kPortable;
+  bool forced = false;                                               // by SKYCOVER_COLUMN_STEP
+  std::vector<std::pair<ViewshedScratch::Path, double>> timings;     // seconds per window, each step
+};
+const ColumnStepChoice& column_step_choice();
 
 // Where the fast kernel reads the terrain: pointers at the eye cell of a row-major copy and of a
 // transposed copy (so that every octant column is contiguous), each void wherever the kernel may

@@ -280,14 +280,15 @@ TEST(ViewshedAccuracy, FastMatchesReferenceOnTrinidadSample) {
   compare_kernels(*t, obs, "trinidad_sample.tif (feet)");
 }
 
-// The kernel's column steps (portable, AVX2, AVX-512; the vector ones chosen at run time) must
-// give the same bytes, so results do not depend on the CPU (docs/visibility.md).
+// The kernel's column steps (portable, 128-bit AVX, AVX2, AVX-512; the one used chosen by timing at
+// run time) must give the same bytes, so results do not depend on the CPU (docs/visibility.md).
 TEST(ViewshedKernel, AllColumnStepsGiveTheSameBits) {
   using Path = detail::ViewshedScratch::Path;
   std::vector<std::pair<Path, const char*>> vector_paths;
-  if (__builtin_cpu_supports("avx2")) vector_paths.emplace_back(Path::kAvx2, "AVX2");
-  if (__builtin_cpu_supports("avx512f")) vector_paths.emplace_back(Path::kAvx512, "AVX-512");
-  if (vector_paths.empty()) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: only the portable step runs here";
+  for (Path p : {Path::kAvx128, Path::kAvx2, Path::kAvx512})
+    if (detail::column_step_supported(p)) vector_paths.emplace_back(p, detail::column_step_name(p));
+  // kAuto: the step measured fastest at first use (column_step_choice), whichever it is.
+  vector_paths.emplace_back(Path::kAuto, "auto");
   const int width = 260, height = 240;
   const Terrain rugged = test::synthetic_terrain(width, height, 1000, 11, 0.6);
   // The same terrain with nodata holes (a lake and scattered voids), which must not block.
@@ -316,6 +317,27 @@ TEST(ViewshedKernel, AllColumnStepsGiveTheSameBits) {
               << name << " vs portable: site (" << c << ", " << r << "), range " << range_m << " m";
         }
       }
+}
+
+// Dispatch by measurement: the chosen step is one this CPU runs, every supported step was timed,
+// and the report names the CPU and the step.
+TEST(ViewshedKernel, TheColumnStepIsChosenByTimingAmongTheSupportedOnes) {
+  using Path = detail::ViewshedScratch::Path;
+  const detail::ColumnStepChoice& choice = detail::column_step_choice();
+  EXPECT_TRUE(detail::column_step_supported(choice.path));
+  EXPECT_NE(choice.path, Path::kAuto);
+  if (!choice.forced) {
+    std::size_t supported = 0;
+    for (Path p : {Path::kPortable, Path::kAvx128, Path::kAvx2, Path::kAvx512}) supported += detail::column_step_supported(p);
+    ASSERT_EQ(choice.timings.size(), supported);
+    for (const auto& [path, seconds] : choice.timings) {
+      EXPECT_GT(seconds, 0.0) << detail::column_step_name(path);
+      EXPECT_LT(seconds, 0.5) << detail::column_step_name(path);  // a built-in window of 181^2 cells
+    }
+  }
+  const std::string report = kernel_report();
+  EXPECT_NE(report.find(detail::column_step_name(choice.path)), std::string::npos) << report;
+  EXPECT_NE(report.find("CPU"), std::string::npos) << report;
 }
 
 }  // namespace
