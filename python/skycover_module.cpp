@@ -225,6 +225,29 @@ py::dict coverage_dict(const CoverageResult& r) {
   return d;
 }
 
+// Placement draws: per band the statistics, and the per-draw fractions as a numpy array
+// (draws x bands) for plotting.
+py::dict draws_dict(const std::vector<PlacementDraw>& draws) {
+  py::list bands;
+  const auto summary = summarise_draws(draws);
+  py::array_t<double> fractions({static_cast<py::ssize_t>(draws.size()), static_cast<py::ssize_t>(summary.size())});
+  auto f = fractions.mutable_unchecked<2>();
+  for (std::size_t b = 0; b < summary.size(); ++b) {
+    const BandDrawSummary& s = summary[b];
+    for (std::size_t d = 0; d < s.fractions.size(); ++d) f(static_cast<py::ssize_t>(d), static_cast<py::ssize_t>(b)) = s.fractions[d];
+    py::list shares;
+    for (const DrawStatistics& m : s.multiplicity_share)
+      shares.append(py::dict(py::arg("mean") = m.mean, py::arg("sd") = m.sd,
+                             py::arg("ci95") = py::make_tuple(m.ci95_lo, m.ci95_hi)));
+    bands.append(py::dict(py::arg("reference") = std::string(height_reference_name(s.band.reference)),
+                          py::arg("altitude_m") = s.band.altitude_m, py::arg("mean") = s.fraction.mean,
+                          py::arg("sd") = s.fraction.sd,
+                          py::arg("ci95") = py::make_tuple(s.fraction.ci95_lo, s.fraction.ci95_hi),
+                          py::arg("multiplicity_share") = shares));
+  }
+  return py::dict(py::arg("count") = draws.size(), py::arg("bands") = bands, py::arg("fraction") = fractions);
+}
+
 py::dict exposure_dict(const TrackAnalysis& a, const TrackExposure& e) {
   const Track& track = a.tracks.at(static_cast<std::size_t>(e.track));
   const auto& sites = a.prepared.sites;
@@ -546,18 +569,20 @@ PYBIND11_MODULE(skycover, m) {
           "from the seed")
       .def(
           "write_coverage",
-          [](const Scenario& s, py::object out, int threads, std::int64_t memory_mb, bool summary_only,
+          [](const Scenario& s, py::object out, int threads, std::int64_t memory_mb, bool summary_only, int draws,
              py::object progress_cb) {
             PythonProgress progress(std::move(progress_cb));
-            const auto job = job_options(s, out, threads, memory_mb, progress.observer());
+            auto job = job_options(s, out, threads, memory_mb, progress.observer());
+            job.draws = draws;
             const CoverageJobOutput r = with_progress(progress, [&] { return run_coverage_job(job, summary_only); });
             py::dict d = coverage_dict(r.result);
             d["out_dir"] = r.out_dir;
             d["tiled"] = r.tiled;
+            if (!r.draws.empty()) d["draws"] = draws_dict(r.draws);
             return d;
           },
           py::arg("out") = py::none(), py::arg("threads") = 0, py::arg("memory_mb") = 2048,
-          py::arg("summary_only") = false, py::arg("progress") = py::none(),
+          py::arg("summary_only") = false, py::arg("draws") = 1, py::arg("progress") = py::none(),
           "`skycover coverage`: the same folder (summary, GeoTIFFs, polygons, maps, report.html, manifest), "
           "tiled when the DEM exceeds memory_mb; returns the coverage dict and out_dir")
       .def(

@@ -33,6 +33,7 @@ struct CoverageArgs {
   bool summary_only = false;
   std::int64_t memory_mb = 2048;
   int tile_cells = 0;
+  int draws = 1;
 };
 
 JobOptions job_options(const std::string& scenario, const std::string& out, int threads, std::int64_t memory_mb,
@@ -50,17 +51,20 @@ JobOptions job_options(const std::string& scenario, const std::string& out, int 
 }
 
 void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, Collective& world, int& exit_code) {
-  auto out = run_coverage_job(
-      job_options(a.scenario, a.out, a.threads, a.memory_mb, a.tile_cells, command_line, world), a.summary_only);
+  JobOptions job = job_options(a.scenario, a.out, a.threads, a.memory_mb, a.tile_cells, command_line, world);
+  job.draws = a.draws;
+  auto out = run_coverage_job(job, a.summary_only);
   if (stopped(world, out.status(), exit_code) || !world.is_root()) return;
+  const std::string draws = out->draws.empty() ? std::string() : "\n" + draws_table(out->draws);
   const fs::path report_path = out->out_dir / "report.html";
   if (out->tiled) {
-    say(fmt::format("{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result),
-                    out->tiles, out->tile_cells, out->out_dir.string(),
+    say(fmt::format("{}{}\ntiled: {} tiles of {} cells\nwrote {}/summary.json, summary.csv{}\n",
+                    coverage_table(out->result), draws, out->tiles, out->tile_cells, out->out_dir.string(),
                     a.summary_only ? "" : fmt::format(", rasters, maps; report: {}", report_path.string())));
     return;
   }
-  say(fmt::format("{}\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result), out->out_dir.string(),
+  say(fmt::format("{}{}\nwrote {}/summary.json, summary.csv{}\n", coverage_table(out->result), draws,
+                  out->out_dir.string(),
                   a.summary_only ? "" : fmt::format(" and {} products; report: {}", out->product_files,
                                                      report_path.string())));
 }
@@ -100,6 +104,10 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
   cov->add_option("--threads", ca->threads, "Worker threads (0 = all cores; results identical for any value)")
       ->check(CLI::Range(0, 4096));
   cov->add_flag("--summary-only", ca->summary_only, "Write summary.json/csv and manifest.json only");
+  cov->add_option("--draws", ca->draws,
+                  "Placement draws: place the random deployments this many times (seeds derived from the "
+                  "scenario's) and report each band's mean, sd and 95 % CI (draws.csv, summary.json)")
+      ->check(CLI::Range(1, 1000));
   cov->add_option("--memory-mb", ca->memory_mb,
                   "Memory budget in MB (default 2048): a DEM whose run does not fit is processed in tiles")
       ->check(CLI::Range(std::int64_t{64}, std::int64_t{16} << 20));

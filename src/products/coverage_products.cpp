@@ -260,6 +260,20 @@ Status add_coverage_section(HtmlReport& report, const CoverageResult& r, const C
   return Status::Ok();
 }
 
+void add_draws_section(HtmlReport& report, const std::vector<PlacementDraw>& draws) {
+  if (draws.size() < 2) return;
+  report.heading(fmt::format("Placement draws: {} independent placements", draws.size()), 2);
+  report.paragraph(fmt::format(
+      "The same hypotheses placed {} times with seeds derived from the scenario's (draw 0 is the scenario as "
+      "written: the maps and files below are from it). The interval is the 95 % confidence interval of the mean "
+      "covered share, mean +- t(0.975, {}) sd / sqrt({}); the range is the lowest and highest draw. A difference "
+      "between two hypotheses smaller than these intervals is noise of the placement, not a finding. Per-draw "
+      "figures: draws.csv; all statistics: summary.json (\"draws\").",
+      draws.size(), draws.size() - 1, draws.size()));
+  report.table({"band", "mean covered", "sd (points)", "95 % CI of the mean", "range over the draws", "reached by 2+ sites"},
+               draws_table_rows(draws));
+}
+
 void add_claim_check_explanation(HtmlReport& report) {
   report.heading("How to read the numbers (the claim check)", 2);
   report.raw_html(R"(<div class="note"><p><b>Flat-ground check.</b> With N sites placed uniformly at random over an

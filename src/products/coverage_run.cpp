@@ -46,6 +46,37 @@ Result<CoverageResult> compute_coverage_with_progress(const CoverageInputs& inpu
 
 namespace {
 
+// All placement draws of a run whose draw 0 is `result` (coverage/draws.hpp): the others are run
+// here, summary only (no union, no loss split), spread like the run itself; empty when draws <= 1.
+template <class Prepared>
+Result<std::vector<PlacementDraw>> placement_draws(const Prepared& p, const CoverageResult& result, int draws,
+                                                   CoverageOptions options, const ProgressObserver& observer,
+                                                   bool show_progress) {
+  std::vector<PlacementDraw> out;
+  if (draws <= 1) return out;
+  PlacementDraw first;
+  first.draw = 0;
+  for (const DeploymentSpec& d : p.scenario.deployments) first.seeds.push_back(d.seed);
+  first.coverage.bands = result.bands;  // the statistics need the bands only
+  first.coverage.site_count = result.site_count;
+  first.coverage.area_km2 = result.area_km2;
+  out.push_back(std::move(first));
+  Progress progress("placement draws", draws - 1, show_progress);
+  progress.set_observer(observer);
+  options.split_masking = false;
+  options.keep_union = false;
+  options.on_tile = nullptr;
+  options.on_progress = nullptr;
+  SKYCOVER_ASSIGN_OR_RETURN(auto more, run_draws(p, 1, draws - 1, options, &progress));
+  progress.finish();
+  for (auto& d : more) out.push_back(std::move(d));
+  return out;
+}
+
+nlohmann::json draws_extra(const std::vector<PlacementDraw>& draws) {
+  return draws.empty() ? nlohmann::json() : nlohmann::json{{"draws", draws_json(draws)}};
+}
+
 // Products of a tiled run: full-resolution rasters written tile by tile (TiledRasterSink), and a
 // preview of the grid, one cell in `factor` each way (the nearest full cell to the preview
 // cell's centre), from which the maps, polygons and charts are drawn by the whole-grid product
@@ -252,8 +283,11 @@ Result<CoverageRunOutput> run_coverage(const PreparedScenario& p, const std::vec
   SKYCOVER_ASSIGN_OR_RETURN(out.result, compute_coverage_with_progress(in, opt, s.on_progress, "coverage " + s.title,
                                                                       s.show_progress && world.is_root()));
   if (s.products) SKYCOVER_RETURN_IF_ERROR(rasters->close_parts(world));
+  SKYCOVER_ASSIGN_OR_RETURN(out.draws, placement_draws(p, out.result, s.draws, opt, s.on_progress,
+                                                       s.show_progress && world.is_root()));
   const Status root_work = on_root(world, [&]() -> Status {
-    SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(s.out_dir, out.result, s.run));
+    SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(s.out_dir, out.result, s.run, draws_extra(out.draws)));
+    if (!out.draws.empty()) SKYCOVER_RETURN_IF_ERROR(write_draws(s.out_dir, out.draws));
     if (!s.products) return Status::Ok();
     SKYCOVER_ASSIGN_OR_RETURN(const auto raster_names, rasters->assemble_rasters(world.size(), s.tile_cells));
     CoverageProductInputs pin{p.terrain, p.area, sites, out.result, s.title, s.hillshade, s.landmarks,
@@ -299,6 +333,7 @@ Result<CoverageRunOutput> coverage_command(const PreparedScenario& p, const Cove
       SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
           s.out_dir, fmt::format("skycover coverage: {}", s.title), p.scenario, s.run, s.scenario_text,
           [&](HtmlReport& report) {
+            add_draws_section(report, out.draws);
             return add_coverage_section(report, out.result, out.products, "Coverage per altitude band");
           }));
     }
@@ -373,7 +408,7 @@ double peak_rss_mb() {
 
 }  // namespace
 
-Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const CoverageRunSettings& settings,
+Result<CoverageRunOutput> tiled_coverage_command(const TiledScenario& p, const CoverageRunSettings& settings,
                                               const CoveragePlan& plan, std::int64_t budget_bytes) {
   const auto t0 = std::chrono::steady_clock::now();
   auto round1 = [](double s) { return std::round(s * 10) / 10; };
@@ -414,8 +449,11 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
   progress.finish();
   const auto t_products = std::chrono::steady_clock::now();
   if (products) SKYCOVER_RETURN_IF_ERROR(products->close_parts(world));
+  SKYCOVER_ASSIGN_OR_RETURN(auto draws, placement_draws(p, result, settings.draws, opt, settings.on_progress,
+                                                        settings.show_progress && world.is_root()));
   const Status root_work = on_root(world, [&]() -> Status {
-    SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(dir.path, result, settings.run));
+    SKYCOVER_RETURN_IF_ERROR(write_coverage_summary(dir.path, result, settings.run, draws_extra(draws)));
+    if (!draws.empty()) SKYCOVER_RETURN_IF_ERROR(write_draws(dir.path, draws));
     if (products) {
       SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files,
                                 products->finish(dir.path, p, result, settings.title, world.size(), plan.tile_cells));
@@ -429,6 +467,7 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
                 "to about {:g} m.",
                 plan.tiles, plan.tile_cells, f, p.terrain->geometry().cell_size_m * f,
                 p.terrain->geometry().cell_size_m * f / 2));
+            add_draws_section(report, draws);
             return add_coverage_section(report, result, files, "Coverage per altitude band");
           }));
     }
@@ -456,7 +495,7 @@ Result<CoverageResult> tiled_coverage_command(const TiledScenario& p, const Cove
     return dir.staged->commit();
   });
   SKYCOVER_RETURN_IF_ERROR(root_work);
-  return result;
+  return CoverageRunOutput{std::move(result), {}, std::move(draws)};
 }
 
 namespace {

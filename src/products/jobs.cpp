@@ -85,6 +85,14 @@ Result<CoverageJobOutput> run_coverage_job(const JobOptions& o, bool summary_onl
   settings.threads = o.threads;
   settings.collective = &world;
   settings.on_progress = o.on_progress;
+  settings.draws = o.draws;
+  if (o.draws > 1 && !has_random_deployment(s.scenario)) {
+    const Status none = Status::Invalid(fmt::format(
+        "{}: --draws {} needs a deployment placed at random (uniform or clustered); high_ground, grid and file "
+        "deployments are the same in every draw",
+        o.scenario.string(), o.draws));
+    SKYCOVER_RETURN_IF_ERROR(world.agree(none));
+  }
   CoverageJobOutput out;
   out.out_dir = settings.out_dir;
   out.tiled = !s.plan.whole_grid;
@@ -98,7 +106,8 @@ Result<CoverageJobOutput> run_coverage_job(const JobOptions& o, bool summary_onl
     settings.title = run_title(o, prepared->sites.size());
     auto result = tiled_coverage_command(*prepared, settings, s.plan, o.memory_mb << 20);
     SKYCOVER_RETURN_IF_ERROR(world.agree(result.status()));
-    out.result = std::move(result).value();
+    out.result = std::move(result->result);
+    out.draws = std::move(result->draws);
     return out;
   }
   auto prepared = prepare_scenario(s.scenario);
@@ -109,6 +118,7 @@ Result<CoverageJobOutput> run_coverage_job(const JobOptions& o, bool summary_onl
   SKYCOVER_RETURN_IF_ERROR(world.agree(run.status()));
   out.result = std::move(run->result);
   out.product_files = run->products.files.size();
+  out.draws = std::move(run->draws);
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -111,6 +112,96 @@ Status write_coverage_summary(const std::filesystem::path& dir, const CoverageRe
   if (!extra.is_null()) j.update(extra);
   SKYCOVER_RETURN_IF_ERROR(write_file_atomic(dir / "summary.json", j.dump(2) + "\n"));
   return write_file_atomic(dir / "summary.csv", coverage_csv(r));
+}
+
+namespace {
+nlohmann::json stats_json(const DrawStatistics& s) {
+  return {{"mean", s.mean}, {"sd", s.sd}, {"ci95", {s.ci95_lo, s.ci95_hi}}};
+}
+std::string seeds_text(const std::vector<std::uint64_t>& seeds) {
+  std::string out;
+  for (std::size_t i = 0; i < seeds.size(); ++i) out += fmt::format("{}{}", i ? ";" : "", seeds[i]);
+  return out;
+}
+}  // namespace
+
+nlohmann::json draws_json(const std::vector<PlacementDraw>& draws) {
+  nlohmann::json bands = nlohmann::json::array();
+  for (const BandDrawSummary& b : summarise_draws(draws)) {
+    nlohmann::json shares = nlohmann::json::array();
+    for (std::size_t k = 0; k < b.multiplicity_share.size(); ++k) {
+      nlohmann::json j = stats_json(b.multiplicity_share[k]);
+      j["sites"] = k;
+      shares.push_back(std::move(j));
+    }
+    bands.push_back({{"reference", height_reference_name(b.band.reference)},
+                     {"altitude_m", b.band.altitude_m},
+                     {"fraction", stats_json(b.fraction)},
+                     {"multiplicity_share", std::move(shares)}});
+  }
+  nlohmann::json per_draw = nlohmann::json::array();
+  for (const PlacementDraw& d : draws) {
+    std::vector<double> fractions;
+    for (const BandCoverage& b : d.coverage.bands) fractions.push_back(b.fraction);
+    per_draw.push_back({{"draw", d.draw}, {"deployment_seeds", d.seeds}, {"fraction", fractions}});
+  }
+  return {{"count", draws.size()},
+          {"seed_rule",
+           "draw 0 is the scenario as written; draw d reseeds each uniform or clustered deployment with "
+           "splitmix64(splitmix64(seed ^ 0x6472617773) ^ d); other deployments are the same in every draw"},
+          {"interval", "95 % confidence interval of the mean: mean +- t(0.975, K - 1) sd / sqrt(K)"},
+          {"bands", std::move(bands)},
+          {"per_draw", std::move(per_draw)}};
+}
+
+std::string draws_csv(const std::vector<PlacementDraw>& draws) {
+  std::size_t k_max = 0;
+  for (const PlacementDraw& d : draws)
+    for (const BandCoverage& b : d.coverage.bands) k_max = std::max(k_max, b.multiplicity.size());
+  std::string out = "draw,deployment_seeds,reference,altitude_m,fraction";
+  for (std::size_t k = 0; k < k_max; ++k) out += fmt::format(",share_{}_sites", k);
+  out += "\n";
+  for (const PlacementDraw& d : draws)
+    for (const BandCoverage& b : d.coverage.bands) {
+      out += fmt::format("{},{},{},{:g},{:.9f}", d.draw, seeds_text(d.seeds), height_reference_name(b.band.reference),
+                         b.band.altitude_m, b.fraction);
+      const double cells = static_cast<double>(std::max<std::int64_t>(1, b.area_cells));
+      for (std::size_t k = 0; k < k_max; ++k)
+        out += fmt::format(",{:.9f}", k < b.multiplicity.size() ? static_cast<double>(b.multiplicity[k]) / cells : 0.0);
+      out += "\n";
+    }
+  return out;
+}
+
+std::vector<std::vector<std::string>> draws_table_rows(const std::vector<PlacementDraw>& draws) {
+  std::vector<std::vector<std::string>> rows;
+  for (const BandDrawSummary& b : summarise_draws(draws)) {
+    double lo = 1e300, hi = -1e300;
+    for (double f : b.fractions) lo = std::min(lo, f), hi = std::max(hi, f);
+    rows.push_back({band_label(b.band), fmt::format("{:.2f}%", b.fraction.mean * 100),
+                    fmt::format("{:.2f}", b.fraction.sd * 100),
+                    fmt::format("{:.2f}% - {:.2f}%", b.fraction.ci95_lo * 100, b.fraction.ci95_hi * 100),
+                    fmt::format("{:.2f}% - {:.2f}%", lo * 100, hi * 100),
+                    b.multiplicity_share.empty() ? std::string("-")
+                                                 : fmt::format("{:.2f}%", (1 - b.multiplicity_share[0].mean -
+                                                                             (b.multiplicity_share.size() > 1
+                                                                                  ? b.multiplicity_share[1].mean
+                                                                                  : 0.0)) * 100)});
+  }
+  return rows;
+}
+
+std::string draws_table(const std::vector<PlacementDraw>& draws) {
+  std::string out = fmt::format("placement draws: {} (mean, sd in points, 95 % CI of the mean, range over the draws)\n",
+                                draws.size());
+  out += fmt::format("{:<12} {:>8} {:>7} {:>19} {:>19} {:>9}\n", "band", "mean", "sd", "95% CI", "range", "2+ sites");
+  for (const auto& r : draws_table_rows(draws))
+    out += fmt::format("{:<12} {:>8} {:>7} {:>19} {:>19} {:>9}\n", r[0], r[1], r[2], r[3], r[4], r[5]);
+  return out;
+}
+
+Status write_draws(const std::filesystem::path& dir, const std::vector<PlacementDraw>& draws) {
+  return write_file_atomic(dir / "draws.csv", draws_csv(draws));
 }
 
 }  // namespace skycover

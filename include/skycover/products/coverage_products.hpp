@@ -14,6 +14,7 @@
 
 #include "skycover/core/status.hpp"
 #include "skycover/coverage/coverage.hpp"
+#include "skycover/coverage/draws.hpp"
 #include "skycover/render/html_report.hpp"
 #include "skycover/products/manifest.hpp"
 #include "skycover/render/map.hpp"
@@ -62,6 +63,8 @@ std::vector<map::LegendEntry> multiplicity_legend();
 Status add_coverage_section(HtmlReport& report, const CoverageResult& result, const CoverageProductFiles& products,
                             const std::string& heading, const std::string& files_dir = {}, bool with_map = true);
 void add_claim_check_explanation(HtmlReport& report);
+// The placement draws' statistics per band (nothing when there are none).
+void add_draws_section(HtmlReport& report, const std::vector<PlacementDraw>& draws);
 void add_provenance_section(HtmlReport& report, const RunInfo& run, const std::string& scenario_text);
 std::vector<std::vector<std::string>> coverage_table_rows(const CoverageResult& result);
 

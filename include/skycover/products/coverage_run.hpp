@@ -8,6 +8,7 @@
 
 #include "skycover/core/progress.hpp"
 #include "skycover/coverage/coverage.hpp"
+#include "skycover/coverage/draws.hpp"
 #include "skycover/coverage/sweep.hpp"
 #include "skycover/products/coverage_products.hpp"
 #include "skycover/products/manifest.hpp"
@@ -35,11 +36,15 @@ struct CoverageRunSettings {
   Collective* collective = nullptr;
   int tile_cells = 0;  // whole-grid runs: tiles of this side (0 = one); the tiled plan sets its own
   ProgressObserver on_progress;  // told what the bar shows (site runs), from any thread (Python)
+  // > 1: also run placement draws 1 .. draws-1 (coverage/draws.hpp); their statistics go into
+  // summary.json ("draws"), draws.csv, the report and CoverageRunOutput::draws.
+  int draws = 1;
 };
 
 struct CoverageRunOutput {
   CoverageResult result;
   CoverageProductFiles products;
+  std::vector<PlacementDraw> draws;  // all draws (0 = result) when settings.draws > 1
 };
 
 // Coverage of `sites` on the prepared terrain/area; writes summary.json/csv and (if products) all
@@ -69,7 +74,7 @@ Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry&
 // `skycover coverage` on a tiled scenario: the engine tile by tile, then summary.json/csv and a
 // manifest (with the tiling, peak memory and seconds) in a staged folder; with products, rasters
 // written tile by tile and maps, polygons and the report from a preview.
-Result<CoverageResult> tiled_coverage_command(const TiledScenario& scenario, const CoverageRunSettings& settings,
+Result<CoverageRunOutput> tiled_coverage_command(const TiledScenario& scenario, const CoverageRunSettings& settings,
                                               const CoveragePlan& plan, std::int64_t budget_bytes);
 
 struct SweepRunSettings {

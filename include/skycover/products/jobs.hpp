@@ -13,6 +13,7 @@
 #include "skycover/core/progress.hpp"
 #include "skycover/core/status.hpp"
 #include "skycover/coverage/coverage.hpp"
+#include "skycover/coverage/draws.hpp"
 #include "skycover/coverage/sweep.hpp"
 
 namespace skycover {
@@ -30,6 +31,7 @@ struct JobOptions {
   // options; every step's status is agreed, so all ranks return the same error at the same step,
   // and rank 0 writes the folder.
   Collective* collective = nullptr;
+  int draws = 1;                    // coverage: placement draws (coverage/draws.hpp)
 };
 
 struct CoverageJobOutput {
@@ -38,6 +40,7 @@ struct CoverageJobOutput {
   std::size_t product_files = 0;    // 0 for --summary-only
   bool tiled = false;
   int tiles = 1, tile_cells = 0;
+  std::vector<PlacementDraw> draws;  // with options.draws > 1
 };
 // `skycover coverage`. summary_only: summary.json/csv and manifest.json only.
 Result<CoverageJobOutput> run_coverage_job(const JobOptions& options, bool summary_only);

@@ -7,6 +7,7 @@
 
 #include "skycover/core/status.hpp"
 #include "skycover/coverage/coverage.hpp"
+#include "skycover/coverage/draws.hpp"
 #include "skycover/products/manifest.hpp"
 
 namespace skycover {
@@ -28,6 +29,18 @@ nlohmann::json band_json(const BandCoverage& band);
 std::string coverage_csv(const CoverageResult& result);
 // Human-readable fixed-width table.
 std::string coverage_table(const CoverageResult& result);
+
+// Placement draws (coverage/draws.hpp): {"count", "seed_rule", "bands": [{"reference",
+// "altitude_m", "fraction": {"mean", "sd", "ci95"}, "multiplicity_share": [{"sites", "mean", "sd",
+// "ci95"}]}], "per_draw": [{"draw", "deployment_seeds", "fraction": [per band]}]}.
+nlohmann::json draws_json(const std::vector<PlacementDraw>& draws);
+// One row per draw and band: draw,deployment_seeds,reference,altitude_m,fraction,share_0,share_1,...
+std::string draws_csv(const std::vector<PlacementDraw>& draws);
+// The statistics as a fixed-width table (console), and as rows for the report's table.
+std::string draws_table(const std::vector<PlacementDraw>& draws);
+std::vector<std::vector<std::string>> draws_table_rows(const std::vector<PlacementDraw>& draws);
+// With draws (more than one): summary.json gets "draws" and DIR/draws.csv is written.
+Status write_draws(const std::filesystem::path& dir, const std::vector<PlacementDraw>& draws);
 
 // DIR/summary.json and DIR/summary.csv, atomically.
 Status write_coverage_summary(const std::filesystem::path& dir, const CoverageResult& result, const RunInfo& run,
