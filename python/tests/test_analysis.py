@@ -141,3 +141,13 @@ def test_bad_input_raises_with_the_librarys_message(source_dir, tmp_path):
         skycover.Scenario(bad)
     with pytest.raises(ValueError, match="no \\[\\[tracks\\]\\]"):
         skycover.Scenario(source_dir / "examples" / "basic.toml").exposure()
+
+
+def test_placement_draws_from_python(basic, tmp_path):
+    out = basic.write_coverage(out=tmp_path / "draws", summary_only=True, draws=5)
+    d = out["draws"]
+    assert d["count"] == 5 and d["fraction"].shape == (5, 5)  # draws x bands
+    assert d["fraction"][0, 0] == pytest.approx(out["fraction"][0])  # draw 0 is the scenario as written
+    lo, hi = d["bands"][0]["ci95"]
+    assert lo <= d["bands"][0]["mean"] <= hi
+    assert (tmp_path / "draws" / "draws.csv").exists()

@@ -1,6 +1,8 @@
 // End to end through the CLI: coverage, sweep and the demo's smoke variant.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -64,6 +66,41 @@ TEST(CoverageCli, WritesSummaryProductsReportAndManifest) {
   // The table on stdout names every band.
   const auto log = read_file(dir.path() / "log").value();
   EXPECT_NE(log.find("2000 m MSL"), std::string::npos);
+}
+
+// coverage --draws: draw 0 is the plain run (same summary.csv and rasters), the statistics go to
+// summary.json, draws.csv, the console and the report; a scenario with nothing random is refused.
+TEST(CoverageCli, DrawsAddStatisticsAndKeepDrawZerosProducts) {
+  test::TempDir dir;
+  ASSERT_TRUE(write_file_atomic(dir.path() / "s.toml", kScenario).ok());
+  const std::string s = (dir.path() / "s.toml").string();
+  const fs::path log = dir.path() / "log";
+  ASSERT_EQ(run(fmt::format("coverage {} --out {}", s, (dir.path() / "one").string()), log), 0) << read_file(log).value();
+  ASSERT_EQ(run(fmt::format("coverage {} --draws 6 --out {}", s, (dir.path() / "six").string()), log), 0)
+      << read_file(log).value();
+  const std::string console = read_file(log).value();
+  EXPECT_NE(console.find("placement draws: 6"), std::string::npos) << console;
+  for (const char* same : {"summary.csv", "multiplicity_agl_50m.tif", "coverage_agl_50m.geojson"})
+    EXPECT_EQ(read_file(dir.path() / "one" / same).value(), read_file(dir.path() / "six" / same).value()) << same;
+  const auto j = read_json(dir.path() / "six" / "summary.json");
+  ASSERT_EQ(j["draws"]["count"], 6);
+  ASSERT_EQ(j["draws"]["per_draw"].size(), 6u);
+  EXPECT_EQ(j["draws"]["per_draw"][0]["fraction"][0], read_json(dir.path() / "one" / "summary.json")["bands"][0]["fraction"]);
+  const auto& band = j["draws"]["bands"][0]["fraction"];
+  EXPECT_LE(band["ci95"][0].get<double>(), band["mean"].get<double>());
+  EXPECT_GE(band["ci95"][1].get<double>(), band["mean"].get<double>());
+  EXPECT_GT(band["sd"].get<double>(), 0.0);
+  const std::string csv = read_file(dir.path() / "six" / "draws.csv").value();
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 6 * 3);  // header + draws x bands
+  EXPECT_NE(read_file(dir.path() / "six" / "report.html").value().find("Placement draws: 6"), std::string::npos);
+  // Nothing random to draw.
+  std::string fixed = kScenario;
+  fixed.replace(fixed.find("hypothesis = \"uniform\""), 22, "hypothesis = \"grid\"\nspacing_m = 3000");
+  ASSERT_TRUE(write_file_atomic(dir.path() / "g.toml", fixed).ok());
+  EXPECT_EQ(WEXITSTATUS(run(fmt::format("coverage {} --draws 3 --out {}", (dir.path() / "g.toml").string(),
+                                        (dir.path() / "g").string()), log)), 2);
+  EXPECT_NE(read_file(log).value().find("needs a deployment placed at random"), std::string::npos) << read_file(log).value();
+  EXPECT_FALSE(fs::exists(dir.path() / "g"));
 }
 
 TEST(SweepCli, WritesOneRowPerHypothesisCountAndBand) {
