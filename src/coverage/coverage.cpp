@@ -427,6 +427,11 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   for (std::size_t b = 0; b < nb; ++b) result.bands.push_back(band_from_histogram(in.bands[b], h.masked[b], cell_km2));
   result.area_km2 = static_cast<double>(result.bands.front().area_cells) * cell_km2;
   for (auto& bc : result.bands) bc.flat_expected_fraction = flat_expected_fraction(inside, in.systems, bc.band, bc.area_km2);
+  // Readiness: exact from the multiplicity histogram when every site has the same readiness.
+  result.readiness = common_readiness(in.sites);
+  if (result.readiness)
+    for (auto& bc : result.bands)
+      bc.engageable_probability = engageable_probability(bc.multiplicity, bc.area_cells, *result.readiness);
   if (options.split_masking) {
     for (std::size_t b = 0; b < nb; ++b) {
       BandCoverage& bc = result.bands[b];
@@ -489,6 +494,23 @@ Result<CoverageResult> compute_coverage(const PreparedScenario& p, const Coverag
   const CoverageInputs in{p.terrain, p.area, p.sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
                           analysis_visibility(p.scenario.analysis)};
   return compute_coverage(in, o);
+}
+
+double engageable_probability(const std::vector<std::int64_t>& multiplicity, std::int64_t area_cells, double readiness) {
+  if (area_cells <= 0) return 0;
+  // Sum over k of the cells k sites reach times P(at least one of k ready) = 1 - (1 - a)^k, in k
+  // order (the same bits every run).
+  double sum = 0;
+  for (std::size_t k = 1; k < multiplicity.size(); ++k)
+    sum += static_cast<double>(multiplicity[k]) * (1.0 - std::pow(1.0 - readiness, static_cast<double>(k)));
+  return sum / static_cast<double>(area_cells);
+}
+
+std::optional<double> common_readiness(const std::vector<Site>& sites) {
+  if (sites.empty()) return 1.0;
+  for (const Site& s : sites)
+    if (s.readiness != sites.front().readiness) return std::nullopt;
+  return sites.front().readiness;
 }
 
 }  // namespace skycover

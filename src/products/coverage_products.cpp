@@ -246,6 +246,7 @@ Status add_coverage_section(HtmlReport& report, const CoverageResult& r, const C
                fmt::format("{} sites ({} inside the area) over {:.0f} km2{}", r.site_count, r.sites_in_area, r.area_km2,
                            r.flat_ground_msl_m ? fmt::format("; flat ground at {:.0f} m", *r.flat_ground_msl_m)
                                                : std::string()));
+  if (const std::string note = readiness_note(r); !note.empty()) report.paragraph(note);
   if (with_map) SKYCOVER_RETURN_IF_ERROR(report.interactive_map(products.map));
   report.image_svg(products.altitude_chart_svg.bytes, products.altitude_chart_svg.caption);
   report.image_svg(products.multiplicity_chart_svg.bytes, products.multiplicity_chart_svg.caption);

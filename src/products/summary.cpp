@@ -39,7 +39,8 @@ nlohmann::json band_json(const BandCoverage& b) {
           {"flat_same_sites_fraction", opt(b.flat_same_sites_fraction)},
           {"placement_loss_fraction", opt(b.placement_loss_fraction)},
           {"relief_envelope_loss_fraction", opt(b.relief_envelope_loss_fraction)},
-          {"masking_loss_fraction", opt(b.masking_loss_fraction)}};
+          {"masking_loss_fraction", opt(b.masking_loss_fraction)},
+          {"engageable_probability", opt(b.engageable_probability)}};
 }
 
 nlohmann::json coverage_json(const CoverageResult& r, const RunInfo& run) {
@@ -48,6 +49,7 @@ nlohmann::json coverage_json(const CoverageResult& r, const RunInfo& run) {
   return {{"bands", bands},
           {"sites", r.site_count},
           {"sites_in_area", r.sites_in_area},
+          {"readiness", opt(r.readiness)},
           {"flat_ground_msl_m", opt(r.flat_ground_msl_m)},
           {"area_km2", r.area_km2},
           {"projection", r.projection ? nlohmann::json{{"crs", r.projection->crs_name},
@@ -103,7 +105,20 @@ std::string coverage_table(const CoverageResult& r) {
                        "sight; flat (th.) = Poisson formula over the {} sites inside the area;\nlosses: placement = "
                        "flat (th.) - flat same, relief = flat same - clear LOS, masking = clear LOS - covered\n",
                        *r.flat_ground_msl_m, r.sites_in_area);
+  out += readiness_note(r);
   return out;
+}
+
+std::string readiness_note(const CoverageResult& r) {
+  if (!r.readiness || *r.readiness >= 1.0) return {};
+  std::string bands;
+  for (const auto& b : r.bands)
+    if (b.engageable_probability)
+      bands += fmt::format("{}{} {:.1f}% (all ready {:.1f}%)", bands.empty() ? "" : ", ", band_label(b.band),
+                           *b.engageable_probability * 100, b.fraction * 100);
+  return fmt::format("readiness {:g} (share of sites manned and ready at a moment): mean chance that a target over the "
+                     "area is engageable, 1 - (1 - a)^k with k sites in reach: {}\n",
+                     *r.readiness, bands);
 }
 
 Status write_coverage_summary(const std::filesystem::path& dir, const CoverageResult& r, const RunInfo& run,

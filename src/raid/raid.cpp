@@ -21,6 +21,11 @@ double raid_uniform(std::uint64_t seed, std::uint64_t trial, std::uint64_t shot)
   return unit_from_hash(splitmix64(splitmix64(seed ^ splitmix64(trial)) ^ splitmix64(shot)));
 }
 
+double raid_availability_uniform(std::uint64_t seed, std::uint64_t trial, std::uint64_t plan_site) {
+  constexpr std::uint64_t kReady = 0x7265616479ull;  // "ready": a stream apart from the shots'
+  return u01(splitmix64(seed ^ kReady) ^ trial, kReady, plan_site);
+}
+
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -86,6 +91,8 @@ TrialOutcome simulate(const RaidPlan& plan, std::uint64_t seed, std::uint64_t tr
                       std::vector<std::int64_t>* site_use, std::vector<std::int64_t>* target_survived) {
   s.dead_at.assign(plan.targets.size(), kInf);
   s.missiles.assign(plan.missiles.begin(), plan.missiles.end());
+  for (std::size_t p = 0; p < plan.readiness.size(); ++p)  // an unready site fires nothing this trial
+    if (plan.readiness[p] < 1.0 && !(raid_availability_uniform(seed, trial, p) < plan.readiness[p])) s.missiles[p] = 0;
   s.heap.clear();
   std::uint64_t shot = 0;
   // Sites join when their first opportunity opens (plan.activation, sorted by time then site)
@@ -194,6 +201,7 @@ Result<RaidPlan> plan_raid(const std::vector<Track>& tracks, const std::vector<E
     });
     plan.sites.push_back(static_cast<int>(s));
     plan.missiles.push_back(unlimited_missiles ? INT_MAX : sites[s].missiles);
+    plan.readiness.push_back(sites[s].readiness);
     plan.opportunities.insert(plan.opportunities.end(), v.begin(), v.end());
     plan.opportunity_offsets.push_back(static_cast<int>(plan.opportunities.size()));
     plan.activation.emplace_back(v.front().first_launch_s, static_cast<int>(plan.sites.size()) - 1);

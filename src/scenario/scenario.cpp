@@ -315,7 +315,7 @@ void parse_deployments(ParseContext& ctx, TableReader& root, Scenario& sc) {
     }
     TableReader r(ctx, *node.as_table(), path,
                   {"system", "file", "crs", "hypothesis", "count", "spacing_m", "centres", "sigma_m", "height_agl_m",
-                   "missiles", "seed", "drop_invalid_sites", "min_separation_m"});
+                   "missiles", "seed", "drop_invalid_sites", "min_separation_m", "readiness"});
     DeploymentSpec d;
     d.source = fmt::format("{}:[[deployments]][{}]", ctx.file, i);
     if (auto sys = r.string("system", true, "add system = \"<name of a [[systems]] entry>\"")) {
@@ -377,6 +377,7 @@ void parse_deployments(ParseContext& ctx, TableReader& root, Scenario& sc) {
     only_for("count", r.has("hypothesis"), "generated deployments (a hypothesis)");
     if (auto h = r.number("height_agl_m", {0.0, {}, 1000.0, {}})) d.height_agl_m = *h;  // a tower at most
     if (auto m = r.integer("missiles", 1, 1000)) d.missiles = static_cast<int>(*m);
+    if (auto a = r.number("readiness", {0.0, {}, 1.0, {}})) d.readiness = *a;  // claimed vs on alert
     if (auto s = r.integer("seed", 0, INT64_MAX))
       d.seed = static_cast<std::uint64_t>(*s);
     else

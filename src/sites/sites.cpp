@@ -508,6 +508,7 @@ Result<std::vector<Site>> finish_sites(const DeploymentSpec& spec, std::vector<S
       continue;
     }
     s.ground_msl_m = info[i].ground_m;
+    s.readiness = spec.readiness;
     if (!info[i].inside) outside.push_back(s.id);
     out.push_back(std::move(s));
   }

@@ -65,12 +65,18 @@ struct BandCoverage {
   std::optional<double> masking_loss_fraction;     // fraction_without_masking - fraction
   // Poisson formula (see above); always set.
   std::optional<double> flat_expected_fraction;
+  // Readiness a (every site the same): the mean over the area of the probability that a target
+  // over a cell is engageable, 1 - (1 - a)^k with k sites able to reach it, exact from the
+  // multiplicity histogram: sum_k m_k (1 - (1 - a)^k) / area_cells. Equal to `fraction` at a = 1.
+  // Unset when the sites' readiness differs.
+  std::optional<double> engageable_probability;
 };
 
 struct CoverageResult {
   std::vector<BandCoverage> bands;
   int site_count = 0;
   int sites_in_area = 0;  // of those, standing inside the area mask (the Poisson N)
+  std::optional<double> readiness;  // the sites' common readiness; unset when it differs between them
   double area_km2 = 0;
   std::optional<double> flat_ground_msl_m;  // ground level of the flat run (split_masking only)
   // The analysis CRS's worst distance and area error over the grid (none for a local grid).
@@ -153,6 +159,12 @@ double flat_reach_area_km2(const SystemSpec& system, const Site& site, double ta
 // Poisson flat-ground expectation 1 - exp(-sum_i a_i / A) for `band` over all of `sites` (MSL
 // bands use each site's own ground as the flat ground level). compute_coverage passes only the
 // sites inside the area mask (sites_inside_area).
+// Mean engageable probability over an area from its multiplicity histogram ([k] = cells k sites
+// reach) when each site is ready with probability `readiness`, independently.
+double engageable_probability(const std::vector<std::int64_t>& multiplicity, std::int64_t area_cells, double readiness);
+// The readiness every site shares (1 for none), or nullopt when it differs between them.
+std::optional<double> common_readiness(const std::vector<Site>& sites);
+
 double flat_expected_fraction(const std::vector<Site>& sites, const std::vector<SystemSpec>& systems,
                               const AltitudeBand& band, double area_km2);
 

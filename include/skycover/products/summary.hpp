@@ -29,6 +29,9 @@ nlohmann::json band_json(const BandCoverage& band);
 std::string coverage_csv(const CoverageResult& result);
 // Human-readable fixed-width table.
 std::string coverage_table(const CoverageResult& result);
+// With a common readiness below 1: one line giving each band's mean engageable probability next to
+// the all-ready share; empty otherwise.
+std::string readiness_note(const CoverageResult& result);
 
 // Placement draws (coverage/draws.hpp): {"count", "seed_rule", "bands": [{"reference",
 // "altitude_m", "fraction": {"mean", "sd", "ci95"}, "multiplicity_share": [{"sites", "mean", "sd",

@@ -10,6 +10,8 @@
 //    targets not known to be dead, the one it can launch at earliest (launches happen at track
 //    sample instants, as in the exposure analysis); ties go to the lower target index. At the
 //    launch instant it fires only if the target is still not known dead (else it re-chooses).
+//    Readiness: at the start of each trial a site with readiness a < 1 is manned and ready with
+//    probability a (its own counter-based draw); an unready site fires nothing in that trial.
 //    Each shot kills independently with the stated Pk; the kill is known at the intercept time
 //    (an intercept at time t is known to a launch at time t). A killed target stops; a target
 //    that survives may be engaged again. Missiles in flight at a dead target are still expended.
@@ -55,6 +57,7 @@ struct RaidPlan {
   std::vector<EngagementWindow> windows;           // only windows with at least one launch
   std::vector<int> sites;                          // sites (indices into the input) with opportunities
   std::vector<int> missiles;                       // ready missiles per plan site
+  std::vector<double> readiness;                   // per plan site: P(manned and ready in a trial)
   std::vector<int> opportunity_offsets;            // CSR: plan site p owns [offsets[p], offsets[p+1])
   std::vector<RaidOpportunity> opportunities;      // per site sorted by first launch, then target
   std::vector<std::pair<double, int>> activation;  // (first launch time, plan site), sorted
@@ -75,6 +78,9 @@ struct RaidOptions {
 
 // Counter-based random number in [0, 1) for (seed, trial, shot).
 double raid_uniform(std::uint64_t seed, std::uint64_t trial, std::uint64_t shot);
+// Counter-based random number in [0, 1) for a plan site's availability in a trial: a stream of its
+// own, so sites at readiness 1 draw nothing and every shot's number is the same as without readiness.
+double raid_availability_uniform(std::uint64_t seed, std::uint64_t trial, std::uint64_t plan_site);
 
 // Outcome of one trial (exposed for tests).
 struct TrialOutcome {

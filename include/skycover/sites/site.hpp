@@ -23,6 +23,9 @@ struct Site {
   double height_agl_m = 2;   // launcher/eye height above ground
   int system_index = 0;      // index into Scenario::systems
   int missiles = 1;          // ready missiles at this site
+  // Probability that the site is manned and ready at a given moment ([[deployments]] readiness):
+  // coverage reports the chance a cell is engageable, raids draw each site's availability per trial.
+  double readiness = 1;
   double eye_msl_m() const { return ground_msl_m + height_agl_m; }
 };
 
@@ -104,6 +107,7 @@ struct DeploymentSpec {
   std::string source;                          // "scenario.toml:[[deployments]][2]" for messages
   std::string id_prefix;                       // generated site ids are "<id_prefix>-<n>"; default: system
   double min_separation_m = 0;                 // high_ground: 0 = 0.5 * sqrt(area / count)
+  double readiness = 1;                        // share of the sites ready at a given moment, 0..1
 };
 
 // Generate or read the sites of one deployment. Reproducible from spec.seed; respects the area
