@@ -337,15 +337,15 @@ Scenario scenario_of(const py::object& scenario) {
 
 JobOptions job_options(const Scenario& sc, const py::object& out, int threads, std::int64_t memory_mb,
                        ProgressObserver observer) {
-  JobOptions o;
-  o.scenario = sc.path;
-  if (!out.is_none()) o.out = out.cast<std::filesystem::path>();
-  o.threads = threads;
-  o.memory_mb = memory_mb;
-  o.command_line = "python: skycover";
-  o.show_progress = false;
-  o.on_progress = std::move(observer);
-  return o;
+  // No bar (the caller's callback reports progress); out None: the scenario's [output] dir.
+  return JobOptions{.scenario = sc.path,
+                    .out = out.is_none() ? std::filesystem::path() : out.cast<std::filesystem::path>(),
+                    .threads = threads,
+                    .memory_mb = memory_mb,
+                    .tile_cells = 0,
+                    .command_line = "python: skycover",
+                    .show_progress = false,
+                    .on_progress = std::move(observer)};
 }
 
 py::dict exposure_of(const Scenario& sc, bool unlimited, std::int64_t memory_mb, py::object progress_cb) {

@@ -38,16 +38,15 @@ struct CoverageArgs {
 
 JobOptions job_options(const std::string& scenario, const std::string& out, int threads, std::int64_t memory_mb,
                        int tile_cells, const std::string& command_line, Collective& world) {
-  JobOptions o;
-  o.scenario = scenario;
-  o.out = out;
-  o.threads = threads;
-  o.memory_mb = memory_mb;
-  o.tile_cells = tile_cells;
-  o.command_line = command_line;
-  o.show_progress = world.is_root();
-  o.collective = &world;
-  return o;
+  return JobOptions{.scenario = scenario,
+                    .out = out,
+                    .threads = threads,
+                    .memory_mb = memory_mb,
+                    .tile_cells = tile_cells,
+                    .command_line = command_line,
+                    .show_progress = world.is_root(),  // one bar, rank 0's
+                    .on_progress = {},
+                    .collective = &world};
 }
 
 void run_coverage_cli(const CoverageArgs& a, const std::string& command_line, Collective& world, int& exit_code) {
