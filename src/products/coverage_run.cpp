@@ -554,7 +554,14 @@ Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& p, cons
 
 Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const SweepRunSettings& settings) {
   SweepSpec spec = settings.spec;
-  spec.keep_last_union = true;
+  // The map keeps each hypothesis' union at its largest count until the report is drawn: 4 + 2 B
+  // per band per cell and hypothesis beyond the memory plan (which counts one union), so only
+  // while that stays under 512 MB; past it the report has the curves and tables without a map.
+  const std::int64_t hypotheses = std::max<std::int64_t>(1, static_cast<std::int64_t>(spec.hypotheses.size()));
+  const std::int64_t kept_bytes = p.terrain.geometry().cell_count() *
+                                  (4 + 2 * static_cast<std::int64_t>(analysis_bands(p.scenario.analysis).size())) *
+                                  hypotheses;
+  spec.keep_last_union = kept_bytes <= (std::int64_t{512} << 20);
   return sweep_into(
       p.scenario, settings,
       [&](const CoverageOptions& opt, Progress* progress) { return run_sweep(p, spec, opt, progress); },
