@@ -11,19 +11,6 @@ namespace skycover {
 
 namespace {
 
-// Synthetic terrain is generated whole (it is capped at kMaxSyntheticCells) and then served in
-// windows like a DEM.
-class SyntheticSource final : public TerrainSource {
- public:
-  explicit SyntheticSource(Terrain t) : terrain_(std::move(t)), view_(terrain_) {}
-  const GridGeometry& geometry() const override { return terrain_.geometry(); }
-  Result<Terrain> read(const TileRect& rect) const override { return view_.read(rect); }
-
- private:
-  Terrain terrain_;
-  InMemoryTerrainSource view_;
-};
-
 Status unique_site_ids(const std::vector<Site>& sites, const std::string& where) {
   // Site ids name sites in every product; they must be unique (files can repeat an id).
   std::vector<std::string> ids;
@@ -47,7 +34,7 @@ std::string where_of(const Scenario& scenario) {
 Result<std::unique_ptr<TerrainSource>> open_scenario_terrain(const Scenario& scenario) {
   const std::string where = where_of(scenario);
   if (scenario.terrain.synthetic)
-    return std::unique_ptr<TerrainSource>(std::make_unique<SyntheticSource>(make_synthetic_terrain(*scenario.terrain.synthetic)));
+    return make_synthetic_source(*scenario.terrain.synthetic);  // each window generated when read
   if (!scenario.terrain.dem) return Status::Invalid(fmt::format("{}: [terrain] needs dem or synthetic", where));
   auto t = open_terrain_source(*scenario.terrain.dem, scenario.terrain.load);
   if (!t.ok()) return Status(t.status().code(), fmt::format("{}: [terrain] dem: {}", where, t.status().message()));
