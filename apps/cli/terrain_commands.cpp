@@ -2,11 +2,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "validators.hpp"
+#include "skycover/core/progress.hpp"
+#include "skycover/terrain/dem_writer.hpp"
 #include "skycover/terrain/synthetic.hpp"
 #include "skycover/terrain/terrain.hpp"
 #include "skycover/terrain/terrain_source.hpp"
@@ -19,7 +22,10 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
 
   auto params = std::make_shared<SyntheticTerrainParams>();
   auto out = std::make_shared<std::string>();
-  auto* synth = terrain->add_subcommand("synth", "Write a seeded fractal DEM (float32 GeoTIFF, metres)");
+  auto compression = std::make_shared<DemCompression>(DemCompression::kDeflate);
+  auto tile_cells = std::make_shared<int>(4096);
+  auto* synth = terrain->add_subcommand(
+      "synth", "Write a seeded fractal DEM (float32 metres): a tiled GeoTIFF, or a VRT mosaic of GeoTIFF tiles");
   synth->add_option("--width", params->width, "Columns")->required()->check(CLI::Range(2, 100000));
   synth->add_option("--height", params->height, "Rows")->required()->check(CLI::Range(2, 100000));
   synth->add_option("--cell-m", params->cell_size_m, "Cell size (m)")->required()->check(positive_number());
@@ -28,15 +34,24 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
   synth->add_option("--roughness", params->roughness, "fBm gain per octave (0.3 smooth .. 0.7 rugged)")
       ->check(CLI::Range(0.05, 0.95));
   synth->add_option("--epsg", params->epsg, "Projected CRS to georeference with (metres)");
-  synth->add_option("--out", *out, "Output GeoTIFF")->required()->check(non_empty_path());
-  synth->callback([params, out, &exit_code] {
-    if (Status st = check_synthetic_size(*params, "--width x --height"); !st.ok()) {
-      exit_code = report(st);
-      return;
-    }
-    const Terrain t = make_synthetic_terrain(*params);
-    exit_code = report(write_terrain(*out, t));
-    if (exit_code == 0) say(fmt::format("wrote {} ({}x{} cells of {} m)\n", *out, t.width(), t.height(), t.cell_size_m()));
+  synth->add_option("--out", *out, "Output: a GeoTIFF (.tif), or a VRT (.vrt) over GeoTIFF tiles in <name>_tiles/")
+      ->required()
+      ->check(non_empty_path());
+  synth->add_option("--compress", *compression, "none (fastest), deflate (default, most widely read) or zstd")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, DemCompression>{{"none", DemCompression::kNone},
+                                                                                {"deflate", DemCompression::kDeflate},
+                                                                                {"zstd", DemCompression::kZstd}},
+                                          CLI::ignore_case));
+  synth->add_option("--tile-cells", *tile_cells, "Side of each GeoTIFF tile of a .vrt mosaic, in cells (multiple of 512)")
+      ->check(CLI::Range(512, 65536));
+  synth->callback([params, out, compression, tile_cells, &exit_code] {
+    // Generated window by window in parallel (any size: 1e9 cells and more), never whole.
+    const auto source = make_synthetic_source(*params);
+    Progress progress("writing the DEM", 1);
+    exit_code = report(write_dem(*out, *source, DemWriteOptions{*compression, *tile_cells}, &progress));
+    progress.finish();
+    const GridGeometry& g = source->geometry();
+    if (exit_code == 0) say(fmt::format("wrote {} ({}x{} cells of {} m)\n", *out, g.width, g.height, g.cell_size_m));
   });
 
   auto in = std::make_shared<std::string>();

@@ -1,5 +1,7 @@
 #include "skycover/core/memory.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <climits>
 
@@ -19,6 +21,13 @@ void keep_freed_memory_for_reuse(std::int64_t max_block_bytes) {
 #else
   (void)max_block_bytes;
 #endif
+}
+
+std::string format_bytes(std::int64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  if (b < 1e6) return fmt::format("{:.1f} kB", b / 1e3);
+  if (b < 1e9) return fmt::format("{:.1f} MB", b / 1e6);
+  return fmt::format("{:.1f} GB", b / 1e9);
 }
 
 }  // namespace skycover

@@ -308,14 +308,24 @@ class SyntheticTerrainSource final : public TerrainSource {
   explicit SyntheticTerrainSource(const SyntheticTerrainParams& params) : surface_(params) {}
   const GridGeometry& geometry() const override { return surface_.geometry(); }
   Result<Terrain> read(const TileRect& rect) const override {
-    if (rect.intersect(geometry().full_rect()) != rect)
-      return Status::Internal(fmt::format("synthetic terrain: window {}x{} at ({}, {}) is not inside the {}x{} grid",
-                                          rect.width, rect.height, rect.col0, rect.row0, geometry().width,
-                                          geometry().height));
+    SKYCOVER_RETURN_IF_ERROR(check(rect, rect.cell_count()));
     return surface_.read(rect);
+  }
+  Status read_into(const TileRect& rect, std::span<float> out) const override {
+    SKYCOVER_RETURN_IF_ERROR(check(rect, static_cast<std::int64_t>(out.size())));
+    surface_.fill(rect, out.data());
+    return Status::Ok();
   }
 
  private:
+  Status check(const TileRect& rect, std::int64_t buffer_cells) const {
+    if (rect.empty() || rect.intersect(geometry().full_rect()) != rect || buffer_cells < rect.cell_count())
+      return Status::Internal(fmt::format("synthetic terrain: window {}x{} at ({}, {}) is not inside the {}x{} grid "
+                                          "(or its buffer of {} cells is too small)",
+                                          rect.width, rect.height, rect.col0, rect.row0, geometry().width,
+                                          geometry().height, buffer_cells));
+    return Status::Ok();
+  }
   SyntheticSurface surface_;
 };
 

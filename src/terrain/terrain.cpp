@@ -197,6 +197,14 @@ Result<Terrain> InMemoryTerrainSource::read(const TileRect& rect) const {
   return terrain_.crop(rect);
 }
 
+Status TerrainSource::read_into(const TileRect& rect, std::span<float> out) const {
+  SKYCOVER_ASSIGN_OR_RETURN(const Terrain window, read(rect));
+  if (static_cast<std::int64_t>(out.size()) < rect.cell_count())
+    return Status::Internal(fmt::format("terrain window of {} cells into a buffer of {}", rect.cell_count(), out.size()));
+  std::copy(window.elevations_m().begin(), window.elevations_m().end(), out.begin());
+  return Status::Ok();
+}
+
 Result<Terrain> load_terrain(const fs::path& path, const TerrainLoadOptions& options) {
   SKYCOVER_ASSIGN_OR_RETURN(auto source, open_terrain_source(path, options));
   return source->read(source->geometry().full_rect());

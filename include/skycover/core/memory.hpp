@@ -1,6 +1,7 @@
 // Process memory policy for tiled runs.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace skycover {
 
@@ -12,5 +13,8 @@ namespace skycover {
 // 12.0 s with reuse, bench/RESULTS.md), for ~13 % more peak RSS, still inside --memory-mb.
 // Process-wide; a no-op where the C library has no such knob.
 void keep_freed_memory_for_reuse(std::int64_t max_block_bytes);
+
+// A byte count as people read it in a message: "2.8 MB", "4.1 GB" (decimal units, one decimal).
+std::string format_bytes(std::int64_t bytes);
 
 }  // namespace skycover

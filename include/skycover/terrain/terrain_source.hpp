@@ -9,6 +9,7 @@
 #pragma once
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "skycover/core/status.hpp"
@@ -24,6 +25,10 @@ class TerrainSource {
   virtual const GridGeometry& geometry() const = 0;
   // Elevations (m; NaN = nodata) of `rect`, which must lie inside the grid. Thread-safe.
   virtual Result<Terrain> read(const TileRect& rect) const = 0;
+  // The same elevations into out[0 .. rect.cell_count()), row-major: a caller streaming many
+  // windows (write_dem) reuses one buffer instead of faulting in fresh pages for each. The
+  // default copies read()'s; sources that can fill a buffer directly override it.
+  virtual Status read_into(const TileRect& rect, std::span<float> out) const;
 };
 
 // A terrain already in memory (tests, whole-grid runs): read() copies the window.
