@@ -590,24 +590,42 @@ PYBIND11_MODULE(skycover, m) {
       .def(
           "write_sweep",
           [](const Scenario& s, const std::vector<int>& counts, const std::vector<std::string>& hypotheses,
-             py::object out, int threads, std::int64_t memory_mb, py::object progress_cb) {
+             py::object out, int threads, std::int64_t memory_mb, int draws, std::optional<double> claimed_count,
+             const std::vector<std::string>& reach, py::object progress_cb) {
             std::vector<Hypothesis> hyps;
             for (const auto& h : hypotheses) hyps.push_back(unwrap(parse_hypothesis(h, "hypotheses")));
             PythonProgress progress(std::move(progress_cb));
-            const auto job = job_options(s, out, threads, memory_mb, progress.observer());
+            auto job = job_options(s, out, threads, memory_mb, progress.observer());
+            job.draws = draws;
+            job.claimed_count = claimed_count;
+            for (const auto& r : reach) job.targets.push_back(unwrap(parse_coverage_target(r)));
             const SweepJobOutput r = with_progress(progress, [&] { return run_sweep_job(job, counts, hyps); });
             py::list rows;
             for (const SweepRow& row : r.rows) {
               py::dict d = coverage_dict(row.coverage);
               d["hypothesis"] = std::string(hypothesis_name(row.hypothesis));
               d["count"] = row.count;
+              if (!row.draws.empty()) {
+                py::list bands;
+                for (const BandDrawSummary& b : row.draws)
+                  bands.append(py::dict(py::arg("mean") = b.fraction.mean, py::arg("sd") = b.fraction.sd,
+                                        py::arg("ci95") = py::make_tuple(b.fraction.ci95_lo, b.fraction.ci95_hi),
+                                        py::arg("fractions") = b.fractions));
+                d["draws"] = bands;
+              }
               rows.append(std::move(d));
             }
-            return py::dict(py::arg("rows") = rows, py::arg("out_dir") = r.out_dir);
+            const auto readings = unwrap(sweep_readings(r.rows, r.presentation));
+            return py::dict(py::arg("rows") = rows, py::arg("out_dir") = r.out_dir,
+                            py::arg("readings") = readings_text(readings, r.presentation));
           },
           py::arg("counts"), py::arg("hypotheses") = std::vector<std::string>{}, py::arg("out") = py::none(),
-          py::arg("threads") = 0, py::arg("memory_mb") = 2048, py::arg("progress") = py::none(),
-          "`skycover sweep`: coverage against the site count of the first deployment; returns its rows")
+          py::arg("threads") = 0, py::arg("memory_mb") = 2048, py::arg("draws") = 1,
+          py::arg("claimed_count") = py::none(), py::arg("reach") = std::vector<std::string>{},
+          py::arg("progress") = py::none(),
+          "`skycover sweep`: coverage against the site count of the first deployment; returns its rows (with "
+          "draws > 1 each row's 'draws': per band mean, sd, ci95 and the draws' fractions) and the readings "
+          "(claimed_count: the curves read at that count; reach: 'SHARE@BAND' targets, e.g. '50%@agl_1000m')")
       .def(
           "write_exposure",
           [](const Scenario& s, py::object out, bool unlimited, std::int64_t memory_mb, py::object progress_cb) {

@@ -76,6 +76,9 @@ struct SweepArgs {
   int threads = 0;
   std::int64_t memory_mb = 2048;
   int tile_cells = 0;
+  int draws = 1;
+  std::optional<double> claimed_count;
+  std::vector<std::string> reach;
 };
 
 void run_sweep_cli(const SweepArgs& a, const std::string& command_line, Collective& world, int& exit_code) {
@@ -85,12 +88,16 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, Collecti
     if (stopped(world, parsed.status(), exit_code)) return;  // the same on every rank: no agreement needed
     hypotheses.push_back(*parsed);
   }
-  auto out = run_sweep_job(job_options(a.scenario, a.out, a.threads, a.memory_mb, a.tile_cells, command_line, world),
-                           a.counts, hypotheses);
+  JobOptions job = job_options(a.scenario, a.out, a.threads, a.memory_mb, a.tile_cells, command_line, world);
+  job.draws = a.draws;
+  job.claimed_count = a.claimed_count;
+  for (const auto& r : a.reach) job.targets.push_back(*parse_coverage_target(r));  // checked at parsing
+  auto out = run_sweep_job(job, a.counts, hypotheses);
   if (stopped(world, out.status(), exit_code) || !world.is_root()) return;
   say(fmt::format("{}\nvaried: the first [[deployments]] entry's hypothesis and count (seed kept)\nwrote {}/sweep.json, "
                   "sweep.csv, charts; report: {}\n",
-                  sweep_table(out->rows), out->out_dir.string(), (out->out_dir / "report.html").string()));
+                  sweep_table(out->rows, out->presentation), out->out_dir.string(),
+                  (out->out_dir / "report.html").string()));
 }
 
 }  // namespace
@@ -125,6 +132,22 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
       ->expected(1, 200);
   sweep->add_option("--hypotheses", sa->hypotheses, "uniform,clustered,high_ground (default: the deployment's own)")
       ->delimiter(',');
+  sweep->add_option("--draws", sa->draws,
+                    "Placement draws per run (seeds derived from the scenario's): curves show the mean with its "
+                    "95 % CI as a band, and the tables mean +- half-width")
+      ->check(CLI::Range(1, 1000));
+  sweep->add_option("--claimed-count", sa->claimed_count,
+                    "Read every curve at this count (e.g. a claimed inventory, scaled to the area), drawn as a line")
+      ->check(CLI::PositiveNumber);
+  sweep->add_option("--reach", sa->reach,
+                    "SHARE@BAND, e.g. 50%@agl_1000m: read the count at which the curve reaches that share of the "
+                    "area (repeatable)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            auto target = parse_coverage_target(text);
+            return target.ok() ? std::string() : target.status().message();
+          },
+          "SHARE@BAND"));
   sweep->add_option("--out", sa->out, "Output directory (default: <[output] dir>/sweep)")->check(non_empty_path());
   sweep->add_option("--threads", sa->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 4096));
   sweep->add_option("--memory-mb", sa->memory_mb,

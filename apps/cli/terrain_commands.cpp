@@ -34,6 +34,12 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
   synth->add_option("--roughness", params->roughness, "fBm gain per octave (0.3 smooth .. 0.7 rugged)")
       ->check(CLI::Range(0.05, 0.95));
   synth->add_option("--epsg", params->epsg, "Projected CRS to georeference with (metres)");
+  synth->add_option("--origin-x-m", params->origin_x_m,
+                    "x of the western edge in the CRS (default 500000: a UTM zone's central meridian; a grid wider "
+                    "than ~600 km should be centred on it, or it is reprojected for analysis)")
+      ->check(CLI::Range(-1e8, 1e8));
+  synth->add_option("--origin-y-m", params->origin_y_m, "y of the northern edge in the CRS (default 1200000)")
+      ->check(CLI::Range(-1e8, 1e8));
   synth->add_option("--out", *out, "Output: a GeoTIFF (.tif), or a VRT (.vrt) over GeoTIFF tiles in <name>_tiles/")
       ->required()
       ->check(non_empty_path());

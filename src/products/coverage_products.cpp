@@ -168,13 +168,13 @@ Status write_band_products(const CoverageProductInputs& in, const std::vector<st
                                    write_uint16_raster(w.dir / ("multiplicity_" + tag + ".tif"), u.geometry,
                                                        band_counts_in_area(counts, in.area), true,
                                                        "sites able to engage at " + band_label(band))));
-  const fs::path gj = "coverage_" + tag + ".geojson", kml = "coverage_" + tag + ".kml";
+  const fs::path gpkg = "coverage_" + tag + ".gpkg", gj = "coverage_" + tag + ".geojson",
+                 kml = "coverage_" + tag + ".kml";
   SKYCOVER_RETURN_IF_ERROR(write_mask_polygons(
       u.geometry, covered_mask(counts, in.area), "covered at " + band_label(band),
       {{"reference", height_reference_name(band.reference)}, {"altitude_m", fmt::format("{:g}", band.altitude_m)}},
-      {w.dir / gj, w.dir / kml}));
-  w.out.files.push_back(gj);
-  w.out.files.push_back(kml);
+      {w.dir / gpkg, w.dir / gj, w.dir / kml}));
+  for (const fs::path& f : {gpkg, gj, kml}) w.out.files.push_back(f);
   const map::MapRenderer renderer(band_map_spec(in, shade, b));
   SKYCOVER_ASSIGN_OR_RETURN(std::string png, renderer.render(plot::ImageFormat::kPng));
   const fs::path map_name = "map_" + tag + ".png";
@@ -256,7 +256,7 @@ Status add_coverage_section(HtmlReport& report, const CoverageResult& r, const C
                            maps);
   std::string list;
   for (const auto& f : products.files) list += (list.empty() ? "" : ", ") + (fs::path(files_dir) / f).generic_string();
-  report.paragraph("Files for GIS (Cloud-optimised GeoTIFFs, GeoJSON and KML in WGS 84) and the images above: " + list +
+  report.paragraph("Files for GIS (Cloud-optimised GeoTIFFs; polygons as GeoPackage in the analysis CRS, and as GeoJSON and KML in WGS 84) and the images above: " + list +
                    ".");
   return Status::Ok();
 }

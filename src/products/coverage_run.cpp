@@ -509,7 +509,7 @@ Result<std::vector<SweepRow>> sweep_into(const Scenario& scenario, const SweepRu
   Collective& world = settings.collective ? *settings.collective : solo;
   SKYCOVER_ASSIGN_OR_RETURN(auto dir, open_shared_output(world, settings.out_dir));
   std::size_t hyps = settings.spec.hypotheses.empty() ? 1 : settings.spec.hypotheses.size();
-  Progress progress("sweep", static_cast<std::int64_t>(hyps * settings.spec.counts.size()),
+  Progress progress("sweep", static_cast<std::int64_t>(hyps * settings.spec.counts.size() * settings.spec.draws),
                     settings.show_progress && world.is_root());
   progress.set_observer(settings.on_progress);
   CoverageOptions opt;
@@ -542,7 +542,7 @@ Result<std::vector<SweepRow>> sweep_into(const Scenario& scenario, const SweepRu
 Result<std::vector<SweepRow>> run_sweep_products(const PreparedScenario& p, const SweepRunSettings& s,
                                                  SweepProductFiles* files) {
   std::size_t hyps = s.spec.hypotheses.empty() ? 1 : s.spec.hypotheses.size();
-  Progress progress("sweep", static_cast<std::int64_t>(hyps * s.spec.counts.size()), s.show_progress);
+  Progress progress("sweep", static_cast<std::int64_t>(hyps * s.spec.counts.size() * s.spec.draws), s.show_progress);
   CoverageOptions opt;
   opt.threads = s.threads;
   SKYCOVER_ASSIGN_OR_RETURN(auto rows, run_sweep(p, s.spec, opt, &progress));

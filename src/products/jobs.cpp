@@ -9,6 +9,7 @@
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/memory.hpp"
 #include "skycover/products/coverage_run.hpp"
+#include "skycover/products/summary.hpp"
 #include "skycover/scenario/scenario.hpp"
 #include "skycover/terrain/gdal_support.hpp"
 
@@ -67,6 +68,32 @@ std::string run_title(const JobOptions& o, std::size_t sites) {
   return fmt::format("{} ({} sites)", o.scenario.filename().string(), sites);
 }
 
+// Draws need a placement at random somewhere: in the scenario, or a swept hypothesis.
+Status check_draws(const Scenario& scenario, const std::vector<Hypothesis>& hypotheses, const JobOptions& o) {
+  if (o.draws <= 1 || has_random_deployment(scenario)) return Status::Ok();
+  for (Hypothesis h : hypotheses)
+    if (h == Hypothesis::kUniform || h == Hypothesis::kClustered) return Status::Ok();
+  return Status::Invalid(fmt::format(
+      "{}: --draws {} needs a deployment placed at random (uniform or clustered, in the scenario or a sweep's "
+      "--hypotheses); high_ground, grid and file deployments are the same in every draw",
+      o.scenario.string(), o.draws));
+}
+
+// Each coverage target names one of the scenario's bands (checked before anything is computed).
+Status check_targets(const Scenario& scenario, const std::vector<CoverageTarget>& targets) {
+  const auto bands = analysis_bands(scenario.analysis);
+  for (const CoverageTarget& t : targets) {
+    if (std::any_of(bands.begin(), bands.end(), [&](const AltitudeBand& b) { return band_tag(b) == t.band_tag; }))
+      continue;
+    std::string tags;
+    for (const auto& b : bands) tags += (tags.empty() ? "" : ", ") + band_tag(b);
+    return Status::Invalid(fmt::format("--reach {:g}%@{}: the scenario has no band '{}'; its bands are {}",
+                                       t.fraction * 100, t.band_tag, t.band_tag, tags));
+  }
+  return Status::Ok();
+}
+
+
 }  // namespace
 
 Result<CoverageJobOutput> run_coverage_job(const JobOptions& o, bool summary_only) {
@@ -86,13 +113,7 @@ Result<CoverageJobOutput> run_coverage_job(const JobOptions& o, bool summary_onl
   settings.collective = &world;
   settings.on_progress = o.on_progress;
   settings.draws = o.draws;
-  if (o.draws > 1 && !has_random_deployment(s.scenario)) {
-    const Status none = Status::Invalid(fmt::format(
-        "{}: --draws {} needs a deployment placed at random (uniform or clustered); high_ground, grid and file "
-        "deployments are the same in every draw",
-        o.scenario.string(), o.draws));
-    SKYCOVER_RETURN_IF_ERROR(world.agree(none));
-  }
+  SKYCOVER_RETURN_IF_ERROR(world.agree(check_draws(s.scenario, {}, o)));
   CoverageJobOutput out;
   out.out_dir = settings.out_dir;
   out.tiled = !s.plan.whole_grid;
@@ -136,6 +157,14 @@ Result<SweepJobOutput> run_sweep_job(const JobOptions& o, const std::vector<int>
   settings.scenario_text = s.text;
   settings.spec.counts = counts;
   settings.spec.hypotheses = hypotheses;
+  settings.spec.draws = o.draws;
+  SKYCOVER_RETURN_IF_ERROR(world.agree(check_draws(s.scenario, hypotheses, o)));
+  if (o.claimed_count) {
+    settings.presentation.reference_count = *o.claimed_count;
+    settings.presentation.reference_label = "claimed count";
+  }
+  settings.presentation.targets = o.targets;
+  SKYCOVER_RETURN_IF_ERROR(world.agree(check_targets(s.scenario, o.targets)));
   settings.show_progress = o.show_progress;
   settings.threads = o.threads;
   settings.collective = &world;
@@ -143,6 +172,7 @@ Result<SweepJobOutput> run_sweep_job(const JobOptions& o, const std::vector<int>
   settings.on_progress = o.on_progress;
   SweepJobOutput out;
   out.out_dir = settings.out_dir;
+  out.presentation = settings.presentation;
   if (!s.plan.whole_grid) {
     const TiledRunSettings tiled_settings(s, o);
     auto prepared = prepare_scenario_tiled(s.scenario, s.plan.tile_cells, o.show_progress && world.is_root(), &world);

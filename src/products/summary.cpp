@@ -140,20 +140,22 @@ std::string seeds_text(const std::vector<std::uint64_t>& seeds) {
 }
 }  // namespace
 
+nlohmann::json band_draws_json(const BandDrawSummary& b) {
+  nlohmann::json shares = nlohmann::json::array();
+  for (std::size_t k = 0; k < b.multiplicity_share.size(); ++k) {
+    nlohmann::json j = stats_json(b.multiplicity_share[k]);
+    j["sites"] = k;
+    shares.push_back(std::move(j));
+  }
+  return {{"reference", height_reference_name(b.band.reference)},
+          {"altitude_m", b.band.altitude_m},
+          {"fraction", stats_json(b.fraction)},
+          {"multiplicity_share", std::move(shares)}};
+}
+
 nlohmann::json draws_json(const std::vector<PlacementDraw>& draws) {
   nlohmann::json bands = nlohmann::json::array();
-  for (const BandDrawSummary& b : summarise_draws(draws)) {
-    nlohmann::json shares = nlohmann::json::array();
-    for (std::size_t k = 0; k < b.multiplicity_share.size(); ++k) {
-      nlohmann::json j = stats_json(b.multiplicity_share[k]);
-      j["sites"] = k;
-      shares.push_back(std::move(j));
-    }
-    bands.push_back({{"reference", height_reference_name(b.band.reference)},
-                     {"altitude_m", b.band.altitude_m},
-                     {"fraction", stats_json(b.fraction)},
-                     {"multiplicity_share", std::move(shares)}});
-  }
+  for (const BandDrawSummary& b : summarise_draws(draws)) bands.push_back(band_draws_json(b));
   nlohmann::json per_draw = nlohmann::json::array();
   for (const PlacementDraw& d : draws) {
     std::vector<double> fractions;

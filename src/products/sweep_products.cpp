@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <string>
 
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/products/summary.hpp"
@@ -22,7 +24,115 @@ std::vector<Hypothesis> hypotheses_in(const std::vector<SweepRow>& rows) {
 std::string equivalent(const SweepRow& r, const SweepPresentation& p) {
   return p.equivalent_scale ? fmt::format("{:.0f}", r.count * *p.equivalent_scale) : std::string();
 }
+
+// "41.2%", or with draws "41.2% +-1.3" (the mean, and the half-width of its 95 % interval).
+std::string share_text(const SweepRow& r, std::size_t b) {
+  if (b < r.draws.size()) {
+    const DrawStatistics& f = r.draws[b].fraction;
+    return fmt::format("{:.1f}% +-{:.1f}", f.mean * 100, (f.ci95_hi - f.ci95_lo) / 2 * 100);
+  }
+  return fmt::format("{:.1f}%", r.coverage.bands[b].fraction * 100);
+}
+
+int draws_of(const std::vector<SweepRow>& rows) {
+  for (const auto& r : rows)
+    if (!r.draws.empty()) return static_cast<int>(r.draws.front().fractions.size());
+  return 1;
+}
+
+std::string count_text(const CountBound& b) {
+  switch (b.where) {
+    case CountBound::Where::kBetween: return fmt::format("{:.0f}", b.count);
+    case CountBound::Where::kAtOrBelowSmallest: return fmt::format("<= {:.0f}", b.count);
+    case CountBound::Where::kBeyondLargest: break;
+  }
+  return fmt::format("> {:.0f}", b.count);
+}
+
+nlohmann::json count_json(const CountBound& b) {
+  return b.where == CountBound::Where::kBetween ? nlohmann::json(b.count) : nlohmann::json(count_text(b));
+}
 }  // namespace
+
+Result<CoverageTarget> parse_coverage_target(const std::string& text) {
+  const auto bad = [&] {
+    return Status::Invalid(fmt::format("'{}' is not a coverage target; write SHARE@BAND, e.g. 50%@agl_1000m (a share "
+                                       "above 0 and up to 100 %, and a band as the output files name it)",
+                                       text));
+  };
+  const auto at = text.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == text.size()) return bad();
+  std::string share = text.substr(0, at);
+  const bool percent = share.back() == '%';
+  if (percent) share.pop_back();
+  double value = 0;
+  try {
+    std::size_t used = 0;
+    value = std::stod(share, &used);
+    if (used != share.size()) return bad();
+  } catch (const std::exception&) {
+    return bad();
+  }
+  if (percent) value /= 100;
+  if (!(value > 0 && value <= 1)) return bad();
+  return CoverageTarget{value, text.substr(at + 1)};
+}
+
+Result<SweepReadings> sweep_readings(const std::vector<SweepRow>& rows, const SweepPresentation& p) {
+  SweepReadings out;
+  if (rows.empty()) return out;
+  out.with_draws = draws_of(rows) > 1;
+  const auto& bands = rows.front().coverage.bands;
+  std::vector<std::size_t> target_bands;
+  for (const CoverageTarget& t : p.targets) {
+    std::size_t b = 0;
+    while (b < bands.size() && band_tag(bands[b].band) != t.band_tag) ++b;
+    if (b == bands.size()) {
+      std::string tags;
+      for (const auto& bc : bands) tags += (tags.empty() ? "" : ", ") + band_tag(bc.band);
+      return Status::Invalid(fmt::format("coverage target '{}': the sweep has no band '{}'; its bands are {}",
+                                         t.band_tag, t.band_tag, tags));
+    }
+    target_bands.push_back(b);
+  }
+  for (Hypothesis h : hypotheses_in(rows)) {
+    if (p.reference_count && *p.reference_count > 0)
+      for (std::size_t b = 0; b < bands.size(); ++b)
+        out.at_count.push_back({h, bands[b].band, coverage_at_count(sweep_curve(rows, h, b), *p.reference_count)});
+    for (std::size_t t = 0; t < p.targets.size(); ++t)
+      out.for_coverage.push_back({h, bands[target_bands[t]].band,
+                                  count_for_coverage(sweep_curve(rows, h, target_bands[t]), p.targets[t].fraction)});
+  }
+  return out;
+}
+
+std::vector<std::string> readings_text(const SweepReadings& r, const SweepPresentation& p) {
+  std::vector<std::string> lines;
+  for (const auto& a : r.at_count) {
+    const std::string where = fmt::format("{} at {:.0f} sites ({}{}), {}", hypothesis_name(a.hypothesis),
+                                          a.reading.count, p.reference_label.empty() ? "reference" : p.reference_label,
+                                          a.reading.interpolated ? "; between swept counts, log-linear" : "",
+                                          band_label(a.band));
+    if (!a.reading.fraction) {
+      lines.push_back(fmt::format("{}: outside the swept counts", where));
+    } else if (r.with_draws) {
+      const DrawStatistics& f = *a.reading.fraction;
+      lines.push_back(fmt::format("{}: {:.1f}% ({:.1f}% to {:.1f}%)", where, f.mean * 100, f.ci95_lo * 100,
+                                  f.ci95_hi * 100));
+    } else {
+      lines.push_back(fmt::format("{}: {:.1f}%", where, a.reading.fraction->mean * 100));
+    }
+  }
+  for (const auto& c : r.for_coverage) {
+    std::string line = fmt::format("{}: {:g}% of the area covered at {} from {} sites",
+                                   hypothesis_name(c.hypothesis), c.reading.target_fraction * 100,
+                                   band_label(c.band), count_text(c.reading.count));
+    if (r.with_draws)
+      line += fmt::format(" (95 % CI: {} to {})", count_text(c.reading.count_lo), count_text(c.reading.count_hi));
+    lines.push_back(line);
+  }
+  return lines;
+}
 
 nlohmann::json sweep_json(const std::vector<SweepRow>& rows, const RunInfo& run, const SweepPresentation& p) {
   nlohmann::json runs = nlohmann::json::array();
@@ -35,6 +145,11 @@ nlohmann::json sweep_json(const std::vector<SweepRow>& rows, const RunInfo& run,
                         {"area_km2", r.coverage.area_km2},
                         {"bands", bands}};
     if (p.equivalent_scale) j["equivalent_count"] = r.count * *p.equivalent_scale;
+    if (!r.draws.empty()) {
+      nlohmann::json draw_bands = nlohmann::json::array();
+      for (const BandDrawSummary& b : r.draws) draw_bands.push_back(band_draws_json(b));
+      j["draws"] = {{"count", r.draws.front().fractions.size()}, {"bands", std::move(draw_bands)}};
+    }
     runs.push_back(j);
   }
   nlohmann::json out = {{"runs", runs},
@@ -43,19 +158,59 @@ nlohmann::json sweep_json(const std::vector<SweepRow>& rows, const RunInfo& run,
                         {"version", run.version},
                         {"seed", run.seed}};
   if (p.equivalent_scale) out["equivalent_count_meaning"] = p.equivalent_label;
+  if (draws_of(rows) > 1)
+    out["draws"] = {{"count", draws_of(rows)},
+                    {"seed_rule",
+                     "draw 0 is each run as written; draw d applies the run's override, then reseeds each uniform "
+                     "or clustered deployment with splitmix64(splitmix64(seed ^ 0x6472617773) ^ d)"},
+                    {"interval", "95 % confidence interval of the mean: mean +- t(0.975, K - 1) sd / sqrt(K)"}};
+  if (auto readings = sweep_readings(rows, p); readings.ok() && (!readings->at_count.empty() || !readings->for_coverage.empty())) {
+    const auto stats = [](const DrawStatistics& f) {
+      return nlohmann::json{{"mean", f.mean}, {"sd", f.sd}, {"ci95", {f.ci95_lo, f.ci95_hi}}};
+    };
+    nlohmann::json at = nlohmann::json::array(), reach = nlohmann::json::array();
+    for (const auto& a : readings->at_count)
+      at.push_back({{"hypothesis", hypothesis_name(a.hypothesis)},
+                    {"reference", height_reference_name(a.band.reference)},
+                    {"altitude_m", a.band.altitude_m},
+                    {"count", a.reading.count},
+                    {"interpolated", a.reading.interpolated},
+                    {"fraction", a.reading.fraction ? stats(*a.reading.fraction) : nlohmann::json()}});
+    for (const auto& c : readings->for_coverage)
+      reach.push_back({{"hypothesis", hypothesis_name(c.hypothesis)},
+                       {"reference", height_reference_name(c.band.reference)},
+                       {"altitude_m", c.band.altitude_m},
+                       {"target_fraction", c.reading.target_fraction},
+                       {"count", count_json(c.reading.count)},
+                       {"count_ci95", {count_json(c.reading.count_lo), count_json(c.reading.count_hi)}}});
+    out["readings"] = {{"method", "read off the computed curves, linear in log(count) between swept counts; a "
+                                  "count outside them is the text '<= smallest' or '> largest'"},
+                       {"coverage_at_count", std::move(at)},
+                       {"count_for_coverage", std::move(reach)}};
+  }
   return out;
 }
 
 std::string sweep_csv(const std::vector<SweepRow>& rows, const SweepPresentation& p) {
+  // fraction: draw 0 (the run as written); the draws' columns are empty without --draws.
   std::string out = "hypothesis,count,equivalent_count,sites,reference,altitude_m,area_km2,covered_km2,fraction,"
-                    "fraction_without_masking,flat_expected_fraction\n";
+                    "fraction_without_masking,flat_expected_fraction,draws,fraction_mean,fraction_sd,"
+                    "fraction_ci95_lo,fraction_ci95_hi\n";
   auto o = [](const std::optional<double>& v) { return v ? fmt::format("{:.6f}", *v) : std::string(); };
   for (const auto& r : rows)
-    for (const auto& b : r.coverage.bands)
-      out += fmt::format("{},{},{},{},{},{:g},{:.4f},{:.4f},{:.6f},{},{}\n", hypothesis_name(r.hypothesis), r.count,
+    for (std::size_t i = 0; i < r.coverage.bands.size(); ++i) {
+      const BandCoverage& b = r.coverage.bands[i];
+      std::string draws = ",,,,";
+      if (i < r.draws.size()) {
+        const DrawStatistics& f = r.draws[i].fraction;
+        draws = fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f}", r.draws[i].fractions.size(), f.mean, f.sd, f.ci95_lo,
+                            f.ci95_hi);
+      }
+      out += fmt::format("{},{},{},{},{},{:g},{:.4f},{:.4f},{:.6f},{},{},{}\n", hypothesis_name(r.hypothesis), r.count,
                          equivalent(r, p), r.coverage.site_count, height_reference_name(b.band.reference),
                          b.band.altitude_m, b.area_km2, b.covered_km2, b.fraction, o(b.fraction_without_masking),
-                         o(b.flat_expected_fraction));
+                         o(b.flat_expected_fraction), draws);
+    }
   return out;
 }
 
@@ -67,12 +222,15 @@ std::string sweep_table(const std::vector<SweepRow>& rows, const SweepPresentati
   for (const auto& r : rows) {
     out += fmt::format("{:<12} {:>7}{} {:>6}", hypothesis_name(r.hypothesis), r.count,
                        p.equivalent_scale ? fmt::format(" {:>7}", equivalent(r, p)) : "", r.coverage.site_count);
-    for (const auto& b : r.coverage.bands) {
-      out += fmt::format(" {:>12}", fmt::format("{:.1f}%", b.fraction * 100));
-    }
+    for (std::size_t b = 0; b < r.coverage.bands.size(); ++b) out += fmt::format(" {:>12}", share_text(r, b));
     out += "\n";
   }
-  out += "(share of the area engaged by >= 1 site, with terrain masking)\n";
+  out += "(share of the area engaged by >= 1 site, with terrain masking";
+  if (draws_of(rows) > 1)
+    out += fmt::format(": the mean of {} placement draws +- the half-width of its 95 % confidence interval", draws_of(rows));
+  out += ")\n";
+  if (auto readings = sweep_readings(rows, p); readings.ok())
+    for (const std::string& line : readings_text(*readings, p)) out += line + "\n";
   return out;
 }
 
@@ -98,13 +256,20 @@ plot::LineChart sweep_chart(const std::vector<SweepRow>& rows, Hypothesis h, con
     flat.markers = false;
     for (const SweepRow* r : mine) {
       s.x.push_back(r->count);
-      s.y.push_back(r->coverage.bands[b].fraction);
+      if (b < r->draws.size()) {  // the draws' mean, inside its 95 % interval
+        s.y.push_back(r->draws[b].fraction.mean);
+        s.band_lo.push_back(r->draws[b].fraction.ci95_lo);
+        s.band_hi.push_back(r->draws[b].fraction.ci95_hi);
+      } else {
+        s.y.push_back(r->coverage.bands[b].fraction);
+      }
       flat.x.push_back(r->count);
       flat.y.push_back(r->coverage.bands[b].flat_expected_fraction.value_or(NAN));
     }
     c.series.push_back(s);
     c.series.push_back(flat);
   }
+  if (draws_of(rows) > 1) c.title += fmt::format(" (mean of {} draws, shaded: 95 % CI)", draws_of(rows));
   plot::LineSeries flat_key;
   flat_key.name = "dashed: flat ground, Poisson";
   flat_key.color = plot::Rgb{0.55, 0.55, 0.55};
@@ -157,13 +322,28 @@ void add_sweep_section(HtmlReport& report, const std::vector<SweepRow>& rows, co
     std::vector<std::string> row = {std::string(hypothesis_name(r.hypothesis)), fmt::format("{}", r.count)};
     if (p.equivalent_scale) row.push_back(equivalent(r, p));
     row.push_back(fmt::format("{}", r.coverage.site_count));
-    for (const auto& b : r.coverage.bands)
-      row.push_back(b.flat_expected_fraction
-                        ? fmt::format("{:.1f}% (flat {:.1f}%)", b.fraction * 100, *b.flat_expected_fraction * 100)
-                        : fmt::format("{:.1f}%", b.fraction * 100));
+    for (std::size_t b = 0; b < r.coverage.bands.size(); ++b) {
+      const auto& flat = r.coverage.bands[b].flat_expected_fraction;
+      row.push_back(flat ? fmt::format("{} (flat {:.1f}%)", share_text(r, b), *flat * 100) : share_text(r, b));
+    }
     table.push_back(std::move(row));
   }
-  report.table(header, table, "Share of the area engaged by at least one site");
+  const int draws = draws_of(rows);
+  report.table(header, table,
+               draws > 1 ? fmt::format("Share of the area engaged by at least one site: the mean of {} placement draws "
+                                       "+- the half-width of its 95 % confidence interval (draw 0 is the run as "
+                                       "written; the others reseed every random deployment)",
+                                       draws)
+                         : std::string("Share of the area engaged by at least one site"));
+  if (auto readings = sweep_readings(rows, p); readings.ok()) {
+    const auto lines = readings_text(*readings, p);
+    if (!lines.empty()) {
+      report.heading("Reading the curves", 3);
+      report.paragraph("Read off the computed curves, linearly in log(count) between swept counts (as the charts "
+                       "draw them). These are readings of the curves, not a search for placements.");
+      for (const std::string& line : lines) report.paragraph(line);
+    }
+  }
   for (const auto& c : files.charts_svg) report.image_svg(c.bytes, c.caption);
 }
 

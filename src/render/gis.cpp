@@ -109,17 +109,31 @@ Result<DatasetPtr> polygonize(const GridGeometry& g, const std::vector<std::uint
   return vec;
 }
 
-Status translate_to(GDALDatasetH src, const fs::path& path, double simplify_m, const std::string& fields) {
+// GeoPackage: the exact cell edges (no generalisation) in the grid's own CRS, so areas measured in
+// a GIS are the analysis' own. GeoJSON and KML: WGS 84 lon/lat (RFC 7946 and KML require it),
+// generalised to `simplify_m` (Douglas-Peucker), which each feature states in `generalised_m`.
+Status translate_to(GDALDatasetH src, const fs::path& path, const std::string& layer_name, double simplify_m,
+                    const std::string& fields) {
   const std::string ext = lower_extension(path);
-  const char* driver = ext == ".geojson" || ext == ".json" ? "GeoJSON" : ext == ".kml" ? "KML" : nullptr;
+  const char* driver = ext == ".geojson" || ext == ".json" ? "GeoJSON"
+                       : ext == ".kml"                     ? "KML"
+                       : ext == ".gpkg"                    ? "GPKG"
+                                                           : nullptr;
   if (!driver) {
-    return Status::Invalid(fmt::format("{}: unknown vector format '{}' (use .geojson or .kml)", path.string(), ext));
+    return Status::Invalid(
+        fmt::format("{}: unknown vector format '{}' (use .gpkg, .geojson or .kml)", path.string(), ext));
   }
+  const bool exact = std::string(driver) == "GPKG";
   CPLStringList args;
-  for (const char* a : {"-f", driver, "-t_srs", "EPSG:4326", "-simplify"}) args.AddString(a);
-  args.AddString(fmt::format("{}", simplify_m).c_str());
-  args.AddString("-select");  // drop polygonize's `value` (always 1)
-  args.AddString(fields.c_str());
+  for (const char* a : {"-f", driver}) args.AddString(a);
+  if (exact) {
+    for (const char* a : {"-nln", layer_name.c_str(), "-select", fields.c_str()}) args.AddString(a);
+  } else {
+    for (const char* a : {"-t_srs", "EPSG:4326", "-simplify"}) args.AddString(a);
+    args.AddString(fmt::format("{}", simplify_m).c_str());
+    args.AddString("-select");  // drop polygonize's `value` (always 1)
+    args.AddString((fields + ",generalised_m").c_str());
+  }
   if (std::string(driver) == "GeoJSON") {
     args.AddString("-lco");
     args.AddString("RFC7946=YES");
@@ -129,10 +143,15 @@ Status translate_to(GDALDatasetH src, const fs::path& path, double simplify_m, c
   if (!opts) return Status::Internal(fmt::format("ogr2ogr options rejected: {}", last_gdal_error()));
   AtomicOutput out(path);
   int usage_error = 0;
+  // A GeoPackage records when it was last changed; a fixed date keeps the file the same bytes for
+  // the same inputs (results are reproducible byte for byte). This thread only.
+  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", exact ? "1970-01-01T00:00:00Z" : nullptr);
   CPLErrorReset();
   DatasetPtr dst(GDALDataset::FromHandle(GDALVectorTranslate(out.temp_path().c_str(), nullptr, 1, &src, opts.get(), &usage_error)));
-  if (!dst) return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
+  const bool written = dst != nullptr;
   dst.reset();
+  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
+  if (!written) return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
   SKYCOVER_RETURN_IF_ERROR(gdal_write_status(path));
   return out.commit();
 }
@@ -145,10 +164,13 @@ Status write_mask_polygons(const GridGeometry& g, const std::vector<std::uint8_t
     return Status::Internal(fmt::format("write_mask_polygons: {} mask values for a {}x{} grid", mask.size(), g.width,
                                         g.height));
   }
-  SKYCOVER_ASSIGN_OR_RETURN(DatasetPtr vec, polygonize(g, mask, layer_name, attributes));
+  const double simplify_m = g.cell_size_m / 2;
+  std::vector<PolygonAttribute> with_tolerance = attributes;
+  with_tolerance.push_back({"generalised_m", fmt::format("{:g}", simplify_m)});
+  SKYCOVER_ASSIGN_OR_RETURN(DatasetPtr vec, polygonize(g, mask, layer_name, with_tolerance));
   std::string fields = "name";
   for (const auto& a : attributes) fields += "," + a.name;
-  for (const auto& p : paths) SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, g.cell_size_m / 2, fields));
+  for (const auto& p : paths) SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, layer_name, simplify_m, fields));
   return Status::Ok();
 }
 

@@ -160,6 +160,10 @@ Status check_line_chart(const LineChart& c) {
       return Status::Invalid(fmt::format("chart '{}': series {} ('{}') has {} x values but {} y values", c.title, i,
                                          s.name, s.x.size(), s.y.size()));
     }
+    if (s.band_lo.size() != s.band_hi.size() || (!s.band_lo.empty() && s.band_lo.size() != s.x.size())) {
+      return Status::Invalid(fmt::format("chart '{}': series '{}' has an interval of {} and {} values for {} x values",
+                                         c.title, s.name, s.band_lo.size(), s.band_hi.size(), s.x.size()));
+    }
     if (c.log_x) {
       for (double x : s.x)
         if (!(x > 0)) {
@@ -174,10 +178,33 @@ Status check_line_chart(const LineChart& c) {
 std::pair<double, double> data_extent(const std::vector<LineSeries>& series, bool use_x) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (const auto& s : series)
-    for (double v : use_x ? s.x : s.y)
-      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+    for (const auto* values : {use_x ? &s.x : &s.y, use_x ? &s.x : &s.band_lo, use_x ? &s.x : &s.band_hi})
+      for (double v : *values)
+        if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   if (!std::isfinite(lo)) return {0, 1};
   return {lo, hi};
+}
+
+// The series' interval as filled polygons, one per run of points whose x, lo and hi are finite:
+// along the upper edge, back along the lower one.
+void draw_band(cairo_t* cr, const Frame& f, const Axis& ax, const Axis& ay, const LineSeries& s, const Rgb& color) {
+  const auto finite = [&](std::size_t i) {
+    return std::isfinite(s.x[i]) && std::isfinite(s.band_lo[i]) && std::isfinite(s.band_hi[i]);
+  };
+  set_color(cr, color, 0.2);
+  for (std::size_t i = 0; i < s.band_lo.size();) {
+    if (!finite(i)) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < s.band_lo.size() && finite(end)) ++end;
+    for (std::size_t k = i; k < end; ++k) cairo_line_to(cr, f.x(ax, s.x[k]), f.y(ay, s.band_hi[k]));
+    for (std::size_t k = end; k-- > i;) cairo_line_to(cr, f.x(ax, s.x[k]), f.y(ay, s.band_lo[k]));
+    cairo_close_path(cr);
+    cairo_fill(cr);
+    i = end;
+  }
 }
 
 void draw_series(cairo_t* cr, const Frame& f, const Axis& ax, const Axis& ay, const LineSeries& s, const Rgb& color) {
@@ -240,6 +267,9 @@ Result<std::string> render(const LineChart& c, ImageFormat format) {
     cairo_save(cr);
     cairo_rectangle(cr, f.left, f.top, f.right - f.left, f.bottom - f.top);
     cairo_clip(cr);
+    // Intervals first, so that every line stays visible over every fill.
+    for (std::size_t i = 0; i < c.series.size(); ++i)
+      draw_band(cr, f, ax, ay, c.series[i], c.series[i].color.value_or(palette_color(static_cast<int>(i))));
     for (std::size_t i = 0; i < c.series.size(); ++i) {
       draw_series(cr, f, ax, ay, c.series[i], c.series[i].color.value_or(palette_color(static_cast<int>(i))));
     }

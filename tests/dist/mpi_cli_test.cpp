@@ -39,7 +39,9 @@ void expect_same_results(const fs::path& a, const fs::path& b, const std::string
   for (const auto& e : fs::directory_iterator(a)) {
     const std::string name = e.path().filename().string();
     const std::string ext = e.path().extension().string();
-    if (ext != ".tif" && ext != ".json" && ext != ".csv" && ext != ".geojson" && ext != ".kml") continue;
+    if (ext != ".tif" && ext != ".json" && ext != ".csv" && ext != ".geojson" && ext != ".kml" &&
+        ext != ".gpkg")
+      continue;
     if (name == "manifest.json") continue;
     ASSERT_TRUE(fs::exists(b / name)) << what << ": " << name << " missing";
     EXPECT_EQ(read_file(e.path()).value(), read_file(b / name).value()) << what << ": " << name << " differs";

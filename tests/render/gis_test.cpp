@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "skycover/core/atomic_file.hpp"
 #include "skycover/terrain/gdal_support.hpp"
 #include "test_support.hpp"
 
@@ -87,10 +88,39 @@ TEST(MaskPolygons, GeoJsonAndKmlInLonLatWithTheRightArea) {
       area += geom->toPolygon()->get_Area();
       if (p == gj) {
         EXPECT_STREQ(f->GetFieldAsString("band"), "agl_50m");
+        EXPECT_STREQ(f->GetFieldAsString("generalised_m"), "50");  // the stated tolerance: half a cell
       }
     }
     EXPECT_NEAR(area, 7e6, 7e6 * 0.01) << p;
   }
+}
+
+TEST(MaskPolygons, GeoPackageHoldsTheExactCellEdgesInTheGridsCrsAndIsReproducible) {
+  test::TempDir dir;
+  const auto g = utm_grid(100, 100, 100);
+  std::vector<std::uint8_t> mask(g.cell_count(), 0);
+  for (int r = 10; r < 30; ++r)
+    for (int c = 10; c < 40; ++c) mask[r * 100 + c] = 1;  // 6 km^2
+  mask[50 * 100 + 50] = 1;                                 // one cell: 0.01 km^2, kept (not generalised away)
+  mask[51 * 100 + 51] = 1;                                 // its diagonal neighbour: the same polygon (8-connected)
+  const auto a = dir.path() / "a.gpkg", b = dir.path() / "b.gpkg";
+  ASSERT_TRUE(write_mask_polygons(g, mask, "covered at 50 m AGL", {{"band", "agl_50m"}}, {a}).ok());
+  ASSERT_TRUE(write_mask_polygons(g, mask, "covered at 50 m AGL", {{"band", "agl_50m"}}, {b}).ok());
+  EXPECT_EQ(read_file(a).value(), read_file(b).value()) << "a GeoPackage must be the same bytes for the same mask";
+  std::unique_ptr<GDALDataset> ds(GDALDataset::Open(a.c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  OGRLayer* layer = ds->GetLayerByName("covered at 50 m AGL");
+  ASSERT_NE(layer, nullptr);
+  ASSERT_NE(layer->GetSpatialRef(), nullptr);
+  EXPECT_STREQ(layer->GetSpatialRef()->GetAuthorityCode(nullptr), "32613");
+  EXPECT_EQ(layer->GetFeatureCount(), 2);
+  double area = 0;
+  std::unique_ptr<OGRFeature> f;
+  while (f.reset(layer->GetNextFeature()), f) {
+    area += f->GetGeometryRef()->toPolygon()->get_Area();
+    EXPECT_STREQ(f->GetFieldAsString("band"), "agl_50m");
+  }
+  EXPECT_DOUBLE_EQ(area, 6e6 + 2e4);  // exactly the cells' area: no generalisation, no reprojection
 }
 
 TEST(MaskPolygons, EmptyMaskWritesAnEmptyLayerAndBadExtensionFails) {
@@ -101,7 +131,7 @@ TEST(MaskPolygons, EmptyMaskWritesAnEmptyLayerAndBadExtensionFails) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "e.geojson"));
   auto bad = write_mask_polygons(g, mask, "none", {}, {dir.path() / "e.shp"});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.message().find(".geojson or .kml"), std::string::npos);
+  EXPECT_NE(bad.message().find("use .gpkg, .geojson or .kml"), std::string::npos) << bad.message();
 }
 
 }  // namespace

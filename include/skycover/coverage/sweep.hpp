@@ -12,6 +12,7 @@
 
 #include "skycover/core/progress.hpp"
 #include "skycover/coverage/coverage.hpp"
+#include "skycover/coverage/draws.hpp"
 #include "skycover/scenario/scenario.hpp"
 
 namespace skycover {
@@ -45,13 +46,49 @@ struct SweepSpec {
   // Whole-grid sweeps: the last count of each hypothesis keeps its masked union
   // (SweepRow::coverage.engagement), for the report's map. Ignored by the tiled form.
   bool keep_last_union = false;
+  // Placement draws per (hypothesis, count), 1..1000: draw 0 is the row as written; draws
+  // 1 .. K-1 apply the override and then reseed every random deployment (coverage/draws.hpp).
+  int draws = 1;
 };
 
 struct SweepRow {
   Hypothesis hypothesis = Hypothesis::kUniform;
   int count = 0;          // requested for the first deployment
-  CoverageResult coverage;  // coverage.site_count: all sites placed (all deployments)
+  CoverageResult coverage;  // draw 0; coverage.site_count: all sites placed (all deployments)
+  std::vector<BandDrawSummary> draws;  // per band, over the K draws (empty when K = 1)
 };
+
+// Readings of a swept curve (one hypothesis, one band), in both directions. They read the computed
+// curve, interpolating linearly in log(count) between neighbouring swept counts (the chart's
+// axis); they are not a search for placements. With draws, the interval is that of the curve of
+// 95 % confidence bounds; without, it is the point value.
+struct CurvePoint {
+  double count = 0;
+  DrawStatistics fraction;  // mean and 95 % CI (sd interpolated alike); a single draw: all = value
+};
+// The band's curve for hypothesis h: one point per swept count > 0, in count order.
+std::vector<CurvePoint> sweep_curve(const std::vector<SweepRow>& rows, Hypothesis h, std::size_t band);
+
+struct CoverageAtCount {
+  double count = 0;
+  bool interpolated = false;        // between two swept counts (else a swept count itself)
+  std::optional<DrawStatistics> fraction;  // none when count lies outside the swept range
+};
+CoverageAtCount coverage_at_count(const std::vector<CurvePoint>& curve, double count);
+
+// Where one curve first reaches a value: a count between the swept ones, or outside them.
+struct CountBound {
+  enum class Where { kBetween, kAtOrBelowSmallest, kBeyondLargest };
+  Where where = Where::kBeyondLargest;
+  double count = 0;  // kBetween: the count; else the smallest or largest swept count
+};
+struct CountForCoverage {
+  double target_fraction = 0;
+  // The count at which the mean curve first reaches the target, and the interval between where the
+  // upper and the lower 95 % bounds first reach it.
+  CountBound count, count_lo, count_hi;
+};
+CountForCoverage count_for_coverage(const std::vector<CurvePoint>& curve, double target_fraction);
 
 // Runs every (hypothesis, count) in order; `progress` (may be null) advances by one per run.
 Result<std::vector<SweepRow>> run_sweep(const PreparedScenario& prepared, const SweepSpec& spec,

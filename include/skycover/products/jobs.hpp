@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <functional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "skycover/core/status.hpp"
 #include "skycover/coverage/coverage.hpp"
 #include "skycover/coverage/draws.hpp"
+#include "skycover/products/sweep_products.hpp"
 #include "skycover/coverage/sweep.hpp"
 
 namespace skycover {
@@ -31,7 +33,11 @@ struct JobOptions {
   // options; every step's status is agreed, so all ranks return the same error at the same step,
   // and rank 0 writes the folder.
   Collective* collective = nullptr;
-  int draws = 1;                    // coverage: placement draws (coverage/draws.hpp)
+  int draws = 1;                    // placement draws (coverage/draws.hpp), per run of a sweep
+  // Sweeps: read the curves at this count (e.g. a claimed inventory; also a line on the charts) and
+  // at these coverage targets (sweep_products.hpp).
+  std::optional<double> claimed_count = std::nullopt;
+  std::vector<CoverageTarget> targets = {};
 };
 
 struct CoverageJobOutput {
@@ -48,6 +54,7 @@ Result<CoverageJobOutput> run_coverage_job(const JobOptions& options, bool summa
 struct SweepJobOutput {
   std::vector<SweepRow> rows;
   std::filesystem::path out_dir;
+  SweepPresentation presentation;  // as the products used it (readings: sweep_table(rows, presentation))
 };
 // `skycover sweep`: the first deployment's hypothesis and count varied over `counts` (seed kept)
 // and `hypotheses` (empty: its own).

@@ -37,6 +37,9 @@ std::string readiness_note(const CoverageResult& result);
 // "altitude_m", "fraction": {"mean", "sd", "ci95"}, "multiplicity_share": [{"sites", "mean", "sd",
 // "ci95"}]}], "per_draw": [{"draw", "deployment_seeds", "fraction": [per band]}]}.
 nlohmann::json draws_json(const std::vector<PlacementDraw>& draws);
+// One band's statistics over the draws: {"reference", "altitude_m", "fraction": {"mean", "sd",
+// "ci95"}, "multiplicity_share": [...]} (also a sweep row's).
+nlohmann::json band_draws_json(const BandDrawSummary& band);
 // One row per draw and band: draw,deployment_seeds,reference,altitude_m,fraction,share_0,share_1,...
 std::string draws_csv(const std::vector<PlacementDraw>& draws);
 // The statistics as a fixed-width table (console), and as rows for the report's table.

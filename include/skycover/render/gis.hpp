@@ -1,4 +1,4 @@
-// GIS products: integer GeoTIFF/COG rasters and coverage polygons (GeoJSON, KML) from a cell mask.
+// GIS products: integer GeoTIFF/COG rasters and coverage polygons (GeoPackage, GeoJSON, KML) from a cell mask.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -18,10 +18,15 @@ Status write_uint16_raster(const std::filesystem::path& path, const GridGeometry
                            const std::vector<std::uint16_t>& values, bool cog, const std::string& description,
                            std::uint16_t nodata = 65535);
 
-// Polygons of the cells where mask != 0 (GDALPolygonize, 8-connected), simplified by half a cell
-// (removes the staircase, keeps the shape to within half a cell), reprojected to WGS 84 lon/lat and
-// written to each path: .geojson (RFC 7946) or .kml, chosen by extension. Each feature carries
-// `name` plus the given string attributes. An empty mask writes a valid empty layer. Atomic.
+// Polygons of the cells where mask != 0 (GDALPolygonize, 8-connected), written to each path, in the
+// format its extension names:
+// - .gpkg: GeoPackage, the exact cell edges in the grid's CRS (areas as the analysis counts them),
+//   layer `layer_name`; the same bytes for the same inputs (its change date is fixed at 1970);
+// - .geojson (RFC 7946) and .kml: WGS 84 lon/lat, generalised by half a cell (Douglas-Peucker:
+//   removes the staircase, keeps the shape to within half a cell, and keeps the files small); each
+//   feature states the tolerance in `generalised_m`.
+// Each feature carries `name` plus the given string attributes. An empty mask writes a valid empty
+// layer. Atomic.
 struct PolygonAttribute {
   std::string name;
   std::string value;

@@ -45,6 +45,9 @@ struct LineSeries {
   std::optional<Rgb> color;        // default: palette_color(series index)
   bool markers = true;
   bool dashed = false;
+  // An interval around the line (e.g. a 95 % confidence interval): a translucent fill of the
+  // series' colour between band_lo and band_hi at each x. Empty: none; else the length of x.
+  std::vector<double> band_lo = {}, band_hi = {};
 };
 
 struct LineChart {
