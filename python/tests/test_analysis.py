@@ -104,6 +104,19 @@ def test_sweep_rows_and_exposure_and_raid_folders(basic, tracks, tmp_path):
     assert (tmp_path / "raid" / "survivors.csv").exists() and "200 trials" in rd["summary"]
 
 
+def test_sweep_draws_and_readings(basic, tmp_path):
+    sw = basic.write_sweep([5, 20], ["uniform"], out=tmp_path / "sweep", draws=4, claimed_count=10,
+                           reach=["50%@agl_50m"])
+    band = sw["rows"][0]["draws"][0]
+    assert len(band["fractions"]) == 4
+    assert band["fractions"][0] == sw["rows"][0]["fraction"][0]  # draw 0 is the run as written
+    assert band["ci95"][0] <= band["mean"] <= band["ci95"][1]
+    assert any("at 10 sites (claimed count" in line for line in sw["readings"])
+    assert any("50% of the area covered at 50 m AGL" in line for line in sw["readings"])
+    with pytest.raises(ValueError, match="SHARE@BAND"):
+        basic.write_sweep([5], reach=["lots"])
+
+
 def test_a_raising_callback_stops_the_run_and_the_next_run_works(basic, tmp_path):
     def stop(stage, done, total):
         raise KeyboardInterrupt("enough")

@@ -127,6 +127,52 @@ TEST(SweepCli, WritesOneRowPerHypothesisCountAndBand) {
   EXPECT_NE(read_file(dir.path() / "log2").value().find("centres"), std::string::npos);
 }
 
+TEST(SweepCli, DrawsGiveIntervalsAndTheCurvesAreReadBothWays) {
+  test::TempDir dir;
+  ASSERT_TRUE(write_file_atomic(dir.path() / "s.toml", kScenario).ok());
+  const fs::path out = dir.path() / "sw", log = dir.path() / "log";
+  const std::string cmd = fmt::format("sweep {} --counts 2,8,32 --hypotheses uniform --draws 5 --claimed-count 16 "
+                                      "--reach 50%@agl_50m --threads {{}} --out {{}}",
+                                      (dir.path() / "s.toml").string());
+  ASSERT_EQ(run(fmt::format(fmt::runtime(cmd), 2, out.string()), log), 0) << read_file(log).value();
+  const auto j = read_json(out / "sweep.json");
+  ASSERT_EQ(j["draws"]["count"], 5);
+  const auto& band = j["runs"][0]["draws"]["bands"][0]["fraction"];
+  EXPECT_LE(band["ci95"][0].get<double>(), band["mean"].get<double>());
+  EXPECT_GE(band["ci95"][1].get<double>(), band["mean"].get<double>());
+  EXPECT_GT(band["sd"].get<double>(), 0.0);
+  // Read at 16 sites: between the swept 8 and 32, inside the run's own values.
+  const auto& at = j["readings"]["coverage_at_count"][0];
+  EXPECT_EQ(at["count"], 16);
+  EXPECT_TRUE(at["interpolated"].get<bool>());
+  const double at8 = j["runs"][1]["draws"]["bands"][0]["fraction"]["mean"], at32 = j["runs"][2]["draws"]["bands"][0]["fraction"]["mean"];
+  EXPECT_GE(at["fraction"]["mean"].get<double>(), std::min(at8, at32));
+  EXPECT_LE(at["fraction"]["mean"].get<double>(), std::max(at8, at32));
+  ASSERT_EQ(j["readings"]["count_for_coverage"].size(), 1u);
+  EXPECT_EQ(j["readings"]["count_for_coverage"][0]["target_fraction"], 0.5);
+  const std::string csv = read_file(out / "sweep.csv").value();
+  EXPECT_NE(csv.find("fraction_ci95_lo"), std::string::npos);
+  const std::string console = read_file(log).value();
+  EXPECT_NE(console.find("the mean of 5 placement draws"), std::string::npos) << console;
+  EXPECT_NE(console.find("uniform at 16 sites (claimed count"), std::string::npos) << console;
+  EXPECT_NE(console.find("50% of the area covered at 50 m AGL from"), std::string::npos) << console;
+  // The interval is drawn as a translucent band (cairo writes text as glyph outlines, so no caption to find).
+  EXPECT_NE(read_file(out / "sweep_uniform.svg").value().find("fill-opacity:0.2"), std::string::npos);
+  // The same bytes on one thread.
+  ASSERT_EQ(run(fmt::format(fmt::runtime(cmd), 1, (dir.path() / "one").string()), log), 0) << read_file(log).value();
+  EXPECT_EQ(read_file(dir.path() / "one" / "sweep.json").value(), read_file(out / "sweep.json").value());
+  EXPECT_EQ(read_file(dir.path() / "one" / "sweep.csv").value(), csv);
+  // A band the scenario does not have, and a malformed target.
+  EXPECT_EQ(WEXITSTATUS(run(fmt::format("sweep {} --counts 2 --reach 50%@agl_7m --out {}", (dir.path() / "s.toml").string(),
+                                        (dir.path() / "bad").string()), log)), 2);
+  EXPECT_NE(read_file(log).value().find("the scenario has no band 'agl_7m'; its bands are agl_50m"), std::string::npos)
+      << read_file(log).value();
+  EXPECT_EQ(WEXITSTATUS(run(fmt::format("sweep {} --counts 2 --reach half@agl_50m --out {}", (dir.path() / "s.toml").string(),
+                                        (dir.path() / "bad").string()), log)), 1);
+  EXPECT_NE(read_file(log).value().find("write SHARE@BAND, e.g. 50%@agl_1000m"), std::string::npos) << read_file(log).value();
+  EXPECT_FALSE(fs::exists(dir.path() / "bad"));
+}
+
 TEST(DemoCli, SmokeVariantProducesTheWholeReport) {
   test::TempDir dir;
   const fs::path out = dir.path() / "demo";
