@@ -9,7 +9,6 @@
 #include <optional>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <numbers>
 #include <sstream>
 #include <unordered_map>
@@ -18,7 +17,6 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <spdlog/spdlog.h>
-#include <tbb/parallel_for.h>
 
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/csv.hpp"
@@ -620,23 +618,19 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSo
   const GridGeometry& g = terrain.geometry();
   constexpr std::int64_t kNoTerrain = -1, kNotMine = std::numeric_limits<std::int64_t>::min();
   std::vector<std::int64_t> ground(made->size(), kNotMine);
-  // The reads in parallel (each decodes one compressed block: 17 s of a 1e9-cell run when serial);
-  // every value lands in its own slot, so the result does not depend on the order.
-  std::mutex read_mutex;
   Status read = Status::Ok();
-  tbb::parallel_for(std::size_t{0}, made->size(), [&](std::size_t i) {
-    if (static_cast<int>(i % static_cast<std::size_t>(ranks.size())) != ranks.rank()) return;
+  for (std::size_t i = 0; i < made->size() && read.ok(); ++i) {
+    if (static_cast<int>(i % static_cast<std::size_t>(ranks.size())) != ranks.rank()) continue;
     ground[i] = kNoTerrain;
     const auto cell = cell_on(g, (*made)[i].x_m, (*made)[i].y_m);
-    if (!cell) return;
+    if (!cell) continue;
     auto z = terrain.read({cell->first, cell->second, 1, 1});
     if (!z.ok()) {
-      std::lock_guard lock(read_mutex);
-      if (read.ok()) read = z.status();
+      read = z.status();
     } else if (z->is_valid(0, 0)) {
       ground[i] = static_cast<std::int64_t>(std::bit_cast<std::uint32_t>(z->elevations_m()[0]));
     }
-  });
+  }
   SKYCOVER_RETURN_IF_ERROR(ranks.agree(read));
   SKYCOVER_RETURN_IF_ERROR(ranks.reduce(ground, Collective::Op::kMax));
   std::vector<PointInfo> info(made->size());

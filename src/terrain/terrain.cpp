@@ -112,11 +112,8 @@ Result<GridGeometry> dataset_geometry(GDALDataset& ds, const fs::path& path) {
 }
 
 // A GDAL dataset (the DEM itself, or a warped VRT over it) read window by window. GDAL datasets
-// are not thread-safe. A plain DEM gets one handle per concurrent reader, opened on demand and kept
-// for reuse: many small reads (a site's cell each, which decodes a whole compressed block) then
-// run on every core. A warped VRT keeps one handle and serialises its reads (tiles run one at a
-// time; their compute is parallel). `src` keeps the underlying file open while a warped VRT
-// refers to it.
+// are not thread-safe: reads are serialised by a mutex (tiles run one at a time; their compute is
+// parallel). `src` keeps the underlying file open while a warped VRT refers to it.
 class GdalTerrainSource final : public TerrainSource {
  public:
   GdalTerrainSource(DatasetPtr src, DatasetPtr view, GridGeometry geometry, fs::path path, ElevationUnit unit)
@@ -133,18 +130,9 @@ class GdalTerrainSource final : public TerrainSource {
                                           rect.width, rect.height, rect.col0, rect.row0, geometry_.width, geometry_.height));
     std::vector<float> z(static_cast<std::size_t>(rect.cell_count()));
     {
-      std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
-      GDALDataset* ds = &dataset();
-      DatasetPtr spare;  // this read's own handle when the first one is busy
-      if (!lock.owns_lock()) {
-        if (!view_) spare = take_spare();
-        if (spare) ds = spare.get();
-        else lock.lock();
-      }
-      const CPLErr err = ds->GetRasterBand(1)->RasterIO(GF_Read, rect.col0, rect.row0, rect.width, rect.height,
-                                                        z.data(), rect.width, rect.height, GDT_Float32, 0, 0);
-      if (spare) give_back(std::move(spare));
-      if (err != CE_None)
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (dataset().GetRasterBand(1)->RasterIO(GF_Read, rect.col0, rect.row0, rect.width, rect.height, z.data(),
+                                               rect.width, rect.height, GDT_Float32, 0, 0) != CE_None)
         return Status::IoError(fmt::format("{}: reading band 1 (window {}x{} at column {}, row {}) failed: {}; the file "
                                            "may be truncated or damaged (check it with gdalinfo -checksum, or copy "
                                            "or download it again)",
@@ -167,25 +155,7 @@ class GdalTerrainSource final : public TerrainSource {
 
  private:
   GDALDataset& dataset() const { return view_ ? *view_ : *src_; }
-  // An idle extra handle on the file, or a new one (null if it cannot be opened: then wait).
-  DatasetPtr take_spare() const {
-    {
-      const std::lock_guard<std::mutex> lock(spare_mutex_);
-      if (!spares_.empty()) {
-        DatasetPtr d = std::move(spares_.back());
-        spares_.pop_back();
-        return d;
-      }
-    }
-    return DatasetPtr(GDALDataset::FromHandle(GDALOpen(path_.string().c_str(), GA_ReadOnly)));
-  }
-  void give_back(DatasetPtr d) const {
-    const std::lock_guard<std::mutex> lock(spare_mutex_);
-    spares_.push_back(std::move(d));
-  }
   DatasetPtr src_, view_;
-  mutable std::mutex spare_mutex_;
-  mutable std::vector<DatasetPtr> spares_;
   GridGeometry geometry_;
   fs::path path_;
   ElevationUnit unit_;
