@@ -306,6 +306,54 @@ Result<SweepProductFiles> write_sweep_products(const fs::path& dir, const std::v
   return out;
 }
 
+namespace {
+// The readings of the curves as two tables: the share at the claimed count, and the counts for
+// the stated coverages.
+void add_readings(HtmlReport& report, const std::vector<SweepRow>& rows, const SweepPresentation& p) {
+  auto readings = sweep_readings(rows, p);
+  if (!readings.ok() || (readings->at_count.empty() && readings->for_coverage.empty())) return;
+  report.heading("Reading the curves", 3);
+  report.paragraph("Read off the computed curves, linearly in log(count) between swept counts (as the charts draw "
+                   "them); outside the swept counts they say so instead of extrapolating. These are readings of the "
+                   "curves, not a search for placements." +
+                   std::string(readings->with_draws ? " In brackets: the same reading of the curves of the 95 % "
+                                                      "confidence bounds."
+                                                    : ""));
+  const auto share = [&](const std::optional<DrawStatistics>& f) {
+    if (!f) return std::string("outside the swept counts");
+    return readings->with_draws
+               ? fmt::format("{:.1f}% ({:.1f} to {:.1f})", f->mean * 100, f->ci95_lo * 100, f->ci95_hi * 100)
+               : fmt::format("{:.1f}%", f->mean * 100);
+  };
+  if (!readings->at_count.empty()) {
+    std::vector<std::string> header = {"hypothesis"};
+    for (const auto& b : rows.front().coverage.bands) header.push_back(band_label(b.band));
+    std::vector<std::vector<std::string>> table;
+    for (const auto& a : readings->at_count) {
+      if (table.empty() || table.back().front() != hypothesis_name(a.hypothesis))
+        table.push_back({std::string(hypothesis_name(a.hypothesis))});
+      table.back().push_back(share(a.reading.fraction));
+    }
+    report.table(header, table,
+                 fmt::format("Share of the area covered at {:.0f} sites ({})", readings->at_count.front().reading.count,
+                             p.reference_label.empty() ? "reference count" : p.reference_label));
+  }
+  if (!readings->for_coverage.empty()) {
+    std::vector<std::vector<std::string>> table;
+    for (const auto& c : readings->for_coverage) {
+      std::vector<std::string> row = {std::string(hypothesis_name(c.hypothesis)),
+                                      fmt::format("{:g}% at {}", c.reading.target_fraction * 100, band_label(c.band)),
+                                      count_text(c.reading.count)};
+      if (readings->with_draws) row.push_back(count_text(c.reading.count_lo) + " to " + count_text(c.reading.count_hi));
+      table.push_back(std::move(row));
+    }
+    std::vector<std::string> header = {"hypothesis", "share of the area covered", "sites needed"};
+    if (readings->with_draws) header.push_back("95 % interval");
+    report.table(header, table, "Sites at which each curve first reaches the stated coverage");
+  }
+}
+}  // namespace
+
 void add_sweep_section(HtmlReport& report, const std::vector<SweepRow>& rows, const SweepProductFiles& files,
                        const SweepPresentation& p) {
   report.heading("Coverage against the number of sites", 2);
@@ -335,15 +383,7 @@ void add_sweep_section(HtmlReport& report, const std::vector<SweepRow>& rows, co
                                        "written; the others reseed every random deployment)",
                                        draws)
                          : std::string("Share of the area engaged by at least one site"));
-  if (auto readings = sweep_readings(rows, p); readings.ok()) {
-    const auto lines = readings_text(*readings, p);
-    if (!lines.empty()) {
-      report.heading("Reading the curves", 3);
-      report.paragraph("Read off the computed curves, linearly in log(count) between swept counts (as the charts "
-                       "draw them). These are readings of the curves, not a search for placements.");
-      for (const std::string& line : lines) report.paragraph(line);
-    }
-  }
+  add_readings(report, rows, p);
   for (const auto& c : files.charts_svg) report.image_svg(c.bytes, c.caption);
 }
 
