@@ -100,6 +100,16 @@ void run_sweep_cli(const SweepArgs& a, const std::string& command_line, Collecti
                   (out->out_dir / "report.html").string()));
 }
 
+// --memory-mb and --tile-cells, the same for coverage and sweep.
+void add_budget_options(CLI::App* command, std::int64_t& memory_mb, int& tile_cells) {
+  command->add_option("--memory-mb", memory_mb,
+                      "Memory budget in MB (default 2048): a DEM whose run does not fit is processed in tiles")
+      ->check(CLI::Range(std::int64_t{64}, std::int64_t{16} << 20));
+  command->add_option("--tile-cells", tile_cells,
+                      "Force tiles of this many cells a side (default: from --memory-mb); results are identical")
+      ->check(CLI::Range(16, 1 << 20));
+}
+
 }  // namespace
 
 void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& command_line, Collective& world) {
@@ -114,12 +124,7 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
                   "Placement draws: place the random deployments this many times (seeds derived from the "
                   "scenario's) and report each band's mean, sd and 95 % CI (draws.csv, summary.json)")
       ->check(CLI::Range(1, 1000));
-  cov->add_option("--memory-mb", ca->memory_mb,
-                  "Memory budget in MB (default 2048): a DEM whose run does not fit is processed in tiles")
-      ->check(CLI::Range(std::int64_t{64}, std::int64_t{16} << 20));
-  cov->add_option("--tile-cells", ca->tile_cells,
-                  "Force tiles of this many cells a side (default: from --memory-mb); results are identical")
-      ->check(CLI::Range(16, 1 << 20));
+  add_budget_options(cov, ca->memory_mb, ca->tile_cells);
   cov->callback([ca, command_line, &world, &exit_code] { run_coverage_cli(*ca, command_line, world, exit_code); });
 
   auto sa = std::make_shared<SweepArgs>();
@@ -150,11 +155,7 @@ void add_coverage_commands(CLI::App& app, int& exit_code, const std::string& com
           "SHARE@BAND"));
   sweep->add_option("--out", sa->out, "Output directory (default: <[output] dir>/sweep)")->check(non_empty_path());
   sweep->add_option("--threads", sa->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 4096));
-  sweep->add_option("--memory-mb", sa->memory_mb,
-                    "Memory budget in MB (default 2048): a DEM whose run does not fit is processed in tiles")
-      ->check(CLI::Range(std::int64_t{64}, std::int64_t{16} << 20));
-  sweep->add_option("--tile-cells", sa->tile_cells, "Force tiles of this many cells a side; results are identical")
-      ->check(CLI::Range(16, 1 << 20));
+  add_budget_options(sweep, sa->memory_mb, sa->tile_cells);
   sweep->callback([sa, command_line, &world, &exit_code] { run_sweep_cli(*sa, command_line, world, exit_code); });
 
   auto da = std::make_shared<DemoOptions>();

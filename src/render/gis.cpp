@@ -22,13 +22,7 @@ namespace {
 std::unique_ptr<GDALDataset> mem_raster(const GridGeometry& g, GDALDataType type) {
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
   std::unique_ptr<GDALDataset> ds(mem->Create("", g.width, g.height, 1, type, nullptr));
-  auto gt = g.geotransform();
-  ds->SetGeoTransform(gt.data());
-  if (!g.crs_wkt.empty()) {
-    OGRSpatialReference srs;
-    srs.importFromWkt(g.crs_wkt.c_str());
-    ds->SetSpatialRef(&srs);
-  }
+  georeference(*ds, g);
   return ds;
 }
 

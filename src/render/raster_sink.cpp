@@ -20,12 +20,7 @@ fs::path part_path(const fs::path& path, int part) {
 
 // Georeferencing, nodata and description: the same on a part and on the assembled VRT.
 void describe(GDALDataset& ds, const GridGeometry& grid, double nodata, const std::string& description) {
-  auto gt = grid.geotransform();
-  ds.SetGeoTransform(gt.data());
-  if (!grid.crs_wkt.empty()) {
-    OGRSpatialReference srs;
-    if (srs.importFromWkt(grid.crs_wkt.c_str()) == OGRERR_NONE) ds.SetSpatialRef(&srs);
-  }
+  georeference(ds, grid);
   GDALRasterBand* band = ds.GetRasterBand(1);
   band->SetNoDataValue(nodata);
   if (!description.empty()) band->SetDescription(description.c_str());

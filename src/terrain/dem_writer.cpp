@@ -73,13 +73,7 @@ Result<DatasetPtr> create_geotiff(const fs::path& path, const GridGeometry& grid
   CPLErrorReset();
   DatasetPtr ds(gtiff->Create(path.c_str(), grid.width, grid.height, 1, GDT_Float32, co.List()));
   if (!ds) return Status::IoError(fmt::format("{}: cannot create GeoTIFF: {}", path.string(), last_gdal_error()));
-  auto gt = grid.geotransform();
-  ds->SetGeoTransform(gt.data());
-  if (!grid.crs_wkt.empty()) {
-    OGRSpatialReference srs;
-    srs.importFromWkt(grid.crs_wkt.c_str());
-    ds->SetSpatialRef(&srs);
-  }
+  georeference(*ds, grid);
   GDALRasterBand* band = ds->GetRasterBand(1);
   band->SetNoDataValue(std::numeric_limits<double>::quiet_NaN());
   band->SetDescription("elevation_m");

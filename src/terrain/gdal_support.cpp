@@ -32,6 +32,14 @@ std::string last_gdal_error() {
   return text;
 }
 
+void georeference(GDALDataset& ds, const GridGeometry& grid) {
+  auto gt = grid.geotransform();
+  ds.SetGeoTransform(gt.data());
+  if (grid.crs_wkt.empty()) return;
+  OGRSpatialReference srs;
+  if (srs.importFromWkt(grid.crs_wkt.c_str()) == OGRERR_NONE) ds.SetSpatialRef(&srs);
+}
+
 Status gdal_write_status(const std::filesystem::path& path) {
   if (CPLGetLastErrorType() < CE_Failure) return Status::Ok();
   return Status::IoError(fmt::format("{}: writing failed: {} (is the disk full?)", path.string(), last_gdal_error()));

@@ -377,13 +377,7 @@ Status write_float_raster(const fs::path& path, const GridGeometry& geometry, co
   }
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
   std::unique_ptr<GDALDataset> tmp(mem->Create("", geometry.width, geometry.height, 1, GDT_Float32, nullptr));
-  auto gt = geometry.geotransform();
-  tmp->SetGeoTransform(gt.data());
-  if (!geometry.crs_wkt.empty()) {
-    OGRSpatialReference srs;
-    srs.importFromWkt(geometry.crs_wkt.c_str());
-    tmp->SetSpatialRef(&srs);
-  }
+  georeference(*tmp, geometry);
   GDALRasterBand* band = tmp->GetRasterBand(1);
   band->SetNoDataValue(std::numeric_limits<double>::quiet_NaN());
   if (!description.empty()) band->SetDescription(description.c_str());

@@ -9,6 +9,7 @@
 #include <ogr_spatialref.h>
 
 #include "skycover/core/status.hpp"
+#include "skycover/grid/geometry.hpp"
 
 class GDALDataset;
 
@@ -26,6 +27,9 @@ Status gdal_write_status(const std::filesystem::path& path);
 // Parse any CRS definition PROJ understands (EPSG:N, WKT, PROJ string) with
 // traditional GIS axis order (x = easting/longitude, y = northing/latitude).
 Result<OGRSpatialReference> parse_crs(const std::string& definition, const std::string& context);
+
+// The dataset's geotransform and CRS from `grid` (no CRS for a local metric grid).
+void georeference(GDALDataset& ds, const GridGeometry& grid);
 
 // Owns an open GDAL dataset (raster or vector) and closes it with GDALClose. Wrap a C handle
 // with DatasetPtr(GDALDataset::FromHandle(h)).
