@@ -85,6 +85,11 @@ Result<PreparedScenario> prepare_scenario(const Scenario& scenario) {
   p.scenario = scenario;
   const std::string where = scenario.path.empty() ? std::string("scenario") : scenario.path.string();
   if (scenario.terrain.synthetic) {
+    // This path holds the grid whole; tiled runs (coverage, sweep) generate windows instead.
+    if (Status st = check_synthetic_size(*scenario.terrain.synthetic, where + ": [terrain] synthetic width x height");
+        !st.ok())
+      return Status::Invalid(st.message() + "; coverage and sweep run it in tiles (lower --memory-mb if this "
+                                            "command held it whole), other commands need a smaller grid");
     p.terrain = make_synthetic_terrain(*scenario.terrain.synthetic);
   } else if (scenario.terrain.dem) {
     auto t = load_terrain(*scenario.terrain.dem, scenario.terrain.load);

@@ -87,16 +87,8 @@ void parse_terrain(ParseContext& ctx, const toml::table* t, Scenario& sc) {
     auto ox = sr.number("origin_x_m", {-1e8, {}, 1e8, {}});
     auto oy = sr.number("origin_y_m", {-1e8, {}, 1e8, {}});
     auto base = sr.number("base_elevation_m", {-11000.0, {}, 9000.0, {}});
-    if (w && h) {
-      SyntheticTerrainParams size;
-      size.width = static_cast<int>(*w);
-      size.height = static_cast<int>(*h);
-      if (Status st = check_synthetic_size(size, "width x height"); !st.ok()) {
-        sr.error(DiagnosticKind::kRange, "width", st.message(),
-                 "lower width and height and raise cell_m to keep the extent (at most 400 M cells)");
-        w.reset();
-      }
-    }
+    // No limit on width x height here: tiled runs generate each window when they read it
+    // (synthetic.hpp). A run that would hold the grid whole checks kMaxSyntheticCells itself.
     if (w && h && c && rel && seed) {
       p.width = static_cast<int>(*w);
       p.height = static_cast<int>(*h);
