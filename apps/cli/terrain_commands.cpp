@@ -48,8 +48,8 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
                                                                                 {"deflate", DemCompression::kDeflate},
                                                                                 {"zstd", DemCompression::kZstd}},
                                           CLI::ignore_case));
-  synth->add_option("--tile-cells", *tile_cells, "Side of each GeoTIFF tile of a .vrt mosaic, in cells (multiple of 512)")
-      ->check(CLI::Range(512, 65536));
+  synth->add_option("--tile-cells", *tile_cells, "Side of each GeoTIFF tile of a .vrt mosaic, in cells (multiple of 256)")
+      ->check(CLI::Range(256, 65536));
   synth->callback([params, out, compression, tile_cells, &exit_code] {
     // Generated window by window in parallel (any size: 1e9 cells and more), never whole.
     const auto source = make_synthetic_source(*params);

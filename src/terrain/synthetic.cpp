@@ -137,7 +137,9 @@ void fill_block(const SyntheticTerrainParams& p, const Octaves& o, const TileRec
     std::int64_t i0 = 0, j0 = 0, ni = 0;
     std::vector<double> values;
   };
-  std::array<Table, kMaxOctaves> tables;
+  // Reused by each thread from block to block: no heap traffic per block (worker threads'
+  // allocations otherwise piled up in their malloc arenas over a country-sized run).
+  thread_local std::array<Table, kMaxOctaves> tables;
   for (int k = 0; k < o.count; ++k) {
     double u_lo = std::numeric_limits<double>::infinity(), u_hi = -u_lo, v_lo = u_lo, v_hi = u_hi;
     for (int col : {rect.col0, rect.col_end() - 1})

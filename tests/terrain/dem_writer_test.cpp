@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 SyntheticTerrainParams small_grid() {
   SyntheticTerrainParams p;
-  p.width = 1100;  // not a multiple of the 512-cell blocks or tiles: partial ones at the edges
+  p.width = 1100;  // not a multiple of the 256-cell blocks or 512-cell tiles: partial ones at the edges
   p.height = 700;
   p.seed = 5;
   return p;

@@ -18,12 +18,12 @@ enum class DemCompression {
 
 struct DemWriteOptions {
   DemCompression compression = DemCompression::kDeflate;
-  // Side, in cells, of each GeoTIFF of a VRT mosaic (a multiple of the 512-cell block).
+  // Side, in cells, of each GeoTIFF of a VRT mosaic (a multiple of the 256-cell block).
   int vrt_tile_cells = 4096;
 };
 
 // Every cell of `source` into `path`, as float32 metres with NaN as nodata:
-// - `*.tif`: one tiled GeoTIFF (512^2 blocks; BigTIFF when it may pass 4 GB). Windows of 512 rows
+// - `*.tif`: one tiled GeoTIFF (256^2 blocks; BigTIFF when it may pass 4 GB). Windows of 256 rows
 //   are generated while the previous one is compressed and written.
 // - `*.vrt`: a mosaic. One tiled GeoTIFF per vrt_tile_cells^2 tile, named r<row>_c<col>.tif, in
 //   the folder "<stem>_tiles" beside the VRT, written in parallel; then the VRT (GDALBuildVRT),
