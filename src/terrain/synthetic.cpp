@@ -87,6 +87,22 @@ Octaves octaves_of(const SyntheticTerrainParams& p) {
   return ridged * ridged;
 }
 
+// The fBm value of one cell straight from the lattice hashes: the definition that the block
+// generator reproduces bit for bit.
+float fbm_cell(const SyntheticTerrainParams& p, const Octaves& o, int col, int row) {
+  const double x = (col + 0.5) * p.cell_size_m, y = (row + 0.5) * p.cell_size_m;
+  double sum = 0;
+  for (int k = 0; k < o.count; ++k) {
+    const double u = lattice_u(o, k, x, y), v = lattice_v(o, k, x, y);
+    const double fu = floor_exact(u), fv = floor_exact(v);
+    const auto i = static_cast<std::int64_t>(fu), j = static_cast<std::int64_t>(fv);
+    const double n = noise(lattice(p.seed, k, i, j), lattice(p.seed, k, i + 1, j), lattice(p.seed, k, i, j + 1),
+                           lattice(p.seed, k, i + 1, j + 1), smoothstep(u - fu), smoothstep(v - fv));
+    sum += o.amp[k] * (k < 2 ? smooth_term(n) : ridged_term(n));
+  }
+  return static_cast<float>(sum / o.norm);
+}
+
 constexpr int kBlockCells = 256;  // generation block side: its lattice tables stay in L2
 
 // One octave's lattice values around a block: node (i, j) at values[(j - j0) * ni + (i - i0)].
@@ -254,7 +270,8 @@ SyntheticSurface::SyntheticSurface(const SyntheticTerrainParams& params)
           for (int a = rows.begin(); a < rows.end(); ++a) {
             const int row = static_cast<int>((2 * std::int64_t{a} + 1) * params_.height / (2 * kSamples));
             for (int b = 0; b < kSamples; ++b) {
-              const float f = fbm_at(static_cast<int>((2 * std::int64_t{b} + 1) * params_.width / (2 * kSamples)), row);
+              const float f =
+                  fbm_cell(params_, o, static_cast<int>((2 * std::int64_t{b} + 1) * params_.width / (2 * kSamples)), row);
               acc = join(acc, Range{f, f});
             }
           }
@@ -266,21 +283,7 @@ SyntheticSurface::SyntheticSurface(const SyntheticTerrainParams& params)
   fbm_span_ = std::max(1e-12, static_cast<double>(range.hi - range.lo));
 }
 
-float SyntheticSurface::fbm_at(int col, int row) const {
-  const Octaves o = octaves_of(params_);
-  const std::uint64_t seed = params_.seed;
-  const double x = (col + 0.5) * params_.cell_size_m, y = (row + 0.5) * params_.cell_size_m;
-  double sum = 0;
-  for (int k = 0; k < o.count; ++k) {
-    const double u = lattice_u(o, k, x, y), v = lattice_v(o, k, x, y);
-    const double fu = floor_exact(u), fv = floor_exact(v);
-    const auto i = static_cast<std::int64_t>(fu), j = static_cast<std::int64_t>(fv);
-    const double n = noise(lattice(seed, k, i, j), lattice(seed, k, i + 1, j), lattice(seed, k, i, j + 1),
-                           lattice(seed, k, i + 1, j + 1), smoothstep(u - fu), smoothstep(v - fv));
-    sum += o.amp[k] * (k < 2 ? smooth_term(n) : ridged_term(n));
-  }
-  return static_cast<float>(sum / o.norm);
-}
+float SyntheticSurface::fbm_at(int col, int row) const { return fbm_cell(params_, octaves_of(params_), col, row); }
 
 void SyntheticSurface::fill(const TileRect& rect, float* out) const {
   const Octaves o = octaves_of(params_);
