@@ -22,7 +22,7 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
 
   auto params = std::make_shared<SyntheticTerrainParams>();
   auto out = std::make_shared<std::string>();
-  auto compression = std::make_shared<DemCompression>(DemCompression::kDeflate);
+  auto compression = std::make_shared<std::string>("deflate");
   auto tile_cells = std::make_shared<int>(4096);
   auto* synth = terrain->add_subcommand(
       "synth", "Write a seeded fractal DEM (float32 metres): a tiled GeoTIFF, or a VRT mosaic of GeoTIFF tiles");
@@ -44,17 +44,16 @@ void add_terrain_commands(CLI::App& app, int& exit_code) {
       ->required()
       ->check(non_empty_path());
   synth->add_option("--compress", *compression, "none (fastest), deflate (default, most widely read) or zstd")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, DemCompression>{{"none", DemCompression::kNone},
-                                                                                {"deflate", DemCompression::kDeflate},
-                                                                                {"zstd", DemCompression::kZstd}},
-                                          CLI::ignore_case));
+      ->check(CLI::IsMember({"none", "deflate", "zstd"}));
   synth->add_option("--tile-cells", *tile_cells, "Side of each GeoTIFF tile of a .vrt mosaic, in cells (multiple of 256)")
       ->check(CLI::Range(256, 65536));
   synth->callback([params, out, compression, tile_cells, &exit_code] {
     // Generated window by window in parallel (any size: 1e9 cells and more), never whole.
     const auto source = make_synthetic_source(*params);
     Progress progress("writing the DEM", 1);
-    exit_code = report(write_dem(*out, *source, DemWriteOptions{*compression, *tile_cells}, &progress));
+    const std::map<std::string, DemCompression> kinds{
+        {"none", DemCompression::kNone}, {"deflate", DemCompression::kDeflate}, {"zstd", DemCompression::kZstd}};
+    exit_code = report(write_dem(*out, *source, DemWriteOptions{kinds.at(*compression), *tile_cells}, &progress));
     progress.finish();
     const GridGeometry& g = source->geometry();
     if (exit_code == 0) say(fmt::format("wrote {} ({}x{} cells of {} m)\n", *out, g.width, g.height, g.cell_size_m));

@@ -2,9 +2,13 @@
 // window, all or nothing.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -105,6 +109,28 @@ TEST(WriteDem, BadNamesAreRefusedWithTheFix) {
   EXPECT_EQ(clash.code(), StatusCode::kInvalidInput);
   EXPECT_NE(clash.message().find("which is a file"), std::string::npos) << clash.message();
   EXPECT_FALSE(fs::exists(dir.path() / "m.vrt"));
+}
+
+TEST(TerrainSynthCli, WritesAVrtMosaicAndRefusesAnUnknownCompression) {
+  test::TempDir dir;
+  const auto cmd = [&](const std::string& args) {
+    return std::system(fmt::format("{} terrain synth --width 600 --height 300 --cell-m 30 --relief-m 500 --seed 4 {} "
+                                   ">{} 2>&1",
+                                   SKYCOVER_CLI_PATH, args, (dir.path() / "log").string())
+                           .c_str());
+  };
+  ASSERT_EQ(WEXITSTATUS(cmd("--compress zstd --tile-cells 256 --out " + (dir.path() / "d.vrt").string())), 0);
+  EXPECT_EQ(names_in(dir.path() / "d_tiles").size(), 6u);  // 3 x 2 tiles of 256 (the last row 44 high)
+  auto back = load_terrain(dir.path() / "d.vrt");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  SyntheticTerrainParams p;
+  p.width = 600, p.height = 300, p.relief_m = 500, p.seed = 4;
+  EXPECT_EQ(back->elevations_m(), make_synthetic_terrain(p).elevations_m());
+  EXPECT_EQ(WEXITSTATUS(cmd("--compress lzw --out " + (dir.path() / "e.tif").string())), 1);
+  std::ifstream log(dir.path() / "log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("--compress: lzw not in {none,deflate,zstd}"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(dir.path() / "e.tif"));
 }
 
 }  // namespace
