@@ -203,8 +203,9 @@ Status write_vrt_mosaic(const fs::path& path, const TerrainSource& source, const
     };
     if (interrupted()) return fail(interrupted_status());
     const TileRect& t = tiles[i];
-    // One block-high window at a time, into this thread's reused buffers.
-    thread_local std::vector<float> buffer, block;
+    // One block-high window at a time, into buffers reused within the tile. Not thread_local:
+    // read_into runs a nested parallel_for, during which TBB may start another tile on this thread.
+    std::vector<float> buffer, block;
     const fs::path file = staging.path() / tile_name(t);
     auto ds = create_geotiff(file, grid.window(t), options.compression, 1);
     if (!ds.ok()) return fail(ds.status());

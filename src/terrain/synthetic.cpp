@@ -154,7 +154,9 @@ void fill_block(const SyntheticTerrainParams& p, const Octaves& o, const TileRec
     std::vector<double> values;
   };
   // Reused by each thread from block to block: no heap traffic per block (worker threads'
-  // allocations otherwise piled up in their malloc arenas over a country-sized run).
+  // allocations otherwise piled up in their malloc arenas over a country-sized run). Safe as
+  // thread_local because a block runs no TBB work of its own: nothing else starts on this thread
+  // until it returns.
   thread_local std::array<Table, kMaxOctaves> tables;
   for (int k = 0; k < o.count; ++k) {
     double u_lo = std::numeric_limits<double>::infinity(), u_hi = -u_lo, v_lo = u_lo, v_hi = u_hi;
