@@ -1,5 +1,8 @@
 #include "skycover/core/atomic_file.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <openssl/evp.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -80,6 +83,12 @@ Status AtomicOutput::commit() {
   }
   committed_ = true;
   return Status::Ok();
+}
+
+std::string lower_extension(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
 }
 
 Status write_file_atomic(const fs::path& path, std::string_view content) {

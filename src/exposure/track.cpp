@@ -210,8 +210,7 @@ Result<std::vector<TrackWaypoint>> read_csv_track(const TrackSpec& spec, const s
 }
 
 bool is_csv(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = lower_extension(p);
   return ext == ".csv" || ext == ".txt";
 }
 

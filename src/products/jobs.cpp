@@ -9,7 +9,6 @@
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/memory.hpp"
 #include "skycover/products/coverage_run.hpp"
-#include "skycover/products/summary.hpp"
 #include "skycover/scenario/scenario.hpp"
 #include "skycover/terrain/gdal_support.hpp"
 
@@ -82,17 +81,9 @@ Status check_draws(const Scenario& scenario, const std::vector<Hypothesis>& hypo
 // Each coverage target names one of the scenario's bands (checked before anything is computed).
 Status check_targets(const Scenario& scenario, const std::vector<CoverageTarget>& targets) {
   const auto bands = analysis_bands(scenario.analysis);
-  for (const CoverageTarget& t : targets) {
-    if (std::any_of(bands.begin(), bands.end(), [&](const AltitudeBand& b) { return band_tag(b) == t.band_tag; }))
-      continue;
-    std::string tags;
-    for (const auto& b : bands) tags += (tags.empty() ? "" : ", ") + band_tag(b);
-    return Status::Invalid(fmt::format("--reach {:g}%@{}: the scenario has no band '{}'; its bands are {}",
-                                       t.fraction * 100, t.band_tag, t.band_tag, tags));
-  }
+  for (const CoverageTarget& t : targets) SKYCOVER_RETURN_IF_ERROR(target_band_index(bands, t).status());
   return Status::Ok();
 }
-
 
 }  // namespace
 

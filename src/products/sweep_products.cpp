@@ -78,21 +78,25 @@ Result<CoverageTarget> parse_coverage_target(const std::string& text) {
   return CoverageTarget{value, text.substr(at + 1)};
 }
 
+Result<std::size_t> target_band_index(const std::vector<AltitudeBand>& bands, const CoverageTarget& target) {
+  for (std::size_t b = 0; b < bands.size(); ++b)
+    if (band_tag(bands[b]) == target.band_tag) return b;
+  std::string tags;
+  for (const auto& band : bands) tags += (tags.empty() ? "" : ", ") + band_tag(band);
+  return Status::Invalid(fmt::format("--reach {:g}%@{}: the scenario has no band '{}'; its bands are {}",
+                                     target.fraction * 100, target.band_tag, target.band_tag, tags));
+}
+
 Result<SweepReadings> sweep_readings(const std::vector<SweepRow>& rows, const SweepPresentation& p) {
   SweepReadings out;
   if (rows.empty()) return out;
   out.with_draws = draws_of(rows) > 1;
   const auto& bands = rows.front().coverage.bands;
+  std::vector<AltitudeBand> altitudes;
+  for (const auto& bc : bands) altitudes.push_back(bc.band);
   std::vector<std::size_t> target_bands;
   for (const CoverageTarget& t : p.targets) {
-    std::size_t b = 0;
-    while (b < bands.size() && band_tag(bands[b].band) != t.band_tag) ++b;
-    if (b == bands.size()) {
-      std::string tags;
-      for (const auto& bc : bands) tags += (tags.empty() ? "" : ", ") + band_tag(bc.band);
-      return Status::Invalid(fmt::format("coverage target '{}': the sweep has no band '{}'; its bands are {}",
-                                         t.band_tag, t.band_tag, tags));
-    }
+    SKYCOVER_ASSIGN_OR_RETURN(const std::size_t b, target_band_index(altitudes, t));
     target_bands.push_back(b);
   }
   for (Hypothesis h : hypotheses_in(rows)) {

@@ -24,8 +24,7 @@ Rgb palette_color(int index) {
 }
 
 Result<ImageFormat> image_format_for(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = lower_extension(path);
   if (ext == ".png") return ImageFormat::kPng;
   if (ext == ".svg") return ImageFormat::kSvg;
   return Status::Invalid(fmt::format("{}: cannot tell the image format from the extension '{}' (use .png or .svg)",

@@ -26,11 +26,6 @@ std::unique_ptr<GDALDataset> mem_raster(const GridGeometry& g, GDALDataType type
   return ds;
 }
 
-std::string lower_extension(const fs::path& p) {
-  std::string e = p.extension().string();
-  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
-  return e;
-}
 }  // namespace
 
 Status write_uint16_raster(const fs::path& path, const GridGeometry& g, const std::vector<std::uint16_t>& values,

@@ -431,8 +431,7 @@ Result<std::vector<RawPoint>> read_vector_points(const std::filesystem::path& pa
 Result<std::vector<Site>> file_sites(const DeploymentSpec& spec, const GridGeometry& g, int default_missiles) {
   if (!spec.file) return Status::Invalid(fmt::format("{}: file deployment without a file", spec.source));
   const auto& path = *spec.file;
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = lower_extension(path);
   std::optional<OGRSpatialReference> srs;
   std::vector<RawPoint> raw;
   if (ext == ".csv" || ext == ".txt") {

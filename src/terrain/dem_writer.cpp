@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -34,12 +33,6 @@ namespace {
 // one cell (a tiled run reads each site's cell) decodes one block, and a 512^2 ZSTD block made the
 // 5,031 site reads of a 1e9-cell run take 17 s instead of 7 (bench/RESULTS.md).
 constexpr int kBlockCells = 256;
-
-std::string lower_extension(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
-}
 
 CPLStringList creation_options(DemCompression compression, std::int64_t bytes, int threads) {
   CPLStringList co;

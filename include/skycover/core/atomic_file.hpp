@@ -31,6 +31,10 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
+// The extension of `path` in lower case, with its dot (".tif"; "" when there is none): how every
+// output and input format is chosen from a file name.
+std::string lower_extension(const std::filesystem::path& path);
+
 // Write `content` to `path` atomically (creating parent directories).
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content);
 

@@ -24,6 +24,8 @@ struct CoverageTarget {
 };
 // "50%@agl_1000m" -> {0.5, "agl_1000m"}; the error says the form.
 Result<CoverageTarget> parse_coverage_target(const std::string& text);
+// The index in `bands` of the target's band; an invalid-input error names it and lists the bands.
+Result<std::size_t> target_band_index(const std::vector<AltitudeBand>& bands, const CoverageTarget& target);
 
 struct SweepPresentation {
   // Optional vertical reference at this count (e.g. the claim's density), with its label.
