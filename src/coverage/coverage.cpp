@@ -176,7 +176,7 @@ struct TileWork {
 };
 
 struct Histograms {
-  std::vector<std::vector<std::int64_t>> masked, clear, flat;  // [band][k]
+  std::vector<std::vector<std::int64_t>> masked, clear, flat, bare;  // [band][k]; bare: with clutter only
 };
 
 // Every rank's histograms and site-inside flags added up: integer sums, so the totals are the
@@ -184,7 +184,7 @@ struct Histograms {
 Status reduce_over_ranks(Collective& world, Histograms& h, std::vector<char>& site_inside) {
   if (world.size() == 1) return Status::Ok();
   std::vector<std::vector<std::int64_t>*> all;
-  for (auto* run : {&h.masked, &h.clear, &h.flat})
+  for (auto* run : {&h.masked, &h.clear, &h.flat, &h.bare})
     for (auto& hist : *run) all.push_back(&hist);
   std::vector<std::int64_t> lengths;
   for (const auto* hist : all) lengths.push_back(static_cast<std::int64_t>(hist->size()));
@@ -290,7 +290,9 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   }
   SoloCollective solo;
   Collective& world = options.collective ? *options.collective : solo;
-  const int runs = options.split_masking ? 3 : 1;
+  // With clutter, the split runs terrain masking once more without it (the clutter loss term).
+  const bool split_clutter = options.split_masking && in.terrain.has_clutter();
+  const int runs = options.split_masking ? (split_clutter ? 4 : 3) : 1;
   std::int64_t total = 0;  // this rank's site runs
   for (int t = 0; t < n_tiles; ++t)
     if (tile_owner(t, world.size()) == world.rank()) total += static_cast<std::int64_t>(work[static_cast<std::size_t>(t)].sites.size()) * runs;
@@ -329,6 +331,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
 
   Histograms h;
   h.masked.resize(nb), h.clear.resize(nb), h.flat.resize(nb);
+  if (split_clutter) h.bare.resize(nb);
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   std::vector<char> site_inside(in.sites.size(), 0);
   auto process_tile = [&](int t) -> Status {
@@ -346,10 +349,11 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       const auto [col, row] = *site_cell(g, in.sites[i]);
       site_inside[i] = area.contains(col - tile.col0, row - tile.row0) ? 1 : 0;
     }
-    auto run = [&](const Terrain& terrain, const std::vector<Site>& sites, bool masking) {
+    auto run = [&](const Terrain& terrain, const std::vector<Site>& sites, bool masking, bool clutter = true) {
       UnionOptions u;
       u.threads = options.threads;
       u.terrain_masking = masking;
+      u.clutter = clutter;
       u.use_reference_kernel = options.use_reference_kernel;
       u.output = local;
       if (options.on_progress)
@@ -359,9 +363,11 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     if (w.sites.empty()) {
       const std::int64_t n = area.inside_count();
       for (std::size_t b = 0; b < nb; ++b)
-        for (auto* hist : {&h.masked[b], &h.clear[b], &h.flat[b]}) {
-          if (hist->empty()) hist->assign(1, 0);
-          (*hist)[0] += n;
+        for (auto* runs_h : {&h.masked, &h.clear, &h.flat, &h.bare}) {
+          if (runs_h->empty()) continue;
+          auto& hist = (*runs_h)[b];
+          if (hist.empty()) hist.assign(1, 0);
+          hist[0] += n;
         }
       if (!options.on_tile) return Status::Ok();
       EngagementUnion none;
@@ -386,6 +392,12 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       add_band_histograms(clear, area, h.clear, arena);
     }
     result.phases.clear_s += since(t_run);
+    if (split_clutter) {
+      t_run = Clock::now();
+      SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion bare, run(z, w.sites, true, false));
+      add_band_histograms(bare, area, h.bare, arena);
+      result.phases.bare_s += since(t_run);
+    }
     t_run = Clock::now();
     // The clear-line-of-sight run on flat ground: every valid cell and every site's ground set
     // to the mean level (nodata stays nodata), same sites, window and area. No viewsheds: cheap.
@@ -419,6 +431,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   const double cell_km2 = g.cell_area_km2();
   if (auto pe = projection_error(g); pe.ok()) result.projection = *pe;  // a CRS PROJ cannot scale: no figure
   result.site_count = static_cast<int>(in.sites.size());
+  result.clutter = in.terrain.has_clutter();
   // Only sites standing inside the area count in the Poisson expectation's N (its density is N / A).
   std::vector<Site> inside;
   for (std::size_t i = 0; i < in.sites.size(); ++i)
@@ -444,6 +457,12 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       bc.placement_loss_fraction = *bc.flat_expected_fraction - level.fraction;
       bc.relief_envelope_loss_fraction = level.fraction - open.fraction;
       bc.masking_loss_fraction = open.fraction - bc.fraction;
+      if (split_clutter) {
+        const BandCoverage bare = band_from_histogram(in.bands[b], h.bare[b], cell_km2);
+        bc.fraction_without_clutter = bare.fraction;
+        bc.masking_loss_fraction = open.fraction - bare.fraction;
+        bc.clutter_loss_fraction = bare.fraction - bc.fraction;
+      }
     }
   }
   return result;

@@ -94,9 +94,11 @@ plot::LineChart altitude_chart(const CoverageResult& r, const std::string& title
   c.y_percent = true;
   c.y_range = std::make_pair(0.0, 1.0);
   for (HeightReference ref : {HeightReference::kAgl, HeightReference::kMsl}) {
-    plot::LineSeries res, clear, flat;
+    plot::LineSeries res, clear, flat, bare;
     const char* tag = ref == HeightReference::kAgl ? "AGL" : "MSL";
-    res.name = fmt::format("{} with terrain masking", tag);
+    res.name = fmt::format(fmt::runtime(r.clutter ? "{} with terrain and clutter masking" : "{} with terrain masking"), tag);
+    bare.name = fmt::format("{} terrain masking alone (no clutter)", tag);
+    bare.dashed = true;
     clear.name = fmt::format("{} line of sight clear", tag);
     flat.name = fmt::format("{} flat ground, Poisson", tag);
     clear.dashed = true;
@@ -110,6 +112,8 @@ plot::LineChart altitude_chart(const CoverageResult& r, const std::string& title
       clear.y.push_back(b.fraction_without_masking.value_or(NAN));
       flat.x.push_back(b.band.altitude_m);
       flat.y.push_back(b.flat_expected_fraction.value_or(NAN));
+      bare.x.push_back(b.band.altitude_m);
+      bare.y.push_back(b.fraction_without_clutter.value_or(NAN));
     }
     if (res.x.empty()) continue;
     const int base = ref == HeightReference::kAgl ? 0 : 3;
@@ -117,6 +121,10 @@ plot::LineChart altitude_chart(const CoverageResult& r, const std::string& title
     clear.color = plot::palette_color(base + 1);
     flat.color = plot::palette_color(base + 2);
     c.series.push_back(res);
+    if (bare.y.size() && std::isfinite(bare.y[0])) {
+      bare.color = plot::palette_color(6);  // black, dashed
+      c.series.push_back(bare);
+    }
     if (clear.y.size() && std::isfinite(clear.y[0])) c.series.push_back(clear);
     c.series.push_back(flat);
   }
@@ -230,8 +238,9 @@ std::vector<std::vector<std::string>> coverage_table_rows(const CoverageResult& 
     rows.push_back({band_label(b.band), fmt::format("{:.1f}", b.covered_km2), fmt::format("{:.1f}", b.area_km2),
                     fmt::format("{:.1f}%", b.fraction * 100), pct(b.fraction_without_masking),
                     pct(b.flat_same_sites_fraction), pct(b.flat_expected_fraction), pct(b.placement_loss_fraction),
-                    pct(b.relief_envelope_loss_fraction), pct(b.masking_loss_fraction),
-                    fmt::format("{:.1f}%", 100.0 * two_plus / std::max<std::int64_t>(1, b.area_cells))});
+                    pct(b.relief_envelope_loss_fraction), pct(b.masking_loss_fraction)});
+    if (r.clutter) rows.back().push_back(pct(b.clutter_loss_fraction));
+    rows.back().push_back(fmt::format("{:.1f}%", 100.0 * two_plus / std::max<std::int64_t>(1, b.area_cells)));
   }
   return rows;
 }
@@ -239,13 +248,16 @@ std::vector<std::vector<std::string>> coverage_table_rows(const CoverageResult& 
 Status add_coverage_section(HtmlReport& report, const CoverageResult& r, const CoverageProductFiles& products,
                             const std::string& heading, const std::string& files_dir, bool with_map) {
   report.heading(heading, 2);
-  report.table({"band", "covered km2", "area km2", "covered", "line of sight clear", "same sites, flat ground",
-                "flat ground (Poisson)", "placement/edge loss", "relief/envelope loss", "terrain masking loss",
-                "reached by 2+ sites"},
-               coverage_table_rows(r),
+  std::vector<std::string> columns = {"band", "covered km2", "area km2", "covered", "line of sight clear",
+                                      "same sites, flat ground", "flat ground (Poisson)", "placement/edge loss",
+                                      "relief/envelope loss", "terrain masking loss"};
+  if (r.clutter) columns.push_back("clutter masking loss");
+  columns.push_back("reached by 2+ sites");
+  report.table(columns, coverage_table_rows(r),
                fmt::format("{} sites ({} inside the area) over {:.0f} km2{}", r.site_count, r.sites_in_area, r.area_km2,
                            r.flat_ground_msl_m ? fmt::format("; flat ground at {:.0f} m", *r.flat_ground_msl_m)
                                                : std::string()));
+  if (const std::string note = clutter_note(r); !note.empty()) report.paragraph(note);
   if (const std::string note = readiness_note(r); !note.empty()) report.paragraph(note);
   if (with_map) SKYCOVER_RETURN_IF_ERROR(report.interactive_map(products.map));
   report.image_svg(products.altitude_chart_svg.bytes, products.altitude_chart_svg.caption);

@@ -353,7 +353,8 @@ Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry&
                                                    std::max(g.width, g.height)));
   const std::size_t n_bands = analysis_bands(scenario.analysis).size();
   const int n_threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
-  TileCost cost = coverage_tile_cost(n_bands, radius, n_threads);
+  const bool clutter = scenario.terrain.clutter.has_value();
+  TileCost cost = coverage_tile_cost(n_bands, radius, n_threads, clutter);
   cost.fixed_bytes += budget_bytes / 8;  // GDAL's block cache in tiled runs (GdalReadSettings)
   // Products: the preview grids (at most 2048^2 cells of terrain, area, lowest height and counts)
   // and the COG driver's working memory while it converts the tiled rasters (~300 MB measured on a
@@ -367,7 +368,7 @@ Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry&
   // tile over the grid.
   const std::int64_t cells = g.cell_count();
   plan.whole_grid_bytes = cost.bytes(std::max(g.width, g.height), 2 * radius) +
-                          cells * (5 + 4 + 2 * static_cast<std::int64_t>(n_bands) + 8);
+                          cells * (5 + 4 + 2 * static_cast<std::int64_t>(n_bands) + 8 + (clutter ? 4 : 0));
   if (forced_tile_cells > 0) {
     plan.tile_cells = forced_tile_cells;
   } else {

@@ -40,6 +40,8 @@ nlohmann::json band_json(const BandCoverage& b) {
           {"placement_loss_fraction", opt(b.placement_loss_fraction)},
           {"relief_envelope_loss_fraction", opt(b.relief_envelope_loss_fraction)},
           {"masking_loss_fraction", opt(b.masking_loss_fraction)},
+          {"fraction_without_clutter", opt(b.fraction_without_clutter)},
+          {"clutter_loss_fraction", opt(b.clutter_loss_fraction)},
           {"engageable_probability", opt(b.engageable_probability)}};
 }
 
@@ -50,6 +52,7 @@ nlohmann::json coverage_json(const CoverageResult& r, const RunInfo& run) {
           {"sites", r.site_count},
           {"sites_in_area", r.sites_in_area},
           {"readiness", opt(r.readiness)},
+          {"clutter", r.clutter},
           {"flat_ground_msl_m", opt(r.flat_ground_msl_m)},
           {"area_km2", r.area_km2},
           {"projection", r.projection ? nlohmann::json{{"crs", r.projection->crs_name},
@@ -65,14 +68,15 @@ std::string coverage_csv(const CoverageResult& r) {
   std::string out =
       "reference,altitude_m,area_km2,covered_km2,fraction,covered_km2_without_masking,fraction_without_masking,"
       "flat_expected_fraction,flat_same_sites_fraction,placement_loss_fraction,relief_envelope_loss_fraction,"
-      "masking_loss_fraction,sites,sites_in_area,multiplicity\n";
+      "masking_loss_fraction,fraction_without_clutter,clutter_loss_fraction,sites,sites_in_area,multiplicity\n";
   for (const auto& b : r.bands) {
-    out += fmt::format("{},{:g},{:.4f},{:.4f},{:.6f},{},{},{},{},{},{},{},{},{},{}\n",
+    out += fmt::format("{},{:g},{:.4f},{:.4f},{:.6f},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                        height_reference_name(b.band.reference), b.band.altitude_m, b.area_km2, b.covered_km2, b.fraction,
                        b.covered_km2_without_masking ? fmt::format("{:.4f}", *b.covered_km2_without_masking) : "",
                        csv_opt(b.fraction_without_masking), csv_opt(b.flat_expected_fraction),
                        csv_opt(b.flat_same_sites_fraction), csv_opt(b.placement_loss_fraction),
-                       csv_opt(b.relief_envelope_loss_fraction), csv_opt(b.masking_loss_fraction), r.site_count,
+                       csv_opt(b.relief_envelope_loss_fraction), csv_opt(b.masking_loss_fraction),
+                       csv_opt(b.fraction_without_clutter), csv_opt(b.clutter_loss_fraction), r.site_count,
                        r.sites_in_area, fmt::join(b.multiplicity, ";"));
   }
   return out;
@@ -105,8 +109,21 @@ std::string coverage_table(const CoverageResult& r) {
                        "sight; flat (th.) = Poisson formula over the {} sites inside the area;\nlosses: placement = "
                        "flat (th.) - flat same, relief = flat same - clear LOS, masking = clear LOS - covered\n",
                        *r.flat_ground_msl_m, r.sites_in_area);
+  out += clutter_note(r);
   out += readiness_note(r);
   return out;
+}
+
+std::string clutter_note(const CoverageResult& r) {
+  std::string bands;
+  for (const auto& b : r.bands)
+    if (b.clutter_loss_fraction && b.fraction_without_clutter)
+      bands += fmt::format("{}{} {:.1f} points ({:.1f}% covered with terrain alone)", bands.empty() ? "" : ", ",
+                           band_label(b.band), *b.clutter_loss_fraction * 100, *b.fraction_without_clutter * 100);
+  if (bands.empty()) return r.clutter ? "clutter (trees, buildings) blocks lines of sight in these figures\n" : "";
+  return fmt::format("clutter (trees, buildings) hides: {};\nmasking above is the terrain's alone (clear LOS - "
+                     "terrain alone)\n",
+                     bands);
 }
 
 std::string readiness_note(const CoverageResult& r) {

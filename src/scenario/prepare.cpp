@@ -29,15 +29,27 @@ std::string where_of(const Scenario& scenario) {
   return scenario.path.empty() ? std::string("scenario") : scenario.path.string();
 }
 
-}  // namespace
+Status clutter_error(const Scenario& scenario, const Status& st) {
+  return Status(st.code(), fmt::format("{}: [terrain] clutter: {}", where_of(scenario), st.message()));
+}
 
-Result<std::unique_ptr<TerrainSource>> open_scenario_terrain(const Scenario& scenario) {
+Result<std::unique_ptr<TerrainSource>> open_ground_source(const Scenario& scenario) {
   const std::string where = where_of(scenario);
   if (scenario.terrain.synthetic)
     return make_synthetic_source(*scenario.terrain.synthetic);  // each window generated when read
   if (!scenario.terrain.dem) return Status::Invalid(fmt::format("{}: [terrain] needs dem or synthetic", where));
   auto t = open_terrain_source(*scenario.terrain.dem, scenario.terrain.load);
   if (!t.ok()) return Status(t.status().code(), fmt::format("{}: [terrain] dem: {}", where, t.status().message()));
+  return std::move(t).value();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TerrainSource>> open_scenario_terrain(const Scenario& scenario) {
+  SKYCOVER_ASSIGN_OR_RETURN(auto ground, open_ground_source(scenario));
+  if (!scenario.terrain.clutter) return ground;
+  auto t = with_clutter(std::move(ground), *scenario.terrain.clutter);
+  if (!t.ok()) return clutter_error(scenario, t.status());
   return std::move(t).value();
 }
 
@@ -97,6 +109,11 @@ Result<PreparedScenario> prepare_scenario(const Scenario& scenario) {
     p.terrain = std::move(t).value();
   } else {
     return Status::Invalid(fmt::format("{}: [terrain] needs dem or synthetic", where));
+  }
+  if (scenario.terrain.clutter) {
+    auto t = with_clutter(std::move(p.terrain), *scenario.terrain.clutter);
+    if (!t.ok()) return clutter_error(scenario, t.status());
+    p.terrain = std::move(t).value();
   }
   auto area = make_area_mask(p.terrain, scenario.area_polygon);
   if (!area.ok()) return Status(area.status().code(), fmt::format("{}: [area]: {}", where, area.status().message()));

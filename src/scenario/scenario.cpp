@@ -3,6 +3,7 @@
 #include "skycover/scenario/scenario.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -57,6 +58,53 @@ std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) {
 const std::vector<std::string> kTargetClasses(kTargetClassNames.begin(), kTargetClassNames.end());
 
 // ---------------------------------------------------------------- [terrain]
+// clutter = "heights.tif" (metres above ground), or
+// clutter = { raster = "landcover.tif", class_heights_m = { "10" = 15, "50" = 12 } }.
+void parse_clutter(TableReader& r, Scenario& sc) {
+  if (!r.has("clutter")) return;
+  const char* hint = "clutter = \"canopy_height.tif\" (heights in metres), or clutter = { raster = \"landcover.tif\", "
+                     "class_heights_m = { \"10\" = 15, \"50\" = 12 } }";
+  if (r.node("clutter")->is_string()) {
+    if (auto f = r.existing_file("clutter", false, "clutter raster")) sc.terrain.clutter = ClutterSpec{*f, {}};
+    return;
+  }
+  const toml::table* ct = r.subtable("clutter");
+  if (!ct) return;  // diagnosed: wrong type
+  TableReader cr(r.ctx(), *ct, "terrain.clutter", {"raster", "class_heights_m"});
+  auto f = cr.existing_file("raster", true, "clutter raster");
+  ClutterSpec spec;
+  bool ok = f.has_value();
+  if (const toml::table* classes = cr.subtable("class_heights_m", true)) {
+    for (const auto& [key, value] : *classes) {
+      const std::string k(key.str());
+      std::int64_t code = 0;
+      const auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), code);
+      const auto h = value.value<double>();
+      if (ec != std::errc() || end != k.data() + k.size()) {
+        cr.error(DiagnosticKind::kType, "class_heights_m",
+                 fmt::format("class '{}' is not an integer land-cover code", k), hint);
+        ok = false;
+      } else if (!h || !std::isfinite(*h) || *h < 0 || *h > kMaxClutterM) {
+        cr.error(DiagnosticKind::kRange, "class_heights_m",
+                 fmt::format("class {} needs a height in metres from 0 to {:.0f}", k, kMaxClutterM), hint);
+        ok = false;
+      } else {
+        spec.class_heights_m.emplace_back(code, *h);
+      }
+    }
+    if (classes->empty()) {
+      cr.error(DiagnosticKind::kMissing, "class_heights_m", "class_heights_m lists no class", hint);
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  if (ok) {
+    spec.raster = *f;
+    sc.terrain.clutter = std::move(spec);
+  }
+}
+
 void parse_terrain(ParseContext& ctx, const toml::table* t, Scenario& sc) {
   if (!t) {
     ctx.diagnostics.push_back({DiagnosticKind::kMissing, ctx.file, 1, 1, "terrain", "the [terrain] section is missing",
@@ -64,7 +112,7 @@ void parse_terrain(ParseContext& ctx, const toml::table* t, Scenario& sc) {
                                "cell_m = 30, relief_m = 500, seed = 1 }"});
     return;
   }
-  TableReader r(ctx, *t, "terrain", {"dem", "synthetic", "unit", "cell_size_m", "crs"});
+  TableReader r(ctx, *t, "terrain", {"dem", "synthetic", "unit", "cell_size_m", "crs", "clutter"});
   r.exclusive("dem", "synthetic", "give either a DEM file or synthetic terrain parameters, not both");
   if (!r.has("dem") && !r.has("synthetic"))
     r.missing("dem", "add dem = \"path/to/dem.tif\" or synthetic = { width = .., height = .., cell_m = .., "
@@ -127,6 +175,7 @@ void parse_terrain(ParseContext& ctx, const toml::table* t, Scenario& sc) {
     else
       sc.terrain.load.target_crs = *crs;
   }
+  parse_clutter(r, sc);
   if (r.has("synthetic"))
     for (const char* k : {"unit", "cell_size_m", "crs"})
       if (r.has(k))

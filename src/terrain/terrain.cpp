@@ -29,6 +29,25 @@ Terrain::Terrain(GridGeometry geometry, std::vector<float> elevation_m)
   assert(static_cast<std::int64_t>(elevation_m_.size()) == geometry_.cell_count());
 }
 
+Terrain::Terrain(GridGeometry geometry, std::vector<float> elevation_m, std::vector<float> clutter_m)
+    : Terrain(std::move(geometry), std::move(elevation_m)) {
+  set_clutter(std::move(clutter_m));
+}
+
+void Terrain::set_clutter(std::vector<float> clutter_m) {
+  assert(clutter_m.empty() || clutter_m.size() == elevation_m_.size());
+  clutter_m_ = std::move(clutter_m);
+}
+
+Terrain Terrain::surface() const {
+  std::vector<float> s = elevation_m_;
+  // Only where clutter stands: z + 0 would turn an elevation of -0 into +0, and a zero layer must
+  // give the bytes of no layer (tests/visibility/clutter_test.cpp).
+  for (std::size_t i = 0; i < clutter_m_.size(); ++i)
+    if (clutter_m_[i] > 0) s[i] += clutter_m_[i];
+  return Terrain(geometry_, std::move(s));
+}
+
 std::optional<std::pair<int, int>> Terrain::cell_of(double x_m, double y_m) const {
   const double c = std::floor(geometry_.col_of(x_m));
   const double r = std::floor(geometry_.row_of(y_m));
@@ -65,11 +84,14 @@ std::int64_t Terrain::valid_cell_count() const {
 
 Terrain Terrain::crop(const TileRect& rect) const {
   assert(rect.intersect(geometry_.full_rect()) == rect);
-  std::vector<float> z(static_cast<std::size_t>(rect.cell_count()));
-  for (int r = 0; r < rect.height; ++r)
-    std::copy_n(elevation_m_.begin() + static_cast<std::ptrdiff_t>(index(rect.col0, rect.row0 + r)), rect.width,
-                z.begin() + static_cast<std::ptrdiff_t>(r) * rect.width);
-  return Terrain(geometry_.window(rect), std::move(z));
+  auto cut = [&](const std::vector<float>& layer) {
+    std::vector<float> out(static_cast<std::size_t>(rect.cell_count()));
+    for (int r = 0; r < rect.height; ++r)
+      std::copy_n(layer.begin() + static_cast<std::ptrdiff_t>(index(rect.col0, rect.row0 + r)), rect.width,
+                  out.begin() + static_cast<std::ptrdiff_t>(r) * rect.width);
+    return out;
+  };
+  return Terrain(geometry_.window(rect), cut(elevation_m_), has_clutter() ? cut(clutter_m_) : std::vector<float>{});
 }
 
 int utm_epsg_for(double lon_deg, double lat_deg) {

@@ -310,13 +310,19 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
 
   // The viewshed kernel reads a void-padded copy of the grid and its transpose, made once here
   // (bytes identical to the per-site window copies they replace, so results are unchanged).
+  // With clutter the rays see ground + clutter (Terrain::surface), while the eyes, the ceilings
+  // and the fold's bands stay on the bare elevation (`terrain`).
+  const bool clutter = options.terrain_masking && options.clutter && terrain.has_clutter() && !active.empty();
   detail::PaddedTerrain padded;
   if (options.terrain_masking && !options.use_reference_kernel) {
     int pad = 0;
     for (const auto& t : tables)
       if (t) pad = std::max(pad, t->geometry.radius_cells);
-    if (!active.empty()) arena.execute([&] { padded = detail::make_padded_terrain(terrain, pad); });
+    if (!active.empty())
+      arena.execute([&] { padded = detail::make_padded_terrain(clutter ? terrain.surface() : terrain, pad); });
   }
+  const Terrain reference_surface = clutter && options.use_reference_kernel ? terrain.surface() : Terrain();
+  const Terrain& rays = clutter && options.use_reference_kernel ? reference_surface : terrain;
 
   tbb::enumerable_thread_specific<ThreadScratch> scratch;
   std::atomic<std::int64_t> done{0};
@@ -342,10 +348,11 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
       if (options.terrain_masking) {
         detail::ViewshedScratch& s = ts.viewshed[n_jobs];
         if (options.use_reference_kernel)
-          detail::viewshed_local_reference(terrain, lp.col, lp.row, lp.eye_msl_m, tab.geometry, model, s);
+          detail::viewshed_local_reference(rays, lp.col, lp.row, lp.eye_msl_m, tab.geometry, model, s);
         else
           // Out-of-range cells are masked by the dz_max table (NaN beyond range) in fold_segment().
           detail::viewshed_local_view(padded.view(lp.col, lp.row), job.eye, tab.geometry, s, false);
+        if (clutter) detail::add_clutter(terrain, lp.col, lp.row, tab.geometry.radius_cells, s.out.data());
         job.vis = s.out.data();
       }
     }

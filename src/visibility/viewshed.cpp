@@ -363,6 +363,18 @@ void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, 
   }
 }
 
+void add_clutter(const Terrain& terrain, int eye_col, int eye_row, int radius, float* out) {
+  const std::size_t n = static_cast<std::size_t>(2 * radius + 1);
+  const int r_lo = std::max(0, eye_row - radius), r_hi = std::min(terrain.height() - 1, eye_row + radius);
+  const int c_lo = std::max(0, eye_col - radius), c_hi = std::min(terrain.width() - 1, eye_col + radius);
+  for (int row = r_lo; row <= r_hi; ++row) {
+    const float* c = terrain.clutter_m().data() + terrain.index(0, row);
+    float* o = out + static_cast<std::size_t>(row - eye_row + radius) * n;
+    for (int col = c_lo; col <= c_hi; ++col)
+      if (c[col] > 0) o[col - eye_col + radius] += c[col];
+  }
+}
+
 }  // namespace detail
 
 namespace {
@@ -414,13 +426,20 @@ Result<ViewshedWindow> ViewshedEngine::compute(const Terrain& terrain, const Obs
   const detail::ViewshedGeometry& g = impl_->geometry;
   detail::ViewshedScratch& scratch = impl_->scratch;
   const double eye = static_cast<double>(ground) + observer.height_agl_m;
-  if (reference)
-    detail::viewshed_local_reference(terrain, ec, er, eye, g, model, scratch);
-  else
-    detail::viewshed_local(terrain, ec, er, static_cast<float>(eye), g, scratch, true);
-
   const int radius = g.radius_cells;
   const int n = g.side();
+  // With clutter the rays run over ground + clutter of the window (the eye stays at bare ground +
+  // height: a site on open ground is not raised), and each cell's clutter is added back after.
+  const TileRect span = TileRect{ec - radius, er - radius, n, n}.intersect(terrain.geometry().full_rect());
+  const Terrain surface = terrain.has_clutter() ? terrain.crop(span).surface() : Terrain();
+  const Terrain& rays = terrain.has_clutter() ? surface : terrain;
+  const int rc = terrain.has_clutter() ? ec - span.col0 : ec, rr = terrain.has_clutter() ? er - span.row0 : er;
+  if (reference)
+    detail::viewshed_local_reference(rays, rc, rr, eye, g, model, scratch);
+  else
+    detail::viewshed_local(rays, rc, rr, static_cast<float>(eye), g, scratch, true);
+  if (terrain.has_clutter()) detail::add_clutter(terrain, ec, er, radius, scratch.out.data());
+
   ViewshedWindow w;
   w.col0 = std::max(0, ec - radius);
   w.row0 = std::max(0, er - radius);

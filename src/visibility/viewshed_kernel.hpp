@@ -139,4 +139,12 @@ void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_
 void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, double eye_msl_m,
                               const ViewshedGeometry& g, const VisibilityModel& model, ViewshedScratch& scratch);
 
+// Clutter (docs/visibility.md "Clutter"): the kernels above, run on terrain.surface() with the
+// eye at bare ground + height, give each cell's minimum visible height above its ground + clutter
+// top; this adds the cell's clutter back, so the figure is above the bare ground again and a
+// target over trees or roofs must clear them: max(c, eye + S d + drop(d) - z). Cells where clutter
+// is 0 keep their bits. `out` is the local (2R+1)^2 layout around (eye_col, eye_row) of `terrain`
+// (which holds the clutter layer); cells off the grid are left alone.
+void add_clutter(const Terrain& terrain, int eye_col, int eye_row, int radius, float* out);
+
 }  // namespace skycover::detail

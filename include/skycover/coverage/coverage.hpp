@@ -17,7 +17,11 @@
 //                           minimum altitude above the target's ground, slant range to higher or
 //                           lower targets)
 //   masking loss         = fraction_without_masking - fraction   (hills hiding targets)
-// The three add up to flat_expected_fraction - fraction. For AGL bands the constant does not
+// With a clutter layer ([terrain] clutter) the union runs once more with terrain masking and no
+// clutter ("bare"), and the masking loss splits in two:
+//   masking loss         = fraction_without_masking - fraction_without_clutter  (hills)
+//   clutter loss         = fraction_without_clutter - fraction   (trees and buildings)
+// The terms add up to flat_expected_fraction - fraction. For AGL bands the constant does not
 // matter; for MSL bands the flat run puts the band at (altitude - constant) above the ground
 // everywhere while the Poisson formula uses each site's own ground, so the placement part of an
 // MSL band also holds that difference.
@@ -62,7 +66,10 @@ struct BandCoverage {
   std::optional<double> flat_same_sites_fraction;  // clear LOS on the flat copy of the terrain
   std::optional<double> placement_loss_fraction;   // flat_expected_fraction - flat_same_sites_fraction
   std::optional<double> relief_envelope_loss_fraction;  // flat_same_sites_fraction - fraction_without_masking
-  std::optional<double> masking_loss_fraction;     // fraction_without_masking - fraction
+  std::optional<double> masking_loss_fraction;     // fraction_without_masking - fraction (- clutter loss)
+  // Terrain masking without clutter (only when the terrain has clutter and split_masking).
+  std::optional<double> fraction_without_clutter;
+  std::optional<double> clutter_loss_fraction;     // fraction_without_clutter - fraction
   // Poisson formula (see above); always set.
   std::optional<double> flat_expected_fraction;
   // Readiness a (every site the same): the mean over the area of the probability that a target
@@ -78,6 +85,7 @@ struct CoverageResult {
   int sites_in_area = 0;  // of those, standing inside the area mask (the Poisson N)
   std::optional<double> readiness;  // the sites' common readiness; unset when it differs between them
   double area_km2 = 0;
+  bool clutter = false;  // the terrain carried a clutter layer that blocked lines of sight
   std::optional<double> flat_ground_msl_m;  // ground level of the flat run (split_masking only)
   // The analysis CRS's worst distance and area error over the grid (none for a local grid).
   std::optional<ProjectionError> projection;
@@ -89,6 +97,7 @@ struct CoverageResult {
     double survey_s = 0;   // first pass: mean area elevation
     double read_s = 0;     // terrain and area reads of the tile pass
     double masked_s = 0, clear_s = 0, flat_s = 0;  // the three unions, all tiles
+    double bare_s = 0;  // the union without clutter (clutter only)
   } phases;
 };
 

@@ -20,7 +20,9 @@ std::string band_label(const AltitudeBand& band);
 // {"bands": [{"reference", "altitude_m", "covered_km2", "area_km2", "fraction", "multiplicity",
 //   "covered_km2_without_masking", "fraction_without_masking", "flat_expected_fraction",
 //   "flat_same_sites_fraction", "placement_loss_fraction", "relief_envelope_loss_fraction",
-//   "masking_loss_fraction"}], "sites", "sites_in_area", "flat_ground_msl_m", "area_km2",
+//   "masking_loss_fraction", "fraction_without_clutter", "clutter_loss_fraction",
+//   "engageable_probability"}], "sites", "sites_in_area", "readiness", "clutter" (bool),
+//   "flat_ground_msl_m", "area_km2", "projection",
 //   "scenario_sha256", "version", "seed"}; absent optional values are null. Fractions are shares
 //   of the area (0..1); see coverage.hpp for the loss decomposition.
 nlohmann::json coverage_json(const CoverageResult& result, const RunInfo& run);
@@ -32,6 +34,9 @@ std::string coverage_table(const CoverageResult& result);
 // With a common readiness below 1: one line giving each band's mean engageable probability next to
 // the all-ready share; empty otherwise.
 std::string readiness_note(const CoverageResult& result);
+// With clutter: one line giving each band's clutter masking loss and its share covered with the
+// terrain alone; empty without clutter.
+std::string clutter_note(const CoverageResult& result);
 
 // Placement draws (coverage/draws.hpp): {"count", "seed_rule", "bands": [{"reference",
 // "altitude_m", "fraction": {"mean", "sd", "ci95"}, "multiplicity_share": [{"sites", "mean", "sd",

@@ -14,6 +14,7 @@
 #include "skycover/sites/site.hpp"
 #include "skycover/systems/system.hpp"
 #include "skycover/terrain/synthetic.hpp"
+#include "skycover/terrain/clutter.hpp"
 #include "skycover/terrain/terrain.hpp"
 #include "skycover/terrain/terrain_source.hpp"
 
@@ -23,6 +24,7 @@ struct TerrainSpec {
   std::optional<std::filesystem::path> dem;       // resolved relative to the scenario file
   std::optional<SyntheticTerrainParams> synthetic;
   TerrainLoadOptions load;                         // unit ("m" | "ft"), cell_size_m, crs
+  std::optional<ClutterSpec> clutter;              // trees and buildings (terrain/clutter.hpp)
 };
 
 struct AnalysisSpec {

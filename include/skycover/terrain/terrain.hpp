@@ -4,6 +4,11 @@
 // (lat/lon) DEMs are reprojected on load to the local UTM zone of their centre, so a cell
 // is cell_size_m x cell_size_m on the ground to within UTM's scale error (< 0.1 % inside a zone).
 // Elevations are metres above the DEM's vertical datum; nodata cells hold NaN.
+//
+// Clutter (optional, [terrain] clutter, docs/visibility.md "Clutter"): per cell the height (m,
+// >= 0) of trees or buildings standing on the ground. It blocks lines of sight (rays see ground +
+// clutter) but is not ground: AGL bands, sites' eyes and envelope heights stay relative to the bare
+// elevation. A terrain without clutter holds an empty layer (no memory).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -21,6 +26,8 @@ class Terrain {
  public:
   Terrain() = default;
   Terrain(GridGeometry geometry, std::vector<float> elevation_m);
+  // With a clutter layer (one height >= 0 per cell, row-major; empty = none).
+  Terrain(GridGeometry geometry, std::vector<float> elevation_m, std::vector<float> clutter_m);
 
   const GridGeometry& geometry() const { return geometry_; }
   int width() const { return geometry_.width; }
@@ -41,12 +48,26 @@ class Terrain {
   std::size_t index(int col, int row) const { return static_cast<std::size_t>(row) * geometry_.width + col; }
   std::int64_t valid_cell_count() const;
   // The cells of `rect` (which must lie inside the grid) as a terrain of their own: a copy on
-  // geometry().window(rect). Reading a window of the whole grid, as a TerrainSource does.
+  // geometry().window(rect), clutter included. Reading a window of the whole grid, as a
+  // TerrainSource does.
   Terrain crop(const TileRect& rect) const;
+
+  bool has_clutter() const { return !clutter_m_.empty(); }
+  // Clutter height (m) on cell (col, row); 0 without a clutter layer.
+  float clutter_m(int col, int row) const { return clutter_m_.empty() ? 0.f : clutter_m_[index(col, row)]; }
+  const std::vector<float>& clutter_m() const { return clutter_m_; }
+  // Attach a clutter layer (one height >= 0 per cell, row-major; empty removes it).
+  void set_clutter(std::vector<float> clutter_m);
+  // What a line of sight meets: elevation + clutter per cell (nodata stays NaN), with no clutter
+  // layer of its own. Where clutter is 0 the cell's float is the elevation's, bit for bit.
+  Terrain surface() const;
+  // The same elevations without the clutter layer.
+  Terrain bare() const { return Terrain(geometry_, elevation_m_); }
 
  private:
   GridGeometry geometry_;
   std::vector<float> elevation_m_;
+  std::vector<float> clutter_m_;
 };
 
 enum class ElevationUnit { kMetres, kFeet };

@@ -29,6 +29,8 @@ class TerrainSource {
   // windows (write_dem) reuses one buffer instead of faulting in fresh pages for each. The
   // default copies read()'s; sources that can fill a buffer directly override it.
   virtual Status read_into(const TileRect& rect, std::span<float> out) const;
+  // Whether the windows read() returns carry a clutter layer (terrain/clutter.hpp).
+  virtual bool has_clutter() const { return false; }
 };
 
 // A terrain already in memory (tests, whole-grid runs): read() copies the window.
@@ -37,6 +39,7 @@ class InMemoryTerrainSource final : public TerrainSource {
   explicit InMemoryTerrainSource(const Terrain& terrain) : terrain_(terrain) {}
   const GridGeometry& geometry() const override { return terrain_.geometry(); }
   Result<Terrain> read(const TileRect& rect) const override;
+  bool has_clutter() const override { return terrain_.has_clutter(); }
 
  private:
   const Terrain& terrain_;

@@ -5,7 +5,9 @@
 //
 // Geometry (docs/visibility.md): each site's eye is the viewshed's, the centre of the site's DEM
 // cell at that cell's elevation + height_agl_m (Site::ground_msl_m is not consulted); envelope
-// distances are measured from there. Sites must stand on valid cells of the terrain and name a
+// distances are measured from there. Clutter on the terrain blocks lines of sight as in the
+// viewshed (detail::add_clutter) and changes nothing else: bands, eyes and ceilings stay on the
+// bare elevation. Sites must stand on valid cells of the terrain and name a
 // valid system (otherwise an error lists their ids). Arithmetic of the envelope test is float.
 #pragma once
 #include <cstdint>
@@ -32,6 +34,9 @@ struct UnionOptions {
   int threads = 0;                  // 0 = TBB default (all cores)
   bool terrain_masking = true;      // false: line of sight assumed clear (envelope and ground still apply)
   bool use_reference_kernel = false;  // tests: the exact slow viewshed
+  // With terrain masking, whether the terrain's clutter layer (if any) blocks lines of sight.
+  // false: the bare terrain's masking alone (the report's split of terrain and clutter masking).
+  bool clutter = true;
   std::function<void(std::int64_t sites_done)> on_progress;  // called from worker threads
   // The cells to compute, in the terrain's (col, row); unset = the whole terrain. A tile run passes
   // the terrain of tile + halo and output = the tile: the grids then cover the tile only, sites
