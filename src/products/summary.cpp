@@ -107,8 +107,9 @@ std::string coverage_table(const CoverageResult& r) {
   if (r.flat_ground_msl_m)
     out += fmt::format("flat same = the same sites on flat ground at {:.0f} m (mean area elevation), clear line of "
                        "sight; flat (th.) = Poisson formula over the {} sites inside the area;\nlosses: placement = "
-                       "flat (th.) - flat same, relief = flat same - clear LOS, masking = clear LOS - covered\n",
-                       *r.flat_ground_msl_m, r.sites_in_area);
+                       "flat (th.) - flat same, relief = flat same - clear LOS, masking = clear LOS - {}\n",
+                       *r.flat_ground_msl_m, r.sites_in_area,
+                       r.clutter ? "terrain alone (clutter: below)" : "covered");
   out += clutter_note(r);
   out += readiness_note(r);
   return out;
@@ -121,9 +122,7 @@ std::string clutter_note(const CoverageResult& r) {
       bands += fmt::format("{}{} {:.1f} points ({:.1f}% covered with terrain alone)", bands.empty() ? "" : ", ",
                            band_label(b.band), *b.clutter_loss_fraction * 100, *b.fraction_without_clutter * 100);
   if (bands.empty()) return r.clutter ? "clutter (trees, buildings) blocks lines of sight in these figures\n" : "";
-  return fmt::format("clutter (trees, buildings) hides: {};\nmasking above is the terrain's alone (clear LOS - "
-                     "terrain alone)\n",
-                     bands);
+  return fmt::format("clutter (trees, buildings) hides: {}\n", bands);
 }
 
 std::string readiness_note(const CoverageResult& r) {
