@@ -110,6 +110,8 @@ py::dict band_dict(const BandCoverage& b) {
   d["placement_loss_fraction"] = b.placement_loss_fraction;
   d["relief_envelope_loss_fraction"] = b.relief_envelope_loss_fraction;
   d["masking_loss_fraction"] = b.masking_loss_fraction;
+  d["fraction_without_clutter"] = b.fraction_without_clutter;
+  d["clutter_loss_fraction"] = b.clutter_loss_fraction;
   d["engageable_probability"] = b.engageable_probability;
   return d;
 }
@@ -223,6 +225,7 @@ py::dict coverage_dict(const CoverageResult& r) {
   d["site_count"] = r.site_count;
   d["sites_in_area"] = r.sites_in_area;
   d["readiness"] = r.readiness;
+  d["clutter"] = r.clutter;
   d["area_km2"] = r.area_km2;
   return d;
 }

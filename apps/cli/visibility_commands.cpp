@@ -12,13 +12,14 @@
 #include "skycover/terrain/gdal_support.hpp"
 #include "skycover/terrain/terrain.hpp"
 #include "skycover/terrain/terrain_source.hpp"
+#include "skycover/terrain/clutter.hpp"
 #include "skycover/visibility/viewshed.hpp"
 
 namespace skycover::cli {
 namespace {
 
 struct ViewshedArgs {
-  std::string dem, out, site_crs;
+  std::string dem, out, site_crs, clutter;
   std::vector<std::string> sites;
   bool timing = false;
   double height_agl_m = 2, max_range_m = 6000, refraction_k = 0.13;
@@ -64,6 +65,10 @@ int run_viewshed(const ViewshedArgs& a) {
   // The DEM is opened, not loaded: each site reads only the window its range reaches.
   auto source = open_terrain_source(a.dem, opts);
   if (!source.ok()) return report(source.status());
+  if (!a.clutter.empty()) {  // heights in metres above ground, warped onto the DEM's grid
+    source = with_clutter(std::move(source).value(), ClutterSpec{a.clutter, {}});
+    if (!source.ok()) return report(Status(source.status().code(), "--clutter: " + source.status().message()));
+  }
   const GridGeometry& tg = (*source)->geometry();
   VisibilityModel m;
   m.refraction_k = a.refraction_k;
@@ -140,6 +145,10 @@ void add_visibility_commands(CLI::App& app, int& exit_code) {
   v->add_option("--refraction-k", a->refraction_k, "Refraction coefficient k (drop = d^2 (1-k) / 2R), -1 <= k < 1")
       ->check(number_between(-1, 1, false, "at least -1 and below 1 (k = 1 is a flat Earth's optics)"));
   v->add_flag("--feet", a->feet, "DEM elevations are in feet");
+  v->add_option("--clutter", a->clutter,
+                "Raster of tree and building heights above ground (m; any GDAL raster and CRS): rays see ground + "
+                "clutter, the eye stays at ground + height, a target must clear its cell's clutter")
+      ->check(non_empty_path());
   v->add_flag("--reference", a->reference, "Use the exact (slow, O(R^3)) reference kernel");
   v->add_option("--out", a->out, "Output GeoTIFF (written atomically)")->required()->check(non_empty_path());
   v->add_flag("--timing", a->timing, "Print the kernel time (excluding DEM loading and writing)");

@@ -82,3 +82,38 @@ def test_coverage_equals_the_cli_summary(tmp_path, source_dir, cli):
 def test_coverage_does_not_depend_on_thread_count(source_dir):
     p = skycover.prepare(source_dir / "examples" / "basic.toml")
     assert skycover.coverage(p, threads=1) == skycover.coverage(p, threads=2)
+
+
+def test_clutter_splits_the_masking_loss_as_the_cli_does(tmp_path, source_dir, cli):
+    """[terrain] clutter: a woods-and-towns raster (land-cover classes) on basic.toml's grid."""
+    import numpy as np
+    from osgeo import gdal, osr
+
+    # basic.toml's synthetic grid: 256 x 256 cells of 30 m, EPSG:32619, north-west corner (500000, 1200000).
+    ds = gdal.GetDriverByName("GTiff").Create(str(tmp_path / "landcover.tif"), 128, 128, 1, gdal.GDT_Byte)
+    ds.SetGeoTransform((500000, 60, 0, 1200000, 0, -60))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32619)
+    ds.SetProjection(srs.ExportToWkt())
+    y, x = np.mgrid[0:128, 0:128]
+    classes = np.where(np.sin(x / 6.0) + np.cos(y / 5.0) > 0.9, 10, np.where((x // 16 + y // 16) % 5 == 0, 50, 30))
+    ds.GetRasterBand(1).WriteArray(classes.astype(np.uint8))
+    ds = None
+    text = (source_dir / "examples" / "basic.toml").read_text()
+    text = text.replace("[terrain]\n", '[terrain]\nclutter = { raster = "landcover.tif", '
+                        'class_heights_m = { "10" = 18, "50" = 12 } }\n')
+    scenario = tmp_path / "clutter.toml"
+    scenario.write_text(text)
+    out = tmp_path / "cov"
+    cli("coverage", scenario, "--out", out, "--summary-only")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["clutter"] is True
+    bands = skycover.coverage(scenario)
+    for mine, theirs in zip(bands, summary["bands"]):
+        for key in ("fraction", "fraction_without_clutter", "clutter_loss_fraction", "masking_loss_fraction"):
+            assert mine[key] == theirs[key], key
+        assert mine["clutter_loss_fraction"] == mine["fraction_without_clutter"] - mine["fraction"]
+    assert bands[0]["clutter_loss_fraction"] > 0.005  # 50 m targets: some hide behind 18 m woods
+    plain = skycover.coverage(source_dir / "examples" / "basic.toml")
+    assert plain[0]["clutter_loss_fraction"] is None
+    assert bands[0]["fraction_without_clutter"] == plain[0]["fraction"]

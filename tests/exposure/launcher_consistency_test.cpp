@@ -37,8 +37,14 @@ std::vector<Track> row_tracks(const Terrain& t, const std::vector<int>& rows, do
   return out;
 }
 
-void expect_exposure_matches_union(bool masking) {
-  const Terrain t = test::synthetic_terrain(440, 440, 400, 11);
+void expect_exposure_matches_union(bool masking, bool clutter = false) {
+  Terrain t = test::synthetic_terrain(440, 440, 400, 11);
+  if (clutter) {  // woods of 10-40 m where a second surface is high: a 60 m target clears some, not all
+    const Terrain f = test::synthetic_terrain(440, 440, 30, 12);
+    std::vector<float> c(f.elevations_m().size());
+    for (std::size_t i = 0; i < c.size(); ++i) c[i] = std::max(0.f, f.elevations_m()[i] - f.elevations_m()[0] + 10.f);
+    t.set_clutter(std::move(c));
+  }
   const auto& g = t.geometry();
   const SystemSpec sys = test::test_system();  // 500..6000 m slant, 5..3500 m
   const double band_agl_m = 60;
@@ -88,6 +94,8 @@ void expect_exposure_matches_union(bool masking) {
 }
 
 TEST(LauncherPosition, ExposureAgreesWithTheUnionWithoutMasking) { expect_exposure_matches_union(false); }
+// Clutter blocks the same lines of sight for a track as for coverage ([terrain] clutter).
+TEST(LauncherPosition, ExposureAgreesWithTheUnionOverClutter) { expect_exposure_matches_union(true, true); }
 TEST(LauncherPosition, ExposureAgreesWithTheUnionWithMasking) { expect_exposure_matches_union(true); }
 
 }  // namespace
