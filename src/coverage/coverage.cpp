@@ -177,7 +177,55 @@ struct TileWork {
 
 struct Histograms {
   std::vector<std::vector<std::int64_t>> masked, clear, flat, bare;  // [band][k]; bare: with clutter only
+  // Mixed readiness: per band, the sum over area cells of the engageable probability in units of
+  // 2^-30 (one integer per cell, so the sum is the same for any tiling and rank count).
+  std::vector<std::int64_t> engageable;
 };
+
+// Fixed-point scale of the per-cell engageable probability (2^30: 8.6e9 cells of 1.0 fit an int64).
+constexpr double kEngageableScale = 1073741824.0;
+
+// Folds `part` (the union of some sites over the same cells) into `all`: the per-cell minimum of
+// the lowest engageable height (NaN = none) and saturating sums of the band counts, as one run
+// over both sets of sites gives (the fold's count saturates at 65,535 too).
+void merge_union(EngagementUnion& all, const EngagementUnion& part) {
+  for (std::size_t i = 0; i < all.lowest_engageable_agl_m.size(); ++i) {
+    const float a = all.lowest_engageable_agl_m[i], b = part.lowest_engageable_agl_m[i];
+    if (std::isnan(a) || b < a) all.lowest_engageable_agl_m[i] = b;
+  }
+  for (std::size_t b = 0; b < all.site_count.size(); ++b)
+    for (std::size_t i = 0; i < all.site_count[b].size(); ++i)
+      all.site_count[b][i] = static_cast<std::uint16_t>(
+          std::min<std::uint32_t>(0xFFFF, std::uint32_t{all.site_count[b][i]} + part.site_count[b][i]));
+}
+
+// Mixed readiness: `parts[c]` is the union of the sites of readiness class c (null: none reach the
+// tile); `ready_pow[c][k]` = (1 - a_c)^k. Adds per band, over area cells, round(2^30 (1 - prod_c
+// (1 - a_c)^k_c)): the probability that at least one of the k_c sites of each class is ready.
+void add_engageable(const std::vector<const EngagementUnion*>& parts, const std::vector<std::vector<double>>& ready_pow,
+                    const AreaMask& area, std::vector<std::int64_t>& sums, tbb::task_arena& arena) {
+  const EngagementUnion* any = nullptr;
+  for (const auto* p : parts) any = p ? p : any;
+  if (!any) return;
+  const std::size_t nb = sums.size();
+  const int w = any->geometry.width, h = any->geometry.height;
+  tbb::enumerable_thread_specific<std::vector<std::int64_t>> local([&] { return std::vector<std::int64_t>(nb, 0); });
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<int>(0, h, 64), [&](const tbb::blocked_range<int>& rows) {
+      std::vector<std::int64_t>& mine = local.local();
+      for (std::size_t b = 0; b < nb; ++b)
+        for (std::size_t i = static_cast<std::size_t>(rows.begin()) * w; i < static_cast<std::size_t>(rows.end()) * w; ++i) {
+          if (!area.inside[i]) continue;
+          double none_ready = 1.0;
+          for (std::size_t c = 0; c < parts.size(); ++c)
+            if (parts[c]) none_ready *= ready_pow[c][parts[c]->site_count[b][i]];
+          mine[b] += std::llround((1.0 - none_ready) * kEngageableScale);
+        }
+    });
+  });
+  for (const auto& mine : local)
+    for (std::size_t b = 0; b < nb; ++b) sums[b] += mine[b];
+}
 
 // Every rank's histograms and site-inside flags added up: integer sums, so the totals are the
 // same bytes for any rank count (a tile is counted by exactly one rank).
@@ -186,6 +234,7 @@ Status reduce_over_ranks(Collective& world, Histograms& h, std::vector<char>& si
   std::vector<std::vector<std::int64_t>*> all;
   for (auto* run : {&h.masked, &h.clear, &h.flat, &h.bare})
     for (auto& hist : *run) all.push_back(&hist);
+  all.push_back(&h.engageable);
   std::vector<std::int64_t> lengths;
   for (const auto* hist : all) lengths.push_back(static_cast<std::int64_t>(hist->size()));
   SKYCOVER_RETURN_IF_ERROR(world.reduce(lengths, Collective::Op::kMax));
@@ -332,6 +381,23 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   Histograms h;
   h.masked.resize(nb), h.clear.resize(nb), h.flat.resize(nb);
   if (split_clutter) h.bare.resize(nb);
+  // Readiness classes: the distinct readiness values of the sites. With more than one, the masked
+  // union runs once per class (the same site runs, merged into the same bytes) and the engageable
+  // probability is summed per cell (add_engageable); with one it comes from the histogram.
+  std::vector<double> classes;
+  for (const Site& s : in.sites) classes.push_back(s.readiness);
+  std::sort(classes.begin(), classes.end());
+  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  const bool mixed = classes.size() > 1;
+  std::vector<std::vector<double>> ready_pow;
+  if (mixed) {
+    h.engageable.assign(nb, 0);
+    for (const double a : classes) {
+      std::vector<double> t(65536);
+      for (std::size_t k = 0; k < t.size(); ++k) t[k] = std::pow(1.0 - a, static_cast<double>(k));
+      ready_pow.push_back(std::move(t));
+    }
+  }
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   std::vector<char> site_inside(in.sites.size(), 0);
   auto process_tile = [&](int t) -> Status {
@@ -380,7 +446,29 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     }
     auto t_run = Clock::now();
     {
-      SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion masked, run(z, w.sites, true));
+      auto masked_run = [&]() -> Result<EngagementUnion> {
+        if (!mixed) return run(z, w.sites, true);
+        std::vector<std::optional<EngagementUnion>> parts(classes.size());
+        for (std::size_t c = 0; c < classes.size(); ++c) {
+          std::vector<Site> of_class;
+          for (const Site& s : w.sites)
+            if (s.readiness == classes[c]) of_class.push_back(s);
+          if (!of_class.empty()) {
+            SKYCOVER_ASSIGN_OR_RETURN(parts[c], run(z, of_class, true));
+          }
+        }
+        std::vector<const EngagementUnion*> ptrs;
+        for (const auto& p : parts) ptrs.push_back(p ? &*p : nullptr);
+        add_engageable(ptrs, ready_pow, area, h.engageable, arena);
+        std::optional<EngagementUnion> all;  // the classes' unions merged: one run's bytes
+        for (auto& p : parts)
+          if (p && !all)
+            all = std::move(*p);
+          else if (p)
+            merge_union(*all, *p);
+        return std::move(*all);
+      };
+      SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion masked, masked_run());
       add_band_histograms(masked, area, h.masked, arena);
       if (options.on_tile) SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, masked, area, window == tile ? z : z_tile));
     }
@@ -445,6 +533,14 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   if (result.readiness)
     for (auto& bc : result.bands)
       bc.engageable_probability = engageable_probability(bc.multiplicity, bc.area_cells, *result.readiness);
+  if (mixed)
+    for (std::size_t b = 0; b < nb; ++b) {
+      BandCoverage& bc = result.bands[b];
+      bc.engageable_probability = bc.area_cells > 0 ? static_cast<double>(h.engageable[b]) / kEngageableScale /
+                                                          static_cast<double>(bc.area_cells)
+                                                    : 0.0;
+    }
+  result.readiness_levels = classes;
   if (options.split_masking) {
     for (std::size_t b = 0; b < nb; ++b) {
       BandCoverage& bc = result.bands[b];

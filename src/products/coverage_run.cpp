@@ -354,7 +354,11 @@ Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry&
   const std::size_t n_bands = analysis_bands(scenario.analysis).size();
   const int n_threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   const bool clutter = scenario.terrain.clutter.has_value();
-  TileCost cost = coverage_tile_cost(n_bands, radius, n_threads, clutter);
+  std::vector<double> readiness;
+  for (const auto& d : scenario.deployments) readiness.push_back(d.readiness);
+  std::sort(readiness.begin(), readiness.end());
+  const auto classes = static_cast<int>(std::unique(readiness.begin(), readiness.end()) - readiness.begin());
+  TileCost cost = coverage_tile_cost(n_bands, radius, n_threads, clutter, classes);
   cost.fixed_bytes += budget_bytes / 8;  // GDAL's block cache in tiled runs (GdalReadSettings)
   // Products: the preview grids (at most 2048^2 cells of terrain, area, lowest height and counts)
   // and the COG driver's working memory while it converts the tiled rasters (~300 MB measured on a

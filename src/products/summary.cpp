@@ -52,6 +52,7 @@ nlohmann::json coverage_json(const CoverageResult& r, const RunInfo& run) {
           {"sites", r.site_count},
           {"sites_in_area", r.sites_in_area},
           {"readiness", opt(r.readiness)},
+          {"readiness_levels", r.readiness_levels},
           {"clutter", r.clutter},
           {"flat_ground_msl_m", opt(r.flat_ground_msl_m)},
           {"area_km2", r.area_km2},
@@ -126,12 +127,18 @@ std::string clutter_note(const CoverageResult& r) {
 }
 
 std::string readiness_note(const CoverageResult& r) {
-  if (!r.readiness || *r.readiness >= 1.0) return {};
+  const bool mixed = r.readiness_levels.size() > 1;
+  if (!mixed && (!r.readiness || *r.readiness >= 1.0)) return {};
   std::string bands;
   for (const auto& b : r.bands)
     if (b.engageable_probability)
       bands += fmt::format("{}{} {:.1f}% (all ready {:.1f}%)", bands.empty() ? "" : ", ", band_label(b.band),
                            *b.engageable_probability * 100, b.fraction * 100);
+  if (mixed)
+    return fmt::format("readiness differs between deployments ({:g}; share of sites manned and ready at a moment): mean "
+                       "chance that a target over the area is engageable, 1 - prod (1 - a)^k over the sites in reach: "
+                       "{}\n",
+                       fmt::join(r.readiness_levels, ", "), bands);
   return fmt::format("readiness {:g} (share of sites manned and ready at a moment): mean chance that a target over the "
                      "area is engageable, 1 - (1 - a)^k with k sites in reach: {}\n",
                      *r.readiness, bands);

@@ -66,7 +66,70 @@ TEST(Readiness, ClosedFormMatchesMonteCarloOverReadySubsetsOnFlatGround) {
   EXPECT_NEAR(mean, closed, 4 * sd / std::sqrt(kTrials)) << "Monte Carlo " << mean << " vs closed form " << closed;
 }
 
-TEST(Readiness, ScenarioBoundsAndMixedReadinessLeavesTheClosedFormUnset) {
+// Two deployments at readiness 0.3 and 0.8 on flat ground: the per-cell product
+// 1 - prod_c (1 - a_c)^k_c averaged over the area equals the mean covered share over random
+// subsets of ready sites (each kept with its own deployment's probability), within 4 standard
+// errors; the coverage itself (multiplicities) is the all-ready run's, and any tiling gives the
+// same figure, bit for bit.
+TEST(Readiness, MixedReadinessMatchesMonteCarloAndKeepsTheBytesAcrossTiles) {
+  const auto parsed = parse_scenario_text(
+      "[terrain]\nsynthetic = { width = 160, height = 160, cell_m = 30, relief_m = 0, seed = 1 }\n"
+      "[[systems]]\nname = \"s\"\nmin_range_m = 0\nmax_range_m = 600\nmin_altitude_m = 0\nmax_altitude_m = 3000\n"
+      "reaction_time_s = 5\nmissile_speed_mps = 500\n"
+      "[[deployments]]\nsystem = \"s\"\nhypothesis = \"uniform\"\ncount = 40\nseed = 4\nreadiness = 0.3\n"
+      "[[deployments]]\nsystem = \"s\"\nhypothesis = \"uniform\"\ncount = 20\nseed = 5\nreadiness = 0.8\n"
+      "[analysis]\nbands_agl_m = [100, 400]\n",
+      "mixed.toml");
+  ASSERT_TRUE(parsed.scenario) << (parsed.diagnostics.empty() ? "" : parsed.diagnostics[0].to_string());
+  auto p = prepare_scenario(*parsed.scenario);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  CoverageOptions opt;
+  opt.split_masking = false;
+  auto mixed = compute_coverage(*p, opt);
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_FALSE(mixed->readiness.has_value());
+  EXPECT_EQ(mixed->readiness_levels, (std::vector<double>{0.3, 0.8}));
+  ASSERT_TRUE(mixed->bands[0].engageable_probability);
+  const double closed = *mixed->bands[0].engageable_probability;
+  EXPECT_LT(closed, mixed->bands[0].fraction);
+  // All ready: the same multiplicities (the per-class runs merge into one run's bytes).
+  std::vector<Site> all_ready = p->sites;
+  for (Site& s : all_ready) s.readiness = 1;
+  const auto bands = analysis_bands(p->scenario.analysis);
+  auto ready = compute_coverage(CoverageInputs{p->terrain, p->area, all_ready, p->scenario.systems, bands,
+                                               analysis_visibility(p->scenario.analysis)},
+                                opt);
+  ASSERT_TRUE(ready.ok());
+  for (std::size_t b = 0; b < bands.size(); ++b) EXPECT_EQ(mixed->bands[b].multiplicity, ready->bands[b].multiplicity);
+  // Tiles: the same figures, bit for bit.
+  for (int tile : {48, 100}) {
+    CoverageOptions t = opt;
+    t.tile_cells = tile;
+    auto tiled = compute_coverage(*p, t);
+    ASSERT_TRUE(tiled.ok());
+    for (std::size_t b = 0; b < bands.size(); ++b) {
+      EXPECT_EQ(tiled->bands[b].engageable_probability, mixed->bands[b].engageable_probability) << "tile " << tile;
+      EXPECT_EQ(tiled->bands[b].multiplicity, mixed->bands[b].multiplicity);
+    }
+  }
+  constexpr int kTrials = 300;
+  double sum = 0, sum2 = 0;
+  for (int t = 0; t < kTrials; ++t) {
+    std::vector<Site> up;
+    for (std::size_t i = 0; i < p->sites.size(); ++i)
+      if (u01(77, static_cast<std::uint64_t>(t), i) < p->sites[i].readiness) up.push_back(p->sites[i]);
+    auto r = compute_coverage(CoverageInputs{p->terrain, p->area, up, p->scenario.systems, bands,
+                                             analysis_visibility(p->scenario.analysis)},
+                              opt);
+    ASSERT_TRUE(r.ok());
+    sum += r->bands[0].fraction;
+    sum2 += r->bands[0].fraction * r->bands[0].fraction;
+  }
+  const double mean = sum / kTrials, sd = std::sqrt((sum2 - kTrials * mean * mean) / (kTrials - 1));
+  EXPECT_NEAR(mean, closed, 4 * sd / std::sqrt(kTrials)) << "Monte Carlo " << mean << " vs per-cell product " << closed;
+}
+
+TEST(Readiness, ScenarioBounds) {
   const std::string base =
       "[terrain]\nsynthetic = { width = 64, height = 64, cell_m = 30, relief_m = 100, seed = 1 }\n"
       "[[systems]]\nname = \"a\"\npreset = \"igla-s\"\n";
@@ -75,17 +138,6 @@ TEST(Readiness, ScenarioBoundsAndMixedReadinessLeavesTheClosedFormUnset) {
                                        "s.toml");
   ASSERT_FALSE(bad.scenario);
   EXPECT_EQ(bad.diagnostics[0].field, "deployments[0].readiness");
-  const auto mixed = parse_scenario_text(
-      base + "[[deployments]]\nsystem = \"a\"\nhypothesis = \"uniform\"\ncount = 3\nreadiness = 0.5\n"
-             "[[deployments]]\nsystem = \"a\"\nhypothesis = \"uniform\"\ncount = 3\nseed = 2\n",
-      "s.toml");
-  ASSERT_TRUE(mixed.scenario);
-  auto p = prepare_scenario(*mixed.scenario);
-  ASSERT_TRUE(p.ok());
-  auto r = compute_coverage(*p);
-  ASSERT_TRUE(r.ok());
-  EXPECT_FALSE(r->readiness.has_value());
-  EXPECT_FALSE(r->bands[0].engageable_probability.has_value());
 }
 
 // Raids: readiness 0 fires nothing; readiness 1 is the raid without readiness, bit for bit;

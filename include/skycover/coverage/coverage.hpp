@@ -75,7 +75,9 @@ struct BandCoverage {
   // Readiness a (every site the same): the mean over the area of the probability that a target
   // over a cell is engageable, 1 - (1 - a)^k with k sites able to reach it, exact from the
   // multiplicity histogram: sum_k m_k (1 - (1 - a)^k) / area_cells. Equal to `fraction` at a = 1.
-  // Unset when the sites' readiness differs.
+  // Readiness that differs between sites (classes a_c): 1 - prod_c (1 - a_c)^k_c per cell, with
+  // k_c the sites of class c able to reach it, summed per cell in units of 2^-30 (exact to 1e-9
+  // per cell, and the same bytes for any tiling). Always set.
   std::optional<double> engageable_probability;
 };
 
@@ -84,6 +86,7 @@ struct CoverageResult {
   int site_count = 0;
   int sites_in_area = 0;  // of those, standing inside the area mask (the Poisson N)
   std::optional<double> readiness;  // the sites' common readiness; unset when it differs between them
+  std::vector<double> readiness_levels;  // the distinct readiness values of the sites, ascending
   double area_km2 = 0;
   bool clutter = false;  // the terrain carried a clutter layer that blocked lines of sight
   std::optional<double> flat_ground_msl_m;  // ground level of the flat run (split_masking only)

@@ -42,14 +42,16 @@ TilePlan make_tile_plan(int grid_width, int grid_height, int tile_cells, int hal
 // area mask, the lowest engageable height and one 16-bit count per band, kept for three runs' histograms
 // and handed to the raster writer. `threads` adds the per-thread kernel buffers for a range of R cells.
 // `clutter`: the window also holds a clutter layer and, while the kernel's copy is made, the
-// ground + clutter surface it is made from.
+// ground + clutter surface it is made from. `readiness_classes` > 2: the masked union runs once per
+// class and that many unions are alive at once.
 struct TileCost {
   std::int64_t window_bytes_per_cell = 0;
   std::int64_t tile_bytes_per_cell = 0;
   std::int64_t fixed_bytes = 0;
   std::int64_t bytes(int tile_side, int halo_cells) const;
 };
-TileCost coverage_tile_cost(std::size_t n_bands, int radius_cells, int threads, bool clutter = false);
+TileCost coverage_tile_cost(std::size_t n_bands, int radius_cells, int threads, bool clutter = false,
+                            int readiness_classes = 1);
 
 // The largest tile side (a multiple of 256 cells, or the whole grid) whose cost fits
 // `budget_bytes`. Error when even a 256-cell tile and its halo do not fit: the message states the

@@ -21,7 +21,7 @@ std::string band_label(const AltitudeBand& band);
 //   "covered_km2_without_masking", "fraction_without_masking", "flat_expected_fraction",
 //   "flat_same_sites_fraction", "placement_loss_fraction", "relief_envelope_loss_fraction",
 //   "masking_loss_fraction", "fraction_without_clutter", "clutter_loss_fraction",
-//   "engageable_probability"}], "sites", "sites_in_area", "readiness", "clutter" (bool),
+//   "engageable_probability"}], "sites", "sites_in_area", "readiness", "readiness_levels", "clutter" (bool),
 //   "flat_ground_msl_m", "area_km2", "projection",
 //   "scenario_sha256", "version", "seed"}; absent optional values are null. Fractions are shares
 //   of the area (0..1); see coverage.hpp for the loss decomposition.
