@@ -306,7 +306,7 @@ int run_cli(const std::string& args, const fs::path& err_file) {
 
 TEST(ValidateCli, ExamplesAreValid) {
   test::TempDir dir;
-  for (const char* f : {"basic.toml", "trinidad.toml", "tracks.toml", "country_tiled.toml"}) {
+  for (const char* f : {"basic.toml", "trinidad.toml", "tracks.toml", "country_tiled.toml", "clutter.toml"}) {
     const fs::path path = fs::path(SKYCOVER_SOURCE_DIR) / "examples" / f;
     EXPECT_EQ(run_cli("validate " + path.string(), dir.path() / "err"), 0) << f;
   }
