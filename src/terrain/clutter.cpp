@@ -29,13 +29,7 @@ class ClutterReader {
     std::vector<float> v(static_cast<std::size_t>(rect.cell_count()));
     {
       const std::lock_guard<std::mutex> lock(mutex_);
-      if (warped_->GetRasterBand(1)->RasterIO(GF_Read, rect.col0, rect.row0, rect.width, rect.height, v.data(),
-                                              rect.width, rect.height, GDT_Float32, 0, 0) != CE_None)
-        return Status::IoError(fmt::format("{}: reading the clutter (window {}x{} at column {}, row {} of the terrain) "
-                                           "failed: {}; the file may be truncated or damaged (check it with gdalinfo "
-                                           "-checksum)",
-                                           path_.string(), rect.width, rect.height, rect.col0, rect.row0,
-                                           last_gdal_error()));
+      SKYCOVER_RETURN_IF_ERROR(read_float_window(*warped_, rect, v.data(), path_, "the clutter"));
     }
     for (std::size_t i = 0; i < v.size(); ++i) {
       float& x = v[i];

@@ -40,6 +40,18 @@ void georeference(GDALDataset& ds, const GridGeometry& grid) {
   if (srs.importFromWkt(grid.crs_wkt.c_str()) == OGRERR_NONE) ds.SetSpatialRef(&srs);
 }
 
+Status read_float_window(GDALDataset& ds, const TileRect& rect, float* out, const std::filesystem::path& path,
+                         std::string_view what) {
+  if (ds.GetRasterBand(1)->RasterIO(GF_Read, rect.col0, rect.row0, rect.width, rect.height, out, rect.width,
+                                    rect.height, GDT_Float32, 0, 0) == CE_None)
+    return Status::Ok();
+  return Status::IoError(fmt::format("{}: reading {} (window {}x{} at column {}, row {}) failed: {}; the file may be "
+                                     "truncated or damaged (check it with gdalinfo -checksum, or copy or download it "
+                                     "again)",
+                                     path.string(), what, rect.width, rect.height, rect.col0, rect.row0,
+                                     last_gdal_error()));
+}
+
 Status gdal_write_status(const std::filesystem::path& path) {
   if (CPLGetLastErrorType() < CE_Failure) return Status::Ok();
   return Status::IoError(fmt::format("{}: writing failed: {} (is the disk full?)", path.string(), last_gdal_error()));

@@ -153,13 +153,7 @@ class GdalTerrainSource final : public TerrainSource {
     std::vector<float> z(static_cast<std::size_t>(rect.cell_count()));
     {
       const std::lock_guard<std::mutex> lock(mutex_);
-      if (dataset().GetRasterBand(1)->RasterIO(GF_Read, rect.col0, rect.row0, rect.width, rect.height, z.data(),
-                                               rect.width, rect.height, GDT_Float32, 0, 0) != CE_None)
-        return Status::IoError(fmt::format("{}: reading band 1 (window {}x{} at column {}, row {}) failed: {}; the file "
-                                           "may be truncated or damaged (check it with gdalinfo -checksum, or copy "
-                                           "or download it again)",
-                                           path_.string(), rect.width, rect.height, rect.col0, rect.row0,
-                                           last_gdal_error()));
+      SKYCOVER_RETURN_IF_ERROR(read_float_window(dataset(), rect, z.data(), path_, "band 1"));
     }
     const double scale = (unit_ == ElevationUnit::kFeet) ? kMetresPerFoot : 1.0;
     const float nodata = static_cast<float>(nodata_);

@@ -27,42 +27,56 @@ TEST(Readiness, ClosedFormFromTheMultiplicityHistogram) {
   EXPECT_FALSE(common_readiness(sites).has_value());
 }
 
-// Flat ground, 60 uniform sites at readiness 0.5: the closed form equals the mean covered share
-// over random subsets of ready sites (each kept with probability 0.5), within 4 standard errors.
-TEST(Readiness, ClosedFormMatchesMonteCarloOverReadySubsetsOnFlatGround) {
+// Flat ground (160^2 cells of 30 m), a 600 m system and `deployments` (TOML [[deployments]] tables).
+PreparedScenario flat_ground_scenario(const std::string& deployments, const std::string& bands) {
   const auto parsed = parse_scenario_text(
       "[terrain]\nsynthetic = { width = 160, height = 160, cell_m = 30, relief_m = 0, seed = 1 }\n"
       "[[systems]]\nname = \"s\"\nmin_range_m = 0\nmax_range_m = 600\nmin_altitude_m = 0\nmax_altitude_m = 3000\n"
-      "reaction_time_s = 5\nmissile_speed_mps = 500\n"
-      "[[deployments]]\nsystem = \"s\"\nhypothesis = \"uniform\"\ncount = 60\nseed = 4\nreadiness = 0.5\n"
-      "[analysis]\nbands_agl_m = [100]\n",
+      "reaction_time_s = 5\nmissile_speed_mps = 500\n" +
+          deployments + "[analysis]\nbands_agl_m = " + bands + "\n",
       "ready.toml");
-  ASSERT_TRUE(parsed.scenario) << (parsed.diagnostics.empty() ? "" : parsed.diagnostics[0].to_string());
+  EXPECT_TRUE(parsed.scenario) << (parsed.diagnostics.empty() ? "" : parsed.diagnostics[0].to_string());
   auto p = prepare_scenario(*parsed.scenario);
-  ASSERT_TRUE(p.ok()) << p.status().message();
-  for (const Site& s : p->sites) ASSERT_EQ(s.readiness, 0.5);
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  return std::move(p).value();
+}
+
+// The first band's covered share over `trials` random subsets of ready sites, each site kept with
+// its own readiness (stream `seed`): {mean, sample sd}.
+std::pair<double, double> monte_carlo_ready_share(const PreparedScenario& p, int trials, std::uint64_t seed) {
   CoverageOptions opt;
   opt.split_masking = false;
-  auto all = compute_coverage(*p, opt);
+  double sum = 0, sum2 = 0;
+  const auto bands = analysis_bands(p.scenario.analysis);
+  for (int t = 0; t < trials; ++t) {
+    std::vector<Site> ready;
+    for (std::size_t i = 0; i < p.sites.size(); ++i)
+      if (u01(seed, static_cast<std::uint64_t>(t), i) < p.sites[i].readiness) ready.push_back(p.sites[i]);
+    auto r = compute_coverage(
+        CoverageInputs{p.terrain, p.area, ready, p.scenario.systems, bands, analysis_visibility(p.scenario.analysis)}, opt);
+    EXPECT_TRUE(r.ok());
+    sum += r->bands[0].fraction;
+    sum2 += r->bands[0].fraction * r->bands[0].fraction;
+  }
+  const double mean = sum / trials;
+  return {mean, std::sqrt((sum2 - trials * mean * mean) / (trials - 1))};
+}
+
+// Flat ground, 60 uniform sites at readiness 0.5: the closed form equals the mean covered share
+// over random subsets of ready sites (each kept with probability 0.5), within 4 standard errors.
+TEST(Readiness, ClosedFormMatchesMonteCarloOverReadySubsetsOnFlatGround) {
+  const PreparedScenario p = flat_ground_scenario(
+      "[[deployments]]\nsystem = \"s\"\nhypothesis = \"uniform\"\ncount = 60\nseed = 4\nreadiness = 0.5\n", "[100]");
+  for (const Site& s : p.sites) ASSERT_EQ(s.readiness, 0.5);
+  CoverageOptions opt;
+  opt.split_masking = false;
+  auto all = compute_coverage(p, opt);
   ASSERT_TRUE(all.ok());
   ASSERT_TRUE(all->readiness && all->bands[0].engageable_probability);
   const double closed = *all->bands[0].engageable_probability;
   EXPECT_LT(closed, all->bands[0].fraction);
   constexpr int kTrials = 300;
-  double sum = 0, sum2 = 0;
-  const auto bands = analysis_bands(p->scenario.analysis);
-  for (int t = 0; t < kTrials; ++t) {
-    std::vector<Site> ready;
-    for (std::size_t i = 0; i < p->sites.size(); ++i)
-      if (u01(99, static_cast<std::uint64_t>(t), i) < 0.5) ready.push_back(p->sites[i]);
-    auto r = compute_coverage(CoverageInputs{p->terrain, p->area, ready, p->scenario.systems, bands,
-                                             analysis_visibility(p->scenario.analysis)},
-                              opt);
-    ASSERT_TRUE(r.ok());
-    sum += r->bands[0].fraction;
-    sum2 += r->bands[0].fraction * r->bands[0].fraction;
-  }
-  const double mean = sum / kTrials, sd = std::sqrt((sum2 - kTrials * mean * mean) / (kTrials - 1));
+  const auto [mean, sd] = monte_carlo_ready_share(p, kTrials, 99);
   EXPECT_NEAR(mean, closed, 4 * sd / std::sqrt(kTrials)) << "Monte Carlo " << mean << " vs closed form " << closed;
 }
 
@@ -72,20 +86,13 @@ TEST(Readiness, ClosedFormMatchesMonteCarloOverReadySubsetsOnFlatGround) {
 // errors; the coverage itself (multiplicities) is the all-ready run's, and any tiling gives the
 // same figure, bit for bit.
 TEST(Readiness, MixedReadinessMatchesMonteCarloAndKeepsTheBytesAcrossTiles) {
-  const auto parsed = parse_scenario_text(
-      "[terrain]\nsynthetic = { width = 160, height = 160, cell_m = 30, relief_m = 0, seed = 1 }\n"
-      "[[systems]]\nname = \"s\"\nmin_range_m = 0\nmax_range_m = 600\nmin_altitude_m = 0\nmax_altitude_m = 3000\n"
-      "reaction_time_s = 5\nmissile_speed_mps = 500\n"
+  const PreparedScenario p = flat_ground_scenario(
       "[[deployments]]\nsystem = \"s\"\nhypothesis = \"uniform\"\ncount = 40\nseed = 4\nreadiness = 0.3\n"
-      "[[deployments]]\nsystem = \"s\"\nhypothesis = \"uniform\"\ncount = 20\nseed = 5\nreadiness = 0.8\n"
-      "[analysis]\nbands_agl_m = [100, 400]\n",
-      "mixed.toml");
-  ASSERT_TRUE(parsed.scenario) << (parsed.diagnostics.empty() ? "" : parsed.diagnostics[0].to_string());
-  auto p = prepare_scenario(*parsed.scenario);
-  ASSERT_TRUE(p.ok()) << p.status().message();
+      "[[deployments]]\nsystem = \"s\"\nhypothesis = \"uniform\"\ncount = 20\nseed = 5\nreadiness = 0.8\n",
+      "[100, 400]");
   CoverageOptions opt;
   opt.split_masking = false;
-  auto mixed = compute_coverage(*p, opt);
+  auto mixed = compute_coverage(p, opt);
   ASSERT_TRUE(mixed.ok());
   EXPECT_FALSE(mixed->readiness.has_value());
   EXPECT_EQ(mixed->readiness_levels, (std::vector<double>{0.3, 0.8}));
@@ -93,19 +100,19 @@ TEST(Readiness, MixedReadinessMatchesMonteCarloAndKeepsTheBytesAcrossTiles) {
   const double closed = *mixed->bands[0].engageable_probability;
   EXPECT_LT(closed, mixed->bands[0].fraction);
   // All ready: the same multiplicities (the per-class runs merge into one run's bytes).
-  std::vector<Site> all_ready = p->sites;
+  std::vector<Site> all_ready = p.sites;
   for (Site& s : all_ready) s.readiness = 1;
-  const auto bands = analysis_bands(p->scenario.analysis);
-  auto ready = compute_coverage(CoverageInputs{p->terrain, p->area, all_ready, p->scenario.systems, bands,
-                                               analysis_visibility(p->scenario.analysis)},
-                                opt);
+  const auto bands = analysis_bands(p.scenario.analysis);
+  auto ready = compute_coverage(
+      CoverageInputs{p.terrain, p.area, all_ready, p.scenario.systems, bands, analysis_visibility(p.scenario.analysis)},
+      opt);
   ASSERT_TRUE(ready.ok());
   for (std::size_t b = 0; b < bands.size(); ++b) EXPECT_EQ(mixed->bands[b].multiplicity, ready->bands[b].multiplicity);
   // Tiles: the same figures, bit for bit.
   for (int tile : {48, 100}) {
     CoverageOptions t = opt;
     t.tile_cells = tile;
-    auto tiled = compute_coverage(*p, t);
+    auto tiled = compute_coverage(p, t);
     ASSERT_TRUE(tiled.ok());
     for (std::size_t b = 0; b < bands.size(); ++b) {
       EXPECT_EQ(tiled->bands[b].engageable_probability, mixed->bands[b].engageable_probability) << "tile " << tile;
@@ -113,19 +120,7 @@ TEST(Readiness, MixedReadinessMatchesMonteCarloAndKeepsTheBytesAcrossTiles) {
     }
   }
   constexpr int kTrials = 300;
-  double sum = 0, sum2 = 0;
-  for (int t = 0; t < kTrials; ++t) {
-    std::vector<Site> up;
-    for (std::size_t i = 0; i < p->sites.size(); ++i)
-      if (u01(77, static_cast<std::uint64_t>(t), i) < p->sites[i].readiness) up.push_back(p->sites[i]);
-    auto r = compute_coverage(CoverageInputs{p->terrain, p->area, up, p->scenario.systems, bands,
-                                             analysis_visibility(p->scenario.analysis)},
-                              opt);
-    ASSERT_TRUE(r.ok());
-    sum += r->bands[0].fraction;
-    sum2 += r->bands[0].fraction * r->bands[0].fraction;
-  }
-  const double mean = sum / kTrials, sd = std::sqrt((sum2 - kTrials * mean * mean) / (kTrials - 1));
+  const auto [mean, sd] = monte_carlo_ready_share(p, kTrials, 77);
   EXPECT_NEAR(mean, closed, 4 * sd / std::sqrt(kTrials)) << "Monte Carlo " << mean << " vs per-cell product " << closed;
 }
 

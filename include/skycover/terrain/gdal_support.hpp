@@ -31,6 +31,12 @@ Result<OGRSpatialReference> parse_crs(const std::string& definition, const std::
 // The dataset's geotransform and CRS from `grid` (no CRS for a local metric grid).
 void georeference(GDALDataset& ds, const GridGeometry& grid);
 
+// Band 1 of `ds`, window `rect`, as float32 into out[0 .. rect.cell_count()), row-major. A failure
+// is an I/O error naming `path`, `what` ("band 1", "the clutter"), the window and the likely cause
+// (a truncated or damaged file). The caller serialises access to `ds`.
+Status read_float_window(GDALDataset& ds, const TileRect& rect, float* out, const std::filesystem::path& path,
+                         std::string_view what);
+
 // Owns an open GDAL dataset (raster or vector) and closes it with GDALClose. Wrap a C handle
 // with DatasetPtr(GDALDataset::FromHandle(h)).
 struct GdalDatasetCloser {
