@@ -227,8 +227,13 @@ Status write_vrt_mosaic(const fs::path& path, const TerrainSource& source, const
     for (const auto& n : names) name_ptrs.push_back(n.c_str());
     AtomicOutput out(path);
     int usage_error = 0;
+    // The tiles never overlap, so no source needs its nodata masked: without -srcnodata GDAL
+    // writes ComplexSources with <NODATA>, which it reads through a temporary buffer and a copy
+    // per pixel; SimpleSources read straight into the caller's buffer (NaN cells stay NaN).
+    CPLStringList vrt_args;
+    for (const char* a : {"-srcnodata", "None", "-vrtnodata", "nan"}) vrt_args.AddString(a);
     std::unique_ptr<GDALBuildVRTOptions, decltype(&GDALBuildVRTOptionsFree)> vrt_options(
-        GDALBuildVRTOptionsNew(nullptr, nullptr), &GDALBuildVRTOptionsFree);
+        GDALBuildVRTOptionsNew(vrt_args.List(), nullptr), &GDALBuildVRTOptionsFree);
     CPLErrorReset();
     GDALDatasetH vrt = GDALBuildVRT(out.temp_path().c_str(), static_cast<int>(name_ptrs.size()), nullptr,
                                     name_ptrs.data(), vrt_options.get(), &usage_error);
