@@ -400,6 +400,9 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   }
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   std::vector<char> site_inside(in.sites.size(), 0);
+  // The last union's grids, handed to the next run (UnionOptions::recycle): one union's memory is
+  // reused through every run of every tile instead of being paged in afresh each time.
+  std::optional<EngagementUnion> spare;
   auto process_tile = [&](int t) -> Status {
     const TileRect tile = plan.tile(t);
     TileWork& w = work[static_cast<std::size_t>(t)];
@@ -424,7 +427,10 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       u.output = local;
       if (options.on_progress)
         u.on_progress = [&](std::int64_t) { options.on_progress(done.fetch_add(1) + 1, total); };
-      return engagement_union(terrain, sites, in.systems, in.bands, in.model, u);
+      if (spare) u.recycle = &*spare;
+      auto r = engagement_union(terrain, sites, in.systems, in.bands, in.model, u);
+      spare.reset();
+      return r;
     };
     if (w.sites.empty()) {
       const std::int64_t n = area.inside_count();
@@ -468,22 +474,25 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
             merge_union(*all, *p);
         return std::move(*all);
       };
-      SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion masked, masked_run());
+      SKYCOVER_ASSIGN_OR_RETURN(EngagementUnion masked, masked_run());
       add_band_histograms(masked, area, h.masked, arena);
       if (options.on_tile) SKYCOVER_RETURN_IF_ERROR(options.on_tile(tile, masked, area, window == tile ? z : z_tile));
+      spare = std::move(masked);
     }
     result.phases.masked_s += since(t_run);
     if (!options.split_masking) return Status::Ok();
     t_run = Clock::now();
     {
-      SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion clear, run(z, w.sites, false));
+      SKYCOVER_ASSIGN_OR_RETURN(EngagementUnion clear, run(z, w.sites, false));
       add_band_histograms(clear, area, h.clear, arena);
+      spare = std::move(clear);
     }
     result.phases.clear_s += since(t_run);
     if (split_clutter) {
       t_run = Clock::now();
-      SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion bare, run(z, w.sites, true, false));
+      SKYCOVER_ASSIGN_OR_RETURN(EngagementUnion bare, run(z, w.sites, true, false));
       add_band_histograms(bare, area, h.bare, arena);
+      spare = std::move(bare);
       result.phases.bare_s += since(t_run);
     }
     t_run = Clock::now();
@@ -496,8 +505,9 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     const Terrain flat(z.geometry(), std::move(flat_z));
     std::vector<Site> flat_sites = w.sites;
     for (Site& s : flat_sites) s.ground_msl_m = ground;  // the same float the cells hold
-    SKYCOVER_ASSIGN_OR_RETURN(const EngagementUnion level, run(flat, flat_sites, false));
+    SKYCOVER_ASSIGN_OR_RETURN(EngagementUnion level, run(flat, flat_sites, false));
     add_band_histograms(level, area, h.flat, arena);
+    spare = std::move(level);
     result.phases.flat_s += since(t_run);
     return Status::Ok();
   };

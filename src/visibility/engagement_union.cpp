@@ -248,6 +248,7 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     return Status::Internal(fmt::format("engagement union: output {}x{} at ({}, {}) is not inside the {}x{} terrain",
                                         out.width, out.height, out.col0, out.row0, terrain.width(), terrain.height()));
   EngagementUnion u;
+  if (options.recycle) u = std::move(*options.recycle);  // keeps the grids' capacity (assign below reuses it)
   u.geometry = terrain.geometry().window(out);
   u.bands = bands;
   const std::size_t cells = static_cast<std::size_t>(out.cell_count());
