@@ -132,15 +132,9 @@ Result<std::unique_ptr<ClutterReader>> ClutterReader::open(const ClutterSpec& sp
     args.AddString("-t_srs");
     args.AddString(grid.crs_wkt.c_str());
   }
-  std::unique_ptr<GDALWarpAppOptions, decltype(&GDALWarpAppOptionsFree)> wopts(
-      GDALWarpAppOptionsNew(args.List(), nullptr), &GDALWarpAppOptionsFree);
-  if (!wopts) return Status::Internal(fmt::format("gdalwarp options rejected: {}", last_gdal_error()));
-  GDALDatasetH in = src.get();
-  int usage_error = 0;
-  DatasetPtr warped(GDALDataset::FromHandle(GDALWarp("", nullptr, 1, &in, wopts.get(), &usage_error)));
-  if (!warped)
-    return Status::Invalid(
-        fmt::format("{}: warping the clutter onto the terrain grid failed: {}", path.string(), last_gdal_error()));
+  SKYCOVER_ASSIGN_OR_RETURN(
+      DatasetPtr warped,
+      warp_as_vrt(*src, args.List(), fmt::format("{}: warping the clutter onto the terrain grid failed", path.string())));
   auto r = std::make_unique<ClutterReader>();
   r->src_ = std::move(src);
   r->warped_ = std::move(warped);

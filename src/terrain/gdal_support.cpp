@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <gdal.h>
 #include <gdal_priv.h>
+#include <gdal_utils.h>
 #include <ogrsf_frmts.h>
 
 #include "skycover/core/atomic_file.hpp"
@@ -50,6 +51,17 @@ Status read_float_window(GDALDataset& ds, const TileRect& rect, float* out, cons
                                      "again)",
                                      path.string(), what, rect.width, rect.height, rect.col0, rect.row0,
                                      last_gdal_error()));
+}
+
+Result<DatasetPtr> warp_as_vrt(GDALDataset& src, char** gdalwarp_args, std::string_view failure) {
+  std::unique_ptr<GDALWarpAppOptions, decltype(&GDALWarpAppOptionsFree)> options(
+      GDALWarpAppOptionsNew(gdalwarp_args, nullptr), &GDALWarpAppOptionsFree);
+  if (!options) return Status::Internal(fmt::format("gdalwarp options rejected: {}", last_gdal_error()));
+  GDALDatasetH in = GDALDataset::ToHandle(&src);
+  int usage_error = 0;
+  DatasetPtr warped(GDALDataset::FromHandle(GDALWarp("", nullptr, 1, &in, options.get(), &usage_error)));
+  if (!warped) return Status::Invalid(fmt::format("{}: {}", failure, last_gdal_error()));
+  return warped;
 }
 
 Status gdal_write_status(const std::filesystem::path& path) {

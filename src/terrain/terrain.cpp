@@ -360,16 +360,10 @@ Result<std::unique_ptr<TerrainSource>> open_terrain_source(const fs::path& path,
     args.AddString(fmt::format("{}", cell).c_str());
     args.AddString(fmt::format("{}", cell).c_str());
   }
-  std::unique_ptr<GDALWarpAppOptions, decltype(&GDALWarpAppOptionsFree)> wopts(
-      GDALWarpAppOptionsNew(args.List(), nullptr), &GDALWarpAppOptionsFree);
-  if (!wopts) return Status::Internal(fmt::format("gdalwarp options rejected: {}", last_gdal_error()));
-  GDALDatasetH in = src.get();
-  int usage_error = 0;
-  DatasetPtr warped(GDALDataset::FromHandle(GDALWarp("", nullptr, 1, &in, wopts.get(), &usage_error)));
-  if (!warped) {
-    return Status::Invalid(fmt::format("{}: reprojecting to {} failed: {}", path.string(),
-                                       target.empty() ? "square cells" : target, last_gdal_error()));
-  }
+  SKYCOVER_ASSIGN_OR_RETURN(DatasetPtr warped,
+                            warp_as_vrt(*src, args.List(),
+                                        fmt::format("{}: reprojecting to {} failed", path.string(),
+                                                    target.empty() ? "square cells" : target)));
   // GDAL converts nodata to NaN as it warps; the source applies the unit factor.
   SKYCOVER_ASSIGN_OR_RETURN(GridGeometry g, dataset_geometry(*warped, path));
   if (g.crs_wkt.empty() && !target.empty()) return Status::Internal("warped DEM lost its CRS");

@@ -44,6 +44,11 @@ struct GdalDatasetCloser {
 };
 using DatasetPtr = std::unique_ptr<GDALDataset, GdalDatasetCloser>;
 
+// `src` through gdalwarp with `gdalwarp_args` (a NULL-terminated CSL list, e.g. CPLStringList::List())
+// as a warped VRT: nothing is warped until a window is read. A failure is invalid input whose
+// message is `failure` followed by GDAL's own ("{failure}: {GDAL's message}").
+Result<DatasetPtr> warp_as_vrt(GDALDataset& src, char** gdalwarp_args, std::string_view failure);
+
 // Open a vector input the user named (sites, area polygons, tracks). `what` names it in messages
 // ("[area] polygon", "track 'a' file"); `expected` says what would work ("GeoJSON with a
 // LineString, or CSV with columns x,y"). A missing or unreadable file is an I/O error (exit 3); a
