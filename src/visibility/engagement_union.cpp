@@ -319,8 +319,11 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
     int pad = 0;
     for (const auto& t : tables)
       if (t) pad = std::max(pad, t->geometry.radius_cells);
-    if (!active.empty())
-      arena.execute([&] { padded = detail::make_padded_terrain(clutter ? terrain.surface() : terrain, pad); });
+    // (Two branches: `clutter ? terrain.surface() : terrain` would copy the terrain when false.)
+    if (clutter)
+      arena.execute([&] { padded = detail::make_padded_terrain(terrain.surface(), pad); });
+    else if (!active.empty())
+      arena.execute([&] { padded = detail::make_padded_terrain(terrain, pad); });
   }
   const Terrain reference_surface = clutter && options.use_reference_kernel ? terrain.surface() : Terrain();
   const Terrain& rays = clutter && options.use_reference_kernel ? reference_surface : terrain;
