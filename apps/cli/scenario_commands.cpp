@@ -40,6 +40,12 @@ int validate(const std::string& file, bool quick) {
     deps.push_back(d.hypothesis == Hypothesis::kFile
                        ? fmt::format("{} from {}", d.system, d.file->filename().string())
                        : fmt::format("{} {} x{}", d.system, hypothesis_name(d.hypothesis), d.count));
+  const std::string clutter =
+      !sc.terrain.clutter ? std::string()
+      : sc.terrain.clutter->class_heights_m.empty()
+          ? fmt::format(", clutter heights from {}", sc.terrain.clutter->raster.filename().string())
+          : fmt::format(", clutter from {} ({} land-cover classes with heights)",
+                        sc.terrain.clutter->raster.filename().string(), sc.terrain.clutter->class_heights_m.size());
   std::string prepared;
   if (!quick) {
     // What a run would do first: the terrain, the area and the sites, and every track sampled over
@@ -67,7 +73,7 @@ int validate(const std::string& file, bool quick) {
   }
   say(fmt::format("{}: OK. Terrain: {}{}. Systems ({}): {}. Deployments ({}): {}. Tracks: {}; raid trials {}; "
              "analysis bands AGL [{}] m, refraction k {}, seed {}.{}\n",
-             file, terrain, sc.area_polygon ? fmt::format(", area {}", sc.area_polygon->filename().string()) : "",
+             file, terrain + clutter, sc.area_polygon ? fmt::format(", area {}", sc.area_polygon->filename().string()) : "",
              sc.systems.size(), fmt::join(systems, "; "), sc.deployments.size(), fmt::join(deps, "; "),
              sc.tracks.size(), sc.raid.trials, fmt::join(sc.analysis.bands_agl_m, ", "), sc.analysis.refraction_k,
              sc.analysis.seed, prepared));
