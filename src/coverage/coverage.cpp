@@ -563,16 +563,14 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       bc.covered_km2_without_masking = open.covered_km2;
       bc.fraction_without_masking = open.fraction;
       bc.flat_same_sites_fraction = level.fraction;
-      // Poisson - real = placement/edge + relief/envelope + masking (telescoping sum).
+      // Poisson - real = placement/edge + relief/envelope + masking (+ clutter) (telescoping sum).
       bc.placement_loss_fraction = *bc.flat_expected_fraction - level.fraction;
       bc.relief_envelope_loss_fraction = level.fraction - open.fraction;
-      bc.masking_loss_fraction = open.fraction - bc.fraction;
       if (split_clutter) {
-        const BandCoverage bare = band_from_histogram(in.bands[b], h.bare[b], cell_km2);
-        bc.fraction_without_clutter = bare.fraction;
-        bc.masking_loss_fraction = open.fraction - bare.fraction;
-        bc.clutter_loss_fraction = bare.fraction - bc.fraction;
+        bc.fraction_without_clutter = band_from_histogram(in.bands[b], h.bare[b], cell_km2).fraction;
+        bc.clutter_loss_fraction = *bc.fraction_without_clutter - bc.fraction;
       }
+      bc.masking_loss_fraction = open.fraction - bc.fraction_without_clutter.value_or(bc.fraction);
     }
   }
   return result;
