@@ -10,6 +10,7 @@
 #include <tbb/task_arena.h>
 
 #include "skycover/core/interrupt.hpp"
+#include "skycover/coverage/elevation_sum.hpp"
 #include "skycover/grid/tiling.hpp"
 
 #include <algorithm>
@@ -166,6 +167,37 @@ Status check_sites_on_grid(const GridGeometry& g, const std::vector<Site>& sites
   if (bad.empty()) return Status::Ok();
   return Status::Invalid(fmt::format("engagement union: invalid sites: {}; fix their positions/system or drop them",
                                      fmt::join(bad, ", ")));
+}
+
+// An area mask as runs of inside cells, (row, first, last) triples in its own cells, and back:
+// what a tile keeps for its flat run (a few bytes per row, not a byte per cell).
+std::vector<std::int32_t> mask_runs(const AreaMask& area) {
+  std::vector<std::int32_t> runs;
+  const int w = area.geometry.width;
+  for (int r = 0; r < area.geometry.height; ++r) {
+    const std::uint8_t* in = area.inside.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(w);
+    for (int c = 0; c < w;) {
+      if (!in[c]) {
+        ++c;
+        continue;
+      }
+      const int c0 = c;
+      while (c < w && in[c]) ++c;
+      runs.insert(runs.end(), {r, c0, c});
+    }
+  }
+  return runs;
+}
+
+AreaMask mask_from_runs(const GridGeometry& geometry, const std::vector<std::int32_t>& runs) {
+  AreaMask area;
+  area.geometry = geometry;
+  area.inside.assign(static_cast<std::size_t>(geometry.cell_count()), 0);
+  for (std::size_t i = 0; i + 2 < runs.size(); i += 3) {
+    auto* row = area.inside.data() + static_cast<std::size_t>(runs[i]) * static_cast<std::size_t>(geometry.width);
+    std::fill(row + runs[i + 1], row + runs[i + 2], std::uint8_t{1});
+  }
+  return area;
 }
 
 // One tile: its window, the sites that reach it (moved to their cell centres, so that the
@@ -347,36 +379,14 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     if (tile_owner(t, world.size()) == world.rank()) total += static_cast<std::int64_t>(work[static_cast<std::size_t>(t)].sites.size()) * runs;
   std::atomic<std::int64_t> done{0};
 
-  // First pass (split_masking): the flat run's ground level, the mean elevation over the area.
   CoverageResult result;
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
-  if (options.split_masking && in.area_mean_elevation_m) {
-    result.flat_ground_msl_m = *in.area_mean_elevation_m;
-  } else if (options.split_masking) {
-    // Every rank makes this pass over all tiles (no halo): cheap beside the tile runs, and the
-    // exact sum then needs no exchange. Read failures are agreed like the tile runs'.
-    const auto t0 = Clock::now();
-    ElevationSum sum;
-    Status read = Status::Ok();
-    for (int t = 0; t < n_tiles && read.ok(); ++t) {
-      const TileRect tile = plan.tile(t);
-      auto z = in.terrain.read(tile);
-      if (!z.ok()) {
-        read = z.status();
-        break;
-      }
-      auto area = in.area.read(tile, *z);
-      if (!area.ok()) {
-        read = area.status();
-        break;
-      }
-      sum.add(*z, *area);
-    }
-    SKYCOVER_RETURN_IF_ERROR(world.agree(read));
-    result.flat_ground_msl_m = sum.mean_m();
-    result.phases.survey_s = since(t0);
-  }
+  // The flat run's ground level, the mean elevation over the area, is summed from the tiles as
+  // they are read; the flat runs come after the tile pass, so the DEM is read once. Each tile
+  // with sites keeps its area mask as runs for them (a few bytes per row of a tile).
+  ElevationSum elevation;
+  std::vector<std::vector<std::int32_t>> flat_area(static_cast<std::size_t>(n_tiles));
 
   Histograms h;
   h.masked.resize(nb), h.clear.resize(nb), h.flat.resize(nb);
@@ -403,21 +413,37 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   // The last union's grids, handed to the next run of the tile (UnionOptions::recycle): one union's
   // memory serves its masked, clear and flat runs instead of being paged in afresh for each.
   std::optional<EngagementUnion> spare;
-  auto process_tile = [&](int t) -> Status {
+  // A tile's reads: its window's terrain (the tile alone when no site reaches it: its area cells
+  // all count 0), the tile's own cells when there is a halo, and its area mask.
+  struct TileInput {
+    Terrain z, z_tile;  // z_tile: empty when the window is the tile
+    AreaMask area;
+  };
+  auto read_tile = [&](int t) -> Result<TileInput> {
+    const TileRect tile = plan.tile(t);
+    const TileRect window = work[static_cast<std::size_t>(t)].sites.empty() ? tile : plan.window(t);
+    TileInput r;
+    SKYCOVER_ASSIGN_OR_RETURN(r.z, in.terrain.read(window));
+    if (window != tile) r.z_tile = r.z.crop(tile.relative_to(window));
+    SKYCOVER_ASSIGN_OR_RETURN(r.area, in.area.read(tile, window == tile ? r.z : r.z_tile));
+    return r;
+  };
+  auto process_tile = [&](int t, const TileInput& input) -> Status {
     // The recycled union lives within a tile: held across tiles it would sit beside the next
     // window's terrain and kernel copies and push the peak past the memory plan (2,107 MB against
     // a 2,048 MB budget on the 1e9-cell run).
     spare.reset();
     const TileRect tile = plan.tile(t);
     TileWork& w = work[static_cast<std::size_t>(t)];
-    // A tile no site reaches needs no halo: only its area cells (all count 0).
     const TileRect window = w.sites.empty() ? tile : plan.window(t);
     const TileRect local = tile.relative_to(window);
-    auto t_read = Clock::now();
-    SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, in.terrain.read(window));
-    const Terrain z_tile = window == tile ? Terrain() : z.crop(local);
-    SKYCOVER_ASSIGN_OR_RETURN(const AreaMask area, in.area.read(tile, window == tile ? z : z_tile));
-    result.phases.read_s += since(t_read);
+    const Terrain& z = input.z;
+    const Terrain& z_tile = input.z_tile;
+    const AreaMask& area = input.area;
+    if (options.split_masking) {
+      elevation.add(window == tile ? z : z_tile, area);
+      if (!w.sites.empty()) flat_area[static_cast<std::size_t>(t)] = mask_runs(area);
+    }
     for (const std::size_t i : w.owned) {
       const auto [col, row] = *site_cell(g, in.sites[i]);
       site_inside[i] = area.contains(col - tile.col0, row - tile.row0) ? 1 : 0;
@@ -499,35 +525,68 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       spare = std::move(bare);
       result.phases.bare_s += since(t_run);
     }
-    t_run = Clock::now();
-    // The clear-line-of-sight run on flat ground: every valid cell and every site's ground set
-    // to the mean level (nodata stays nodata), same sites, window and area. No viewsheds: cheap.
-    std::vector<float> flat_z = z.elevations_m();
-    const auto ground = static_cast<float>(*result.flat_ground_msl_m);
-    for (float& v : flat_z)
-      if (!std::isnan(v)) v = ground;
-    const Terrain flat(z.geometry(), std::move(flat_z));
-    std::vector<Site> flat_sites = w.sites;
-    for (Site& s : flat_sites) s.ground_msl_m = ground;  // the same float the cells hold
-    SKYCOVER_ASSIGN_OR_RETURN(EngagementUnion level, run(flat, flat_sites, false));
-    add_band_histograms(level, area, h.flat, arena);
-    spare = std::move(level);
-    result.phases.flat_s += since(t_run);
     return Status::Ok();
   };
   // This rank's tiles (all of them in one process); a failure is carried to the agreement below,
   // never returned past it, so no rank is left waiting in a collective.
+  // (Reading the next tile on a thread of its own while this one computes was tried: on 2 cores the
+  // reader's page faults and GDAL's decoding threads slowed the unions ~2.5x; bench/RESULTS.md.)
   Status mine = Status::Ok();
   int mine_n = 0;
-  for (int t = 0; t < n_tiles && mine.ok(); ++t)
-    if (tile_owner(t, world.size()) == world.rank()) {
-      mine = interrupted() ? interrupted_status() : process_tile(t);
-      ++mine_n;
+  for (int t = 0; t < n_tiles && mine.ok(); ++t) {
+    if (tile_owner(t, world.size()) != world.rank()) continue;
+    ++mine_n;
+    if (interrupted()) {
+      mine = interrupted_status();
+      break;
     }
+    const auto t_read = Clock::now();
+    Result<TileInput> input = read_tile(t);
+    result.phases.read_s += since(t_read);
+    mine = input.ok() ? process_tile(t, *input) : input.status();
+  }
   if (world.size() > 1)
     spdlog::debug("coverage: rank {} of {} ran {} of {} tiles ({} site runs)", world.rank(), world.size(), mine_n,
                   n_tiles, total);
   SKYCOVER_RETURN_IF_ERROR(world.agree(mine));
+
+  // The clear-line-of-sight runs on flat ground: every cell of a tile's window and every site's
+  // ground set to the mean level, the same sites, window and area as the tile's other runs. No
+  // viewsheds, and nothing read: the area comes from the runs kept per tile. Cells the terrain
+  // left without data are outside the area, so counting them level changes no histogram.
+  if (options.split_masking) {
+    SKYCOVER_RETURN_IF_ERROR(sum_over_ranks(world, elevation));
+    result.flat_ground_msl_m = elevation.mean_m();
+    const auto ground = static_cast<float>(*result.flat_ground_msl_m);
+    const auto t_run = Clock::now();
+    auto flat_tile = [&](int t) -> Status {
+      const TileWork& w = work[static_cast<std::size_t>(t)];
+      const TileRect tile = plan.tile(t), window = plan.window(t);
+      const Terrain flat(g.window(window), std::vector<float>(static_cast<std::size_t>(window.cell_count()), ground));
+      std::vector<Site> flat_sites = w.sites;
+      for (Site& s : flat_sites) s.ground_msl_m = ground;  // the same float the cells hold
+      UnionOptions u;
+      u.threads = options.threads;
+      u.terrain_masking = false;
+      u.use_reference_kernel = options.use_reference_kernel;
+      u.output = tile.relative_to(window);
+      if (options.on_progress)
+        u.on_progress = [&](std::int64_t) { options.on_progress(done.fetch_add(1) + 1, total); };
+      if (spare) u.recycle = &*spare;  // flat runs hold nothing else: one union serves them all
+      SKYCOVER_ASSIGN_OR_RETURN(EngagementUnion level, engagement_union(flat, flat_sites, in.systems, in.bands, in.model, u));
+      const AreaMask area = mask_from_runs(g.window(tile), flat_area[static_cast<std::size_t>(t)]);
+      add_band_histograms(level, area, h.flat, arena);
+      spare = std::move(level);
+      return Status::Ok();
+    };
+    spare.reset();
+    for (int t = 0; t < n_tiles && mine.ok(); ++t)
+      if (tile_owner(t, world.size()) == world.rank() && !work[static_cast<std::size_t>(t)].sites.empty())
+        mine = interrupted() ? interrupted_status() : flat_tile(t);
+    spare.reset();
+    result.phases.flat_s = since(t_run);
+    SKYCOVER_RETURN_IF_ERROR(world.agree(mine));
+  }
   SKYCOVER_RETURN_IF_ERROR(reduce_over_ranks(world, h, site_inside));
 
   const double cell_km2 = g.cell_area_km2();
@@ -605,10 +664,7 @@ Result<CoverageResult> compute_coverage(const CoverageInputs& in, const Coverage
       return options.on_tile ? options.on_tile(tile, u, a, z) : Status::Ok();
     };
   }
-  // The flat run's ground from the grid in memory: the same bits as the engine's own pass.
-  std::optional<double> mean;
-  if (options.split_masking) mean = mean_area_elevation_m(in.terrain, in.area);
-  const TiledCoverageInputs tiled{terrain, area, in.sites, in.systems, in.bands, in.model, mean};
+  const TiledCoverageInputs tiled{terrain, area, in.sites, in.systems, in.bands, in.model};
   SKYCOVER_ASSIGN_OR_RETURN(CoverageResult result, compute_coverage(tiled, o));
   if (whole && options.collective && options.collective->size() > 1)
     SKYCOVER_RETURN_IF_ERROR(gather_union_tiles(*options.collective, options.tile_cells, *whole));

@@ -100,7 +100,7 @@ Result<std::vector<PlacementDraw>> run_draws(const PreparedScenario& p, int firs
   const auto model = analysis_visibility(p.scenario.analysis);
   return draws_with(
       p.scenario, first, count, options, progress,
-      [&](const Scenario& s) { return place_sites(s, p.terrain, p.area, DeploymentOverride{}); },
+      [&](const Scenario& s) { return place_sites(s, p.terrain, p.area, p.shape, DeploymentOverride{}); },
       [&](const std::vector<Site>& sites, const CoverageOptions& opt) {
         return compute_coverage(CoverageInputs{p.terrain, p.area, sites, p.scenario.systems, bands, model}, opt);
       });
@@ -110,14 +110,13 @@ Result<std::vector<PlacementDraw>> run_draws(const TiledScenario& p, int first, 
                                              const CoverageOptions& options, Progress* progress) {
   const auto bands = analysis_bands(p.scenario.analysis);
   const auto model = analysis_visibility(p.scenario.analysis);
-  const double mean_m = p.survey.elevation.mean_m();
   return draws_with(
       p.scenario, first, count, options, progress,
       [&](const Scenario& s) { return place_sites(s, *p.terrain, p.survey, DeploymentOverride{}); },
       [&](const std::vector<Site>& sites, CoverageOptions opt) {
         opt.tile_cells = p.tile_cells;
         return compute_coverage(
-            TiledCoverageInputs{*p.terrain, p.area, sites, p.scenario.systems, bands, model, mean_m}, opt);
+            TiledCoverageInputs{*p.terrain, p.area, sites, p.scenario.systems, bands, model}, opt);
       });
 }
 

@@ -130,8 +130,9 @@ Result<std::vector<SweepRow>> sweep_with(const Scenario& scenario, const SweepSp
 }  // namespace
 
 Result<std::vector<Site>> place_sites(const Scenario& scenario, const Terrain& terrain, const AreaMask& area,
-                                      const DeploymentOverride& o) {
-  return place_with(scenario, o, [&](const DeploymentSpec& d, int missiles) { return make_sites(d, terrain, area, missiles); });
+                                      const AreaSurvey& shape, const DeploymentOverride& o) {
+  return place_with(scenario, o,
+                    [&](const DeploymentSpec& d, int missiles) { return make_sites(d, terrain, area, missiles, &shape); });
 }
 
 Result<std::vector<Site>> place_sites(const Scenario& scenario, const TerrainSource& terrain, const AreaSurvey& survey,
@@ -145,7 +146,7 @@ Result<std::vector<SweepRow>> run_sweep(const PreparedScenario& p, const SweepSp
   const auto model = analysis_visibility(p.scenario.analysis);
   return sweep_with(
       p.scenario, spec, options, progress,
-      [&](const Scenario& s, const DeploymentOverride& o) { return place_sites(s, p.terrain, p.area, o); },
+      [&](const Scenario& s, const DeploymentOverride& o) { return place_sites(s, p.terrain, p.area, p.shape, o); },
       [&](const std::vector<Site>& sites, const CoverageOptions& opt) {
         return compute_coverage(CoverageInputs{p.terrain, p.area, sites, p.scenario.systems, bands, model}, opt);
       });
@@ -155,7 +156,6 @@ Result<std::vector<SweepRow>> run_sweep(const TiledScenario& p, const SweepSpec&
                                         Progress* progress) {
   const auto bands = analysis_bands(p.scenario.analysis);
   const auto model = analysis_visibility(p.scenario.analysis);
-  const double mean_m = p.survey.elevation.mean_m();
   return sweep_with(
       p.scenario, spec, options, progress,
       [&](const Scenario& s, const DeploymentOverride& o) { return place_sites(s, *p.terrain, p.survey, o); },
@@ -163,7 +163,7 @@ Result<std::vector<SweepRow>> run_sweep(const TiledScenario& p, const SweepSpec&
         opt.tile_cells = p.tile_cells;
         opt.keep_union = false;  // a tiled sweep keeps no grid
         return compute_coverage(
-            TiledCoverageInputs{*p.terrain, p.area, sites, p.scenario.systems, bands, model, mean_m}, opt);
+            TiledCoverageInputs{*p.terrain, p.area, sites, p.scenario.systems, bands, model}, opt);
       });
 }
 

@@ -33,11 +33,12 @@ std::int64_t TileCost::bytes(int tile_side, int halo_cells) const {
 
 TileCost coverage_tile_cost(std::size_t n_bands, int radius_cells, int threads, bool clutter, int readiness_classes) {
   TileCost c;
-  // terrain (4) + padded copy and transpose (8) + flat-ground copy (4); clutter layer (4) + surface (4)
-  c.window_bytes_per_cell = 16 + (clutter ? 8 : 0);
-  // area mask (1) + two unions alive at once (masked, kept for products, and clear or flat):
-  // lowest height (4) + a 16-bit count per band
-  c.tile_bytes_per_cell = 1 + std::max(2, readiness_classes) * (4 + 2 * static_cast<std::int64_t>(n_bands));
+  // terrain (4) + padded copy and transpose (8); clutter layer (4) + surface (4). (The flat runs
+  // come after the tile pass, on one flat window (4) with nothing else held: less than this.)
+  c.window_bytes_per_cell = 12 + (clutter ? 8 : 0);
+  // the tile's own terrain cells (4) and area mask (1) + two unions alive at once (masked, kept
+  // for products, and clear): lowest height (4) + a 16-bit count per band
+  c.tile_bytes_per_cell = 5 + std::max(2, readiness_classes) * (4 + 2 * static_cast<std::int64_t>(n_bands));
   // Per thread, kBatch = 4 viewshed scratch sets of three (2R+1)^2 float windows, plus the
   // per-system envelope tables (two windows); plus ~192 MB for the process, libraries and GDAL's
   // block cache (capped by the run).

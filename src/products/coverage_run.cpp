@@ -425,7 +425,7 @@ Result<CoverageRunOutput> tiled_coverage_command(const TiledScenario& p, const C
   opt.tile_cells = plan.tile_cells;
   opt.collective = &world;
   const TiledCoverageInputs in{*p.terrain, p.area, p.sites, p.scenario.systems, analysis_bands(p.scenario.analysis),
-                               analysis_visibility(p.scenario.analysis), p.survey.elevation.mean_m()};
+                               analysis_visibility(p.scenario.analysis)};
   // The bar counts site runs (a site once per run and per tile it reaches: an even measure of the
   // work for the ETA); the label says how many tiles. Under MPI it shows rank 0's share.
   Progress progress(world.size() > 1 ? fmt::format("coverage, {} tiles over {} ranks (rank 0's share)", plan.tiles,
@@ -576,7 +576,7 @@ Result<std::vector<SweepRow>> sweep_command(const PreparedScenario& p, const Swe
         for (const SweepRow& row : rows) {
           if (!row.coverage.engagement) continue;
           const DeploymentOverride o{row.hypothesis, row.count, spec.clusters};
-          SKYCOVER_ASSIGN_OR_RETURN(const auto sites, place_sites(p.scenario, p.terrain, p.area, o));
+          SKYCOVER_ASSIGN_OR_RETURN(const auto sites, place_sites(p.scenario, p.terrain, p.area, p.shape, o));
           map.views.push_back(coverage_view(fmt::format("{}: {} sites", hypothesis_name(row.hypothesis), row.count),
                                             row.coverage, *row.coverage.engagement, p.area, sites,
                                             p.scenario.systems));

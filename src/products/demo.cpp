@@ -264,7 +264,8 @@ Result<DemoContext> load_demo(const DemoOptions& opt, DemoOutcome& o) {
   std::string text = demo_scenario_text(o.terrain, o.sites);
   ScenarioParse parsed = parse_scenario_text(text, scenario_path);
   if (!parsed.scenario) return Status::Internal("the built-in demo scenario with its site count does not parse (a bug)");
-  PreparedScenario p{std::move(*parsed.scenario), std::move(probe.terrain), std::move(probe.area), {}};
+  PreparedScenario p{std::move(*parsed.scenario), std::move(probe.terrain), std::move(probe.area),
+                     std::move(probe.shape), {}};
   SKYCOVER_RETURN_IF_ERROR(write_file_atomic(scenario_path, text));
   SKYCOVER_ASSIGN_OR_RETURN(RunInfo run, describe_run(p.scenario, opt.command_line));
   run.terrain_description = o.terrain.description;
@@ -276,7 +277,7 @@ Result<DemoContext> load_demo(const DemoOptions& opt, DemoOutcome& o) {
 // Coverage and products for one hypothesis at the claim density, in out_dir/<hypothesis>/.
 Result<CoverageProductFiles> run_hypothesis(const DemoContext& c, Hypothesis h, DemoOutcome& o) {
   const auto& p = c.prepared;
-  SKYCOVER_ASSIGN_OR_RETURN(auto sites, place_sites(p.scenario, p.terrain, p.area,
+  SKYCOVER_ASSIGN_OR_RETURN(auto sites, place_sites(p.scenario, p.terrain, p.area, p.shape,
                                                     DeploymentOverride{h, o.sites, c.towns.clusters}));
   CoverageRunSettings s;
   s.out_dir = c.options.out_dir / hypothesis_name(h);

@@ -72,7 +72,7 @@ Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_
   auto t0 = std::chrono::steady_clock::now();
   {
     Progress progress("surveying the area", 1, show_progress);
-    SKYCOVER_ASSIGN_OR_RETURN(p.survey, survey_area(*p.terrain, p.area, tile_cells, &progress, world));
+    SKYCOVER_ASSIGN_OR_RETURN(p.survey, survey_area(p.area, p.terrain->geometry(), tile_cells, &progress, world));
   }
   if (p.survey.inside_cells() == 0)
     return Status::Invalid(fmt::format("{}: the analysis area contains no valid terrain cells; check that [area] "
@@ -115,9 +115,17 @@ Result<PreparedScenario> prepare_scenario(const Scenario& scenario) {
     if (!t.ok()) return clutter_error(scenario, t.status());
     p.terrain = std::move(t).value();
   }
-  auto area = make_area_mask(p.terrain, scenario.area_polygon);
-  if (!area.ok()) return Status(area.status().code(), fmt::format("{}: [area]: {}", where, area.status().message()));
+  auto area_error = [&](const Status& st) {
+    return Status(st.code(), fmt::format("{}: [area]: {}", where, st.message()));
+  };
+  auto source = AreaSource::open(p.terrain.geometry(), scenario.area_polygon);
+  if (!source.ok()) return area_error(source.status());
+  auto area = source->read(p.terrain.geometry().full_rect(), p.terrain);
+  if (!area.ok()) return area_error(area.status());
   p.area = std::move(area).value();
+  auto shape = survey_area(*source, p.terrain.geometry(), 0);
+  if (!shape.ok()) return area_error(shape.status());
+  p.shape = std::move(shape).value();
   if (p.area.inside_count() == 0)
     return Status::Invalid(fmt::format("{}: the analysis area contains no valid terrain cells; check that [area] "
                                        "polygon overlaps the DEM (and its CRS)",
@@ -125,7 +133,7 @@ Result<PreparedScenario> prepare_scenario(const Scenario& scenario) {
   for (const auto& d : scenario.deployments) {
     if (d.system_index < 0 || d.system_index >= static_cast<int>(scenario.systems.size()))
       return Status::Invalid(fmt::format("{}: unknown system '{}'", d.source, d.system));
-    auto sites = make_sites(d, p.terrain, p.area, scenario.systems[d.system_index].missiles_per_site);
+    auto sites = make_sites(d, p.terrain, p.area, scenario.systems[d.system_index].missiles_per_site, &p.shape);
     if (!sites.ok()) return sites.status();
     for (auto& s : sites.value()) p.sites.push_back(std::move(s));
   }

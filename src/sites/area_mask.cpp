@@ -77,30 +77,24 @@ AreaSource AreaSource::from_mask(const AreaMask& mask) {
   return source;
 }
 
-Result<AreaMask> AreaSource::read(const TileRect& rect, const Terrain& terrain) const {
-  if (terrain.width() != rect.width || terrain.height() != rect.height)
-    return Status::Internal("area window and terrain window differ in size");
-  AreaMask mask;
-  mask.geometry = terrain.geometry();
-  const auto& g = mask.geometry;
-  mask.inside.assign(static_cast<std::size_t>(g.cell_count()), 0);
+Result<std::vector<std::uint8_t>> AreaSource::read_shape(const GridGeometry& window, const TileRect& rect) const {
+  std::vector<std::uint8_t> inside(static_cast<std::size_t>(rect.cell_count()), 0);
   if (mask_) {
     for (int r = 0; r < rect.height; ++r)
       std::copy_n(mask_->inside.begin() + (static_cast<std::ptrdiff_t>(rect.row0 + r) * mask_->geometry.width + rect.col0),
-                  rect.width, mask.inside.begin() + static_cast<std::ptrdiff_t>(r) * rect.width);
-    return mask;
+                  rect.width, inside.begin() + static_cast<std::ptrdiff_t>(r) * rect.width);
+    return inside;
   }
   if (!polygons_) {
-    for (int r = 0; r < g.height; ++r)
-      for (int c = 0; c < g.width; ++c) mask.inside[terrain.index(c, r)] = terrain.is_valid(c, r) ? 1 : 0;
-    return mask;
+    std::fill(inside.begin(), inside.end(), std::uint8_t{1});
+    return inside;
   }
   // Rasterise into an in-memory byte raster on the window. Default GDAL rule: a cell is burnt
   // when its centre lies inside a polygon (ALL_TOUCHED off).
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
-  DatasetPtr ds(mem->Create("", g.width, g.height, 1, GDT_Byte, nullptr));
+  DatasetPtr ds(mem->Create("", rect.width, rect.height, 1, GDT_Byte, nullptr));
   if (!ds) return Status::Internal("cannot create an in-memory raster for the area mask");
-  auto gt = g.geotransform();
+  auto gt = window.geotransform();
   ds->SetGeoTransform(gt.data());
   std::vector<OGRGeometryH> handles;
   for (auto& p : polygons_->polys) handles.push_back(OGRGeometry::ToHandle(p.get()));
@@ -109,11 +103,21 @@ Result<AreaMask> AreaSource::read(const TileRect& rect, const Terrain& terrain) 
   if (GDALRasterizeGeometries(GDALDataset::ToHandle(ds.get()), 1, &band, static_cast<int>(handles.size()),
                               handles.data(), nullptr, nullptr, burn.data(), nullptr, nullptr, nullptr) != CE_None)
     return Status::Internal(fmt::format("{}: rasterisation failed: {}", where_, last_gdal_error()));
-  if (ds->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, g.width, g.height, mask.inside.data(), g.width, g.height, GDT_Byte,
-                                     0, 0) != CE_None)
+  if (ds->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, rect.width, rect.height, inside.data(), rect.width, rect.height,
+                                     GDT_Byte, 0, 0) != CE_None)
     return Status::Internal(fmt::format("{}: reading the rasterised mask failed: {}", where_, last_gdal_error()));
-  for (int r = 0; r < g.height; ++r)
-    for (int c = 0; c < g.width; ++c)
+  return inside;
+}
+
+Result<AreaMask> AreaSource::read(const TileRect& rect, const Terrain& terrain) const {
+  if (terrain.width() != rect.width || terrain.height() != rect.height)
+    return Status::Internal("area window and terrain window differ in size");
+  AreaMask mask;
+  mask.geometry = terrain.geometry();
+  SKYCOVER_ASSIGN_OR_RETURN(mask.inside, read_shape(mask.geometry, rect));
+  if (mask_) return mask;  // a mask in memory already excludes nodata
+  for (int r = 0; r < rect.height; ++r)
+    for (int c = 0; c < rect.width; ++c)
       if (!terrain.is_valid(c, r)) mask.inside[terrain.index(c, r)] = 0;
   return mask;
 }

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include <tbb/blocked_range.h>
-#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <fmt/format.h>
@@ -13,52 +12,6 @@
 #include "skycover/grid/tiling.hpp"
 
 namespace skycover {
-
-void ElevationSum::add(const Terrain& terrain, const AreaMask& area) { add_rows(terrain, area, 0, terrain.height()); }
-
-void ElevationSum::merge(const ElevationSum& o) {
-  area_sum_ += o.area_sum_, all_sum_ += o.all_sum_, area_n_ += o.area_n_, all_n_ += o.all_n_;
-}
-
-void ElevationSum::add_rows(const Terrain& terrain, const AreaMask& area, int row0, int row1) {
-  // Fixed point at 2^-24 m (rounded): an integer sum, so the order of cells and windows cannot
-  // change it; |z| < 2^39 m fits an int64 term and 2^64 terms fit 128 bits.
-  const auto& z = terrain.elevations_m();
-  const auto w = static_cast<std::size_t>(terrain.width());
-  for (std::size_t i = static_cast<std::size_t>(row0) * w, e = static_cast<std::size_t>(row1) * w; i < e; ++i) {
-    if (std::isnan(z[i])) continue;
-    const Wide v = std::llround(static_cast<double>(z[i]) * 16777216.0);
-    all_sum_ += v, ++all_n_;
-    if (area.inside[i]) area_sum_ += v, ++area_n_;
-  }
-}
-
-std::array<std::int64_t, 6> ElevationSum::words() const {
-  __extension__ using U = unsigned __int128;
-  auto lo = [](Wide v) { return static_cast<std::int64_t>(static_cast<std::uint64_t>(static_cast<U>(v))); };
-  auto hi = [](Wide v) { return static_cast<std::int64_t>(static_cast<std::uint64_t>(static_cast<U>(v) >> 64)); };
-  return {lo(area_sum_), hi(area_sum_), lo(all_sum_), hi(all_sum_), area_n_, all_n_};
-}
-
-ElevationSum ElevationSum::from_words(const std::array<std::int64_t, 6>& w) {
-  __extension__ using U = unsigned __int128;
-  auto wide = [](std::int64_t lo, std::int64_t hi) {
-    return static_cast<Wide>((static_cast<U>(static_cast<std::uint64_t>(hi)) << 64) |
-                             static_cast<U>(static_cast<std::uint64_t>(lo)));
-  };
-  ElevationSum e;
-  e.area_sum_ = wide(w[0], w[1]), e.all_sum_ = wide(w[2], w[3]), e.area_n_ = w[4], e.all_n_ = w[5];
-  return e;
-}
-
-double ElevationSum::mean_m() const {
-  const Wide sum = area_n_ > 0 ? area_sum_ : all_sum_;  // empty area: every valid cell
-  const std::int64_t n = area_n_ > 0 ? area_n_ : all_n_;
-  if (n == 0) return 0.0;
-  // Integer quotient and remainder first, so the double result does not depend on how large the sum is.
-  const Wide q = sum / n, r = sum % n;
-  return (static_cast<double>(q) + static_cast<double>(r) / static_cast<double>(n)) / 16777216.0;
-}
 
 std::pair<int, int> AreaSurvey::cell(std::int64_t k) const {
   const auto it = std::upper_bound(inside_before_row.begin(), inside_before_row.end(), k);
@@ -80,7 +33,7 @@ bool AreaSurvey::inside(int col, int row) const {
 
 namespace {
 
-// A survey's runs and sums as bytes: per row with runs, (row, count, runs...); then the sums.
+// A survey's runs as bytes: per row with runs, (row, count, runs...); then -1.
 void put_survey(ByteWriter& out, const AreaSurvey& s) {
   for (std::size_t r = 0; r < s.runs.size(); ++r) {
     if (s.runs[r].empty()) continue;
@@ -89,10 +42,9 @@ void put_survey(ByteWriter& out, const AreaSurvey& s) {
     for (const auto& [c0, c1] : s.runs[r]) out.put(c0), out.put(c1);
   }
   out.put(std::int32_t{-1});
-  out.put(s.elevation.words());
 }
 
-// Adds the runs and sums of `bytes` (put_survey) into `s`; false when malformed.
+// Adds the runs of `bytes` (put_survey) into `s`; false when malformed.
 bool add_survey(ByteReader& in, AreaSurvey& s) {
   std::int32_t row = 0, n = 0;
   while (in.get(row) && row >= 0) {
@@ -104,10 +56,7 @@ bool add_survey(ByteReader& in, AreaSurvey& s) {
       runs.push_back(run);
     }
   }
-  std::array<std::int64_t, 6> words{};
-  if (row != -1 || !in.get(words)) return false;
-  s.elevation.merge(ElevationSum::from_words(words));
-  return true;
+  return row == -1;
 }
 
 // Runs of each row in column order, those that meet at a tile seam joined: the runs one process
@@ -134,7 +83,7 @@ Status check_run_count(std::int64_t n_runs) {
       kMaxSurveyRuns));
 }
 
-// Rank 0 joins every rank's runs and sums, then sends the whole survey to every rank.
+// Rank 0 joins every rank's runs, then sends the whole survey to every rank.
 Status share_survey(Collective& world, AreaSurvey& s) {
   ByteWriter mine;
   put_survey(mine, s);
@@ -170,12 +119,12 @@ Status share_survey(Collective& world, AreaSurvey& s) {
 
 }  // namespace
 
-Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& area, int tile_cells,
-                               Progress* progress, Collective* world) {
+Result<AreaSurvey> survey_area(const AreaSource& area, const GridGeometry& grid, int tile_cells, Progress* progress,
+                               Collective* world) {
   SoloCollective solo;
   Collective& ranks = world ? *world : solo;
   AreaSurvey s;
-  s.grid = terrain.geometry();
+  s.grid = grid;
   const TilePlan plan = make_tile_plan(s.grid.width, s.grid.height, tile_cells, 0);
   s.runs.resize(static_cast<std::size_t>(s.grid.height));
   int mine_n = 0;
@@ -186,16 +135,11 @@ Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& a
   // (a run that continues across a tile seam is extended). A rank's tiles in a row are never
   // neighbours; rank 0 joins their runs (share_survey).
   auto survey_tile = [&](const TileRect& tile) -> Status {
-    SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, terrain.read(tile));
-    SKYCOVER_ASSIGN_OR_RETURN(const AreaMask a, area.read(tile, z));
-    // Rows in parallel: each chunk sums its own elevations (integers: merged in any order) and
-    // fills its own rows' runs.
-    tbb::enumerable_thread_specific<ElevationSum> sums;
+    SKYCOVER_ASSIGN_OR_RETURN(const std::vector<std::uint8_t> shape, area.read_shape(s.grid.window(tile), tile));
     tbb::parallel_for(tbb::blocked_range<int>(0, tile.height, 64), [&](const tbb::blocked_range<int>& rows) {
-      sums.local().add_rows(z, a, rows.begin(), rows.end());
       for (int r = rows.begin(); r < rows.end(); ++r) {
         auto& runs = s.runs[static_cast<std::size_t>(tile.row0 + r)];
-        const std::uint8_t* in = a.inside.data() + static_cast<std::size_t>(r) * tile.width;
+        const std::uint8_t* in = shape.data() + static_cast<std::size_t>(r) * tile.width;
         for (int c = 0; c < tile.width;) {
           if (!in[c]) {
             ++c;
@@ -210,7 +154,6 @@ Result<AreaSurvey> survey_area(const TerrainSource& terrain, const AreaSource& a
         }
       }
     });
-    for (const ElevationSum& part : sums) s.elevation.merge(part);
     for (int r = 0; r < tile.height; ++r) n_runs += static_cast<std::int64_t>(s.runs[static_cast<std::size_t>(tile.row0 + r)].size());
     if (progress) progress->advance();
     return check_run_count(n_runs);

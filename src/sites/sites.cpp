@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <numeric>
 #include <sstream>
 #include <unordered_map>
 
@@ -30,39 +31,7 @@ namespace skycover {
 namespace {
 
 // Streams: one per use, so changing how one quantity is drawn never shifts another.
-enum Stream : std::uint64_t { kCell = 1, kOffX, kOffY, kCentre, kGauss1, kGauss2 };
-
-// The k-th inside cell in row-major order without materialising the list of inside cells
-// (which would cost 8 bytes per cell on a national-scale DEM): cumulative counts per row, a
-// binary search for the row, then a scan along it. O(height) memory.
-class InsideCellIndex {
- public:
-  explicit InsideCellIndex(const AreaMask& area) : area_(area), before_row_(area.geometry.height + 1, 0) {
-    const auto& g = area.geometry;
-    for (int r = 0; r < g.height; ++r) {
-      std::int64_t n = 0;
-      const auto* row = area.inside.data() + static_cast<std::size_t>(r) * g.width;
-      for (int c = 0; c < g.width; ++c) n += row[c] != 0;
-      before_row_[r + 1] = before_row_[r] + n;
-    }
-  }
-  std::int64_t size() const { return before_row_.back(); }
-  // Cell index (row * width + col) of the k-th inside cell, 0 <= k < size().
-  std::int64_t cell(std::int64_t k) const {
-    const auto it = std::upper_bound(before_row_.begin(), before_row_.end(), k);
-    const int r = static_cast<int>(it - before_row_.begin()) - 1;
-    std::int64_t left = k - before_row_[r];
-    const auto& g = area_.geometry;
-    const auto* row = area_.inside.data() + static_cast<std::size_t>(r) * g.width;
-    for (int c = 0; c < g.width; ++c)
-      if (row[c] && left-- == 0) return std::int64_t{r} * g.width + c;
-    return -1;  // unreachable when k < size()
-  }
-
- private:
-  const AreaMask& area_;
-  std::vector<std::int64_t> before_row_;
-};
+enum Stream : std::uint64_t { kCell = 1, kOffX, kOffY, kCentre, kGauss1, kGauss2, kCellRedraw };
 
 std::string site_id(const DeploymentSpec& spec, std::size_t i) {
   return fmt::format("{}-{}", spec.id_prefix.empty() ? spec.system : spec.id_prefix, i + 1);
@@ -83,24 +52,6 @@ Status empty_area(const DeploymentSpec& spec) {
   return Status::Invalid(fmt::format("{}: the analysis area has no valid terrain cells to place sites in; check [area] "
                                      "polygon and that it overlaps the DEM",
                                      spec.source));
-}
-
-// Uniform: a cell drawn uniformly among the cells inside the area, then a uniform position
-// inside that cell -> uniform density over the area (to cell resolution at the boundary).
-Result<std::vector<Site>> uniform_sites(const DeploymentSpec& spec, const AreaMask& area, int default_missiles) {
-  const InsideCellIndex cells(area);
-  if (cells.size() == 0) return empty_area(spec);
-  const auto& g = area.geometry;
-  std::vector<Site> out;
-  for (int i = 0; i < spec.count; ++i) {
-    const auto k = static_cast<std::int64_t>(u01(spec.seed, kCell, i) * static_cast<double>(cells.size()));
-    const std::int64_t cell = cells.cell(std::min(k, cells.size() - 1));
-    const int col = static_cast<int>(cell % g.width), row = static_cast<int>(cell / g.width);
-    const double x = g.origin_x_m + (col + u01(spec.seed, kOffX, i)) * g.cell_size_m;
-    const double y = g.origin_y_m - (row + u01(spec.seed, kOffY, i)) * g.cell_size_m;
-    out.push_back(make_site(spec, site_id(spec, out.size()), x, y, default_missiles));
-  }
-  return out;
 }
 
 // Transforms points from a source CRS to the terrain's, built once per file / deployment.
@@ -542,17 +493,106 @@ std::optional<std::pair<int, int>> cell_on(const GridGeometry& g, double x, doub
   return std::make_pair(static_cast<int>(c), static_cast<int>(r));
 }
 
-// Uniform placement from a survey: the same draws and the same k-th inside cell as
-// uniform_sites on the whole grid, found in the survey's row runs without reading the grid.
-Result<std::vector<Site>> uniform_sites_surveyed(const DeploymentSpec& spec, const AreaSurvey& survey,
-                                                 int default_missiles) {
+// The ground of grid cells, read one cell at a time (sites are few; each read decodes one block),
+// each cell once. fetch() spreads a batch's reads over the ranks (cell i of the batch on rank
+// i mod ranks) and shares them, so every rank knows every value; valid() reads a cell alone (every
+// rank reads it: clustered and grid placements ask cell by cell). A read error is kept and
+// reported by status().
+class CellGround {
+ public:
+  CellGround(const TerrainSource& terrain, Collective& ranks) : terrain_(terrain), ranks_(ranks) {}
+
+  Status fetch(const std::vector<std::pair<int, int>>& wanted) {
+    std::vector<std::pair<int, int>> cells;  // those not known yet, each once (the same on every rank)
+    for (const auto& [c, r] : wanted)
+      if (!known_.contains(key(c, r))) cells.emplace_back(c, r);
+    std::sort(cells.begin(), cells.end());
+    cells.erase(std::unique(cells.begin(), cells.end()), cells.end());
+    if (cells.empty()) return Status::Ok();
+    // Shared as the float's bits (>= 0), -1 for no terrain, and the lowest int64 where another
+    // rank read it: the maximum over ranks is the reader's value.
+    constexpr std::int64_t kNotMine = std::numeric_limits<std::int64_t>::min();
+    std::vector<std::int64_t> bits(cells.size(), kNotMine);
+    Status read = Status::Ok();
+    for (std::size_t i = 0; i < cells.size() && read.ok(); ++i) {
+      if (static_cast<int>(i % static_cast<std::size_t>(ranks_.size())) != ranks_.rank()) continue;
+      auto z = read_cell(cells[i].first, cells[i].second);
+      if (!z.ok()) read = z.status();
+      else bits[i] = std::isnan(*z) ? -1 : static_cast<std::int64_t>(std::bit_cast<std::uint32_t>(*z));
+    }
+    SKYCOVER_RETURN_IF_ERROR(ranks_.agree(read));
+    SKYCOVER_RETURN_IF_ERROR(ranks_.reduce(bits, Collective::Op::kMax));
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      known_[key(cells[i].first, cells[i].second)] =
+          bits[i] < 0 ? kNoTerrain : std::bit_cast<float>(static_cast<std::uint32_t>(bits[i]));
+    return Status::Ok();
+  }
+  // NaN: no terrain (or a read error, kept for status()).
+  float at(int col, int row) {
+    if (const auto it = known_.find(key(col, row)); it != known_.end()) return it->second;
+    auto z = read_cell(col, row);
+    if (!z.ok()) {
+      if (error_.ok()) error_ = z.status();
+      return kNoTerrain;
+    }
+    return known_[key(col, row)] = *z;
+  }
+  bool valid(int col, int row) { return !std::isnan(at(col, row)); }
+  const Status& status() const { return error_; }
+
+ private:
+  static constexpr float kNoTerrain = std::numeric_limits<float>::quiet_NaN();
+  std::int64_t key(int col, int row) const {
+    return std::int64_t{row} * terrain_.geometry().width + col;
+  }
+  Result<float> read_cell(int col, int row) const {
+    SKYCOVER_ASSIGN_OR_RETURN(const Terrain z, terrain_.read({col, row, 1, 1}));
+    return z.is_valid(0, 0) ? z.elevations_m()[0] : kNoTerrain;
+  }
+  const TerrainSource& terrain_;
+  Collective& ranks_;
+  std::unordered_map<std::int64_t, float> known_;
+  Status error_ = Status::Ok();
+};
+
+// Uniform: a cell drawn uniformly among the cells of the area's shape (the survey's row runs),
+// drawn again while it has no terrain (sea, voids), then a uniform position inside that cell:
+// uniform density over the area's valid cells (to cell resolution at the boundary), with the
+// elevation of only the drawn cells read. Draw 0 of site i is u(seed, kCell, i); redraws use their
+// own stream, so an area without nodata places exactly what a draw-once rule places. The redraws
+// go in rounds over the sites still unplaced, each round's reads spread over the ranks.
+Result<std::vector<Site>> uniform_sites(const DeploymentSpec& spec, const AreaSurvey& survey, CellGround& ground,
+                                        int default_missiles) {
+  constexpr int kMaxDraws = 1000;
   const std::int64_t total = survey.inside_cells();
   if (total == 0) return empty_area(spec);
   const auto& g = survey.grid;
+  std::vector<std::pair<int, int>> cell(static_cast<std::size_t>(std::max(0, spec.count)));
+  std::vector<int> pending(cell.size());
+  std::iota(pending.begin(), pending.end(), 0);
+  for (int draw = 0; draw < kMaxDraws && !pending.empty(); ++draw) {
+    std::vector<std::pair<int, int>> batch;
+    for (const int i : pending) {
+      const double u = draw == 0 ? u01(spec.seed, kCell, static_cast<std::uint64_t>(i))
+                                 : u01(spec.seed, kCellRedraw, static_cast<std::uint64_t>(i) * kMaxDraws + draw);
+      const auto k = static_cast<std::int64_t>(u * static_cast<double>(total));
+      cell[static_cast<std::size_t>(i)] = survey.cell(std::min(k, total - 1));
+      batch.push_back(cell[static_cast<std::size_t>(i)]);
+    }
+    SKYCOVER_RETURN_IF_ERROR(ground.fetch(batch));
+    std::erase_if(pending, [&](int i) {
+      const auto [c, r] = cell[static_cast<std::size_t>(i)];
+      return ground.valid(c, r);
+    });
+  }
+  if (!pending.empty())
+    return Status::Invalid(fmt::format(
+        "{}: could not place site {} of {}: {} cells drawn inside the area had no terrain (nodata: sea or voids); the "
+        "[area] polygon covers almost no valid DEM cells: draw it over the land the DEM covers",
+        spec.source, pending.front() + 1, spec.count, kMaxDraws));
   std::vector<Site> out;
   for (int i = 0; i < spec.count; ++i) {
-    const auto k = static_cast<std::int64_t>(u01(spec.seed, kCell, i) * static_cast<double>(total));
-    const auto [col, row] = survey.cell(std::min(k, total - 1));
+    const auto [col, row] = cell[static_cast<std::size_t>(i)];
     const double x = g.origin_x_m + (col + u01(spec.seed, kOffX, i)) * g.cell_size_m;
     const double y = g.origin_y_m - (row + u01(spec.seed, kOffY, i)) * g.cell_size_m;
     out.push_back(make_site(spec, site_id(spec, out.size()), x, y, default_missiles));
@@ -563,20 +603,18 @@ Result<std::vector<Site>> uniform_sites_surveyed(const DeploymentSpec& spec, con
 }  // namespace
 
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
-                                     int default_missiles) {
-  const InsideFn in_area = [&](int c, int r) { return area.contains(c, r); };
-  Result<std::vector<Site>> made = Status::Internal("unreachable");
-  switch (spec.hypothesis) {
-    case Hypothesis::kUniform: made = uniform_sites(spec, area, default_missiles); break;
-    case Hypothesis::kClustered: made = clustered_sites(spec, terrain.geometry(), in_area, default_missiles); break;
-    case Hypothesis::kHighGround: made = high_ground_sites(spec, terrain, area, default_missiles); break;
-    case Hypothesis::kGrid: made = grid_sites(spec, terrain.geometry(), in_area, default_missiles); break;
-    case Hypothesis::kFile: made = file_sites(spec, terrain.geometry(), default_missiles); break;
+                                     int default_missiles, const AreaSurvey* shape) {
+  if (spec.hypothesis != Hypothesis::kHighGround) {
+    // The placement a tiled run makes, on the grid in memory: the same sites either way.
+    const InMemoryTerrainSource source(terrain);
+    if (shape) return make_sites(spec, source, *shape, default_missiles);
+    SKYCOVER_ASSIGN_OR_RETURN(const AreaSurvey own, survey_area(AreaSource::from_mask(area), terrain.geometry(), 0));
+    return make_sites(spec, source, own, default_missiles);
   }
-  if (!made.ok()) return made.status();
+  SKYCOVER_ASSIGN_OR_RETURN(auto made, high_ground_sites(spec, terrain, area, default_missiles));
   const bool area_on_grid = area.inside.size() == static_cast<std::size_t>(area.geometry.cell_count());
   std::vector<PointInfo> info;
-  for (const Site& s : made.value()) {
+  for (const Site& s : made) {
     PointInfo p;
     if (const auto cell = terrain.cell_of(s.x_m, s.y_m); cell && terrain.is_valid(cell->first, cell->second)) {
       p.valid = true;
@@ -585,7 +623,7 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& 
     }
     info.push_back(p);
   }
-  return finish_sites(spec, std::move(made).value(), info);
+  return finish_sites(spec, std::move(made), info);
 }
 
 bool tileable(Hypothesis h) { return h != Hypothesis::kHighGround; }
@@ -598,45 +636,31 @@ Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSo
         "whole grid does not fit --memory-mb); tiled runs place uniform, clustered, grid and file deployments: use one "
         "of those, or raise --memory-mb so that the whole grid fits",
         spec.source, hypothesis_name(spec.hypothesis)));
-  const InsideFn in_area = [&](int c, int r) { return survey.inside(c, r); };
+  SoloCollective solo;
+  CellGround ground(terrain, world ? *world : solo);
+  // Inside: in the area's shape and on terrain (the cell's elevation read once, by every rank).
+  const InsideFn in_area = [&](int c, int r) { return survey.inside(c, r) && ground.valid(c, r); };
   Result<std::vector<Site>> made = Status::Internal("unreachable");
   switch (spec.hypothesis) {
-    case Hypothesis::kUniform: made = uniform_sites_surveyed(spec, survey, default_missiles); break;
+    case Hypothesis::kUniform: made = uniform_sites(spec, survey, ground, default_missiles); break;
     case Hypothesis::kClustered: made = clustered_sites(spec, terrain.geometry(), in_area, default_missiles); break;
     case Hypothesis::kGrid: made = grid_sites(spec, terrain.geometry(), in_area, default_missiles); break;
     case Hypothesis::kFile: made = file_sites(spec, terrain.geometry(), default_missiles); break;
     case Hypothesis::kHighGround: break;  // refused above
   }
+  SKYCOVER_RETURN_IF_ERROR(ground.status());
   if (!made.ok()) return made.status();
-  // Each site's cell: its elevation from a one-cell read (sites are few; each read decodes a block,
-  // so the reads are spread over the ranks), inside from the survey. Shared as the float's bits
-  // (>= 0), -1 for no terrain, and the lowest int64 where another rank read it: the maximum over
-  // ranks is the reader's value.
-  SoloCollective solo;
-  Collective& ranks = world ? *world : solo;
+  // Each site's cell: those not read yet (file sites) in one batch over the ranks.
   const GridGeometry& g = terrain.geometry();
-  constexpr std::int64_t kNoTerrain = -1, kNotMine = std::numeric_limits<std::int64_t>::min();
-  std::vector<std::int64_t> ground(made->size(), kNotMine);
-  Status read = Status::Ok();
-  for (std::size_t i = 0; i < made->size() && read.ok(); ++i) {
-    if (static_cast<int>(i % static_cast<std::size_t>(ranks.size())) != ranks.rank()) continue;
-    ground[i] = kNoTerrain;
-    const auto cell = cell_on(g, (*made)[i].x_m, (*made)[i].y_m);
-    if (!cell) continue;
-    auto z = terrain.read({cell->first, cell->second, 1, 1});
-    if (!z.ok()) {
-      read = z.status();
-    } else if (z->is_valid(0, 0)) {
-      ground[i] = static_cast<std::int64_t>(std::bit_cast<std::uint32_t>(z->elevations_m()[0]));
-    }
-  }
-  SKYCOVER_RETURN_IF_ERROR(ranks.agree(read));
-  SKYCOVER_RETURN_IF_ERROR(ranks.reduce(ground, Collective::Op::kMax));
+  std::vector<std::pair<int, int>> cells;
+  for (const Site& s : *made)
+    if (const auto cell = cell_on(g, s.x_m, s.y_m)) cells.push_back(*cell);
+  SKYCOVER_RETURN_IF_ERROR(ground.fetch(cells));
   std::vector<PointInfo> info(made->size());
   for (std::size_t i = 0; i < made->size(); ++i) {
-    if (ground[i] < 0) continue;
     const auto cell = cell_on(g, (*made)[i].x_m, (*made)[i].y_m);
-    info[i] = {true, std::bit_cast<float>(static_cast<std::uint32_t>(ground[i])), survey.inside(cell->first, cell->second)};
+    if (!cell || !ground.valid(cell->first, cell->second)) continue;
+    info[i] = {true, ground.at(cell->first, cell->second), survey.inside(cell->first, cell->second)};
   }
   return finish_sites(spec, std::move(made).value(), info);
 }

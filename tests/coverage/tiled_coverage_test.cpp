@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "skycover/coverage/coverage.hpp"
+#include "skycover/coverage/elevation_sum.hpp"
 #include "skycover/grid/tiling.hpp"
 #include "test_support.hpp"
 #include "thread_collective.hpp"
@@ -221,8 +222,7 @@ TEST(DistributedCoverage, OneRanksFailureStopsEveryRankWithItsMessage) {
   const Case k = make_case();
   const FailingSource terrain(k.terrain, 200, 160);  // the last tile's cells (tile 11 of 12)
   const AreaSource area = AreaSource::from_mask(k.area);
-  const TiledCoverageInputs in{terrain, area, k.sites, k.systems, k.bands, VisibilityModel{},
-                               mean_area_elevation_m(k.terrain, k.area)};
+  const TiledCoverageInputs in{terrain, area, k.sites, k.systems, k.bands, VisibilityModel{}};
   const auto results = test::run_ranks<std::optional<Result<CoverageResult>>>(3, [&](Collective& c) {
     CoverageOptions o;
     o.threads = 1;

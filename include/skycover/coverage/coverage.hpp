@@ -41,7 +41,6 @@
 #include "skycover/core/collective.hpp"
 #include "skycover/core/status.hpp"
 #include "skycover/scenario/scenario.hpp"
-#include "skycover/sites/area_survey.hpp"
 #include "skycover/sites/site.hpp"
 #include "skycover/systems/system.hpp"
 #include "skycover/terrain/projection.hpp"
@@ -97,7 +96,6 @@ struct CoverageResult {
   std::optional<EngagementUnion> engagement;
   // Wall seconds per phase (manifest only: timings are not results and vary from run to run).
   struct Phases {
-    double survey_s = 0;   // first pass: mean area elevation
     double read_s = 0;     // terrain and area reads of the tile pass
     double masked_s = 0, clear_s = 0, flat_s = 0;  // the three unions, all tiles
     double bare_s = 0;  // the union without clutter (clutter only)
@@ -144,9 +142,6 @@ struct TiledCoverageInputs {
   const std::vector<SystemSpec>& systems;
   std::vector<AltitudeBand> bands;
   VisibilityModel model;
-  // The mean area elevation (the flat run's ground) when a survey of the area already has it
-  // (sites/area_survey.hpp); unset = the engine makes its own first pass over the tiles.
-  std::optional<double> area_mean_elevation_m;
 };
 
 // The bands of an [analysis] section: AGL bands first, then MSL bands, each in the order given.
@@ -156,7 +151,8 @@ VisibilityModel analysis_visibility(const AnalysisSpec& analysis);
 // The engine: tile by tile (CoverageOptions::tile_cells), each tile reading terrain over the tile
 // plus a halo of twice the longest range, running the masked, clear and flat unions on that
 // window with the sites that reach the tile, and adding integer histograms. The flat run's ground
-// level needs a first pass over the tiles (no halo) for the mean area elevation.
+// level, the mean area elevation, is summed from the same reads; the flat runs follow the tile
+// pass on flat windows (no terrain read), so each tile is read once.
 Result<CoverageResult> compute_coverage(const TiledCoverageInputs& inputs, const CoverageOptions& options = {});
 // Whole grid in memory: the engine over in-memory sources (keep_union assembles the tiles).
 Result<CoverageResult> compute_coverage(const CoverageInputs& inputs, const CoverageOptions& options = {});

@@ -36,6 +36,7 @@ struct DeploymentOverride {
 Result<DeploymentSpec> override_first_deployment(const Scenario& scenario, const DeploymentOverride& o);
 // Sites of every deployment, the first one overridden; same rules as prepare_scenario.
 Result<std::vector<Site>> place_sites(const Scenario& scenario, const Terrain& terrain, const AreaMask& area,
+                                      const AreaSurvey& shape,
                                       const DeploymentOverride& o);
 
 struct SweepSpec {

@@ -100,6 +100,7 @@ struct PreparedScenario {
   Scenario scenario;
   Terrain terrain;
   AreaMask area;
+  AreaSurvey shape;  // the [area] polygons' cells, without the terrain: what placement draws from
   std::vector<Site> sites;
 };
 // Loads or synthesises the terrain, rasterises [area], places every deployment's sites
@@ -118,13 +119,14 @@ struct TiledScenario {
   Scenario scenario;
   std::unique_ptr<TerrainSource> terrain;
   AreaSource area;
-  AreaSurvey survey;  // one pass over the tiles: inside runs and the mean area elevation
+  AreaSurvey survey;  // the [area] polygons' cells (no terrain read): what placement draws from
   std::vector<Site> sites;
   int tile_cells = 0;
   double survey_s = 0, placement_s = 0;  // wall seconds (manifest)
 };
-// show_progress: a bar for the survey pass (on a TTY). `world`: the survey's tiles spread over its
-// ranks (sites/area_survey.hpp); every rank then places the same sites.
+// show_progress: a bar for the survey (the area's polygons rasterised tile by tile; on a TTY).
+// `world`: the survey's tiles and the sites' one-cell reads spread over its ranks
+// (sites/area_survey.hpp); every rank then has the same sites.
 Result<TiledScenario> prepare_scenario_tiled(const Scenario& scenario, int tile_cells, bool show_progress = false,
                                              Collective* world = nullptr);
 

@@ -72,6 +72,10 @@ class AreaSource {
   static AreaSource from_mask(const AreaMask& mask);
   // The mask over `rect` of the grid; `terrain` holds that window's elevations (nodata is outside).
   Result<AreaMask> read(const TileRect& rect, const Terrain& terrain) const;
+  // The area's shape alone over `rect` (whose own geometry is `window`), without the terrain: 1
+  // where a cell's centre lies inside a polygon (every cell without polygons; the mask itself for
+  // a mask in memory). read() is this AND valid terrain.
+  Result<std::vector<std::uint8_t>> read_shape(const GridGeometry& window, const TileRect& rect) const;
 
  private:
   struct Polygons;
@@ -110,20 +114,24 @@ struct DeploymentSpec {
   double readiness = 1;                        // share of the sites ready at a given moment, 0..1
 };
 
+struct AreaSurvey;
+
 // Generate or read the sites of one deployment. Reproducible from spec.seed; respects the area
 // mask and nodata. Off-DEM / nodata sites are an error listing their ids unless drop_invalid_sites.
+// All hypotheses but high_ground run the tiled placement below on the grid in memory, so a
+// whole-grid run places the same sites as a tiled one; `shape` is the area's shape
+// (survey_area over the [area] polygons), null = the mask itself.
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const Terrain& terrain, const AreaMask& area,
-                                     int default_missiles);
+                                     int default_missiles, const AreaSurvey* shape = nullptr);
 
 // Whether a hypothesis can be placed tile by tile (below): all but high_ground (which ranks every
 // cell's elevation against its neighbourhood).
 bool tileable(Hypothesis h);
-// The same sites as make_sites on the whole grid, from a survey of the area (area_survey.hpp)
-// instead of the whole grid: uniform placement finds the k-th inside cell in the survey's row runs,
-// clustered and grid placements ask the survey whether a cell is inside; each site's elevation is
-// a one-cell read (spread over `world`'s ranks, site i on rank i mod ranks, then shared: every rank
-// gets the same sites). high_ground: an error that says so.
-struct AreaSurvey;
+// Sites from the area's shape (area_survey.hpp), reading the elevation of only the cells they
+// need: uniform placement draws the k-th cell of the shape's row runs and draws again where there
+// is no terrain; clustered and grid placements ask whether a cell is in the shape and on terrain;
+// each site's elevation is a one-cell read (a batch spread over `world`'s ranks, then shared:
+// every rank gets the same sites). high_ground: an error that says so.
 Result<std::vector<Site>> make_sites(const DeploymentSpec& spec, const TerrainSource& terrain, const AreaSurvey& survey,
                                      int default_missiles,
                                      Collective* world = nullptr);
