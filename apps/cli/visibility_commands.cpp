@@ -72,7 +72,7 @@ int run_viewshed(const ViewshedArgs& a) {
   const GridGeometry& tg = (*source)->geometry();
   VisibilityModel m;
   m.refraction_k = a.refraction_k;
-  ViewshedEngine engine(m);
+  ViewshedEngine engine(m, static_cast<int>(a.sites.size()));
   double kernel_s = 0, kernel_cpu_s = 0;
   std::int64_t total_in_range = 0;
   for (std::size_t i = 0; i < a.sites.size(); ++i) {

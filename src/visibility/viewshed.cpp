@@ -272,6 +272,13 @@ struct TimingWindow {
 
 }  // namespace
 
+ViewshedScratch::Path widest_column_step() {
+  using Path = ViewshedScratch::Path;
+  for (Path p : {Path::kAvx512, Path::kAvx2, Path::kAvx128})
+    if (column_step_supported(p)) return p;
+  return Path::kPortable;
+}
+
 const ColumnStepChoice& column_step_choice() {
   // Measured once per process (a few milliseconds, on first use): the fastest step on this CPU.
   // Any choice gives the same bits, so the measurement's noise can only cost speed. The
@@ -387,7 +394,12 @@ struct ViewshedEngine::Impl {
   detail::ViewshedScratch scratch;
 };
 
-ViewshedEngine::ViewshedEngine(const VisibilityModel& model) : impl_(std::make_unique<Impl>()) { impl_->model = model; }
+ViewshedEngine::ViewshedEngine(const VisibilityModel& model, int expected_viewsheds) : impl_(std::make_unique<Impl>()) {
+  impl_->model = model;
+  // A small batch: the widest step, untimed (SKYCOVER_COLUMN_STEP still wins).
+  if (expected_viewsheds > 0 && expected_viewsheds < kTimedColumnStepAfter && !std::getenv("SKYCOVER_COLUMN_STEP"))
+    impl_->scratch.path = detail::widest_column_step();
+}
 ViewshedEngine::~ViewshedEngine() = default;
 ViewshedEngine::ViewshedEngine(ViewshedEngine&&) noexcept = default;
 ViewshedEngine& ViewshedEngine::operator=(ViewshedEngine&&) noexcept = default;

@@ -92,6 +92,9 @@ struct ColumnStepChoice {
   std::vector<std::pair<ViewshedScratch::Path, double>> timings;     // seconds per window, each step
 };
 const ColumnStepChoice& column_step_choice();
+// The widest step this CPU supports, untimed (AVX-512, AVX2, 128-bit AVX, portable): for jobs too
+// small to pay for the timing.
+ViewshedScratch::Path widest_column_step();
 
 // Where the fast kernel reads the terrain: pointers at the eye cell of a row-major copy and of a
 // transposed copy (so that every octant column is contiguous), each void wherever the kernel may
