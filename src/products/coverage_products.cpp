@@ -178,10 +178,16 @@ Status write_band_products(const CoverageProductInputs& in, const std::vector<st
                                                        "sites able to engage at " + band_label(band))));
   const fs::path gpkg = "coverage_" + tag + ".gpkg", gj = "coverage_" + tag + ".geojson",
                  kml = "coverage_" + tag + ".kml";
-  SKYCOVER_RETURN_IF_ERROR(write_mask_polygons(
-      u.geometry, covered_mask(counts, in.area), "covered at " + band_label(band),
-      {{"reference", height_reference_name(band.reference)}, {"altitude_m", fmt::format("{:g}", band.altitude_m)}},
-      {w.dir / gpkg, w.dir / gj, w.dir / kml}));
+  const std::string layer = "covered at " + band_label(band);
+  const std::vector<PolygonAttribute> attributes{{"reference", height_reference_name(band.reference)},
+                                                 {"altitude_m", fmt::format("{:g}", band.altitude_m)}};
+  std::vector<fs::path> from_mask{w.dir / gj, w.dir / kml};
+  if (in.full_grid)
+    SKYCOVER_RETURN_IF_ERROR(write_raster_polygons(w.dir / ("multiplicity_" + tag + ".tif"), *in.full_grid, 65535,
+                                                   w.dir / gpkg, layer, attributes));
+  else
+    from_mask.insert(from_mask.begin(), w.dir / gpkg);
+  SKYCOVER_RETURN_IF_ERROR(write_mask_polygons(u.geometry, covered_mask(counts, in.area), layer, attributes, from_mask));
   for (const fs::path& f : {gpkg, gj, kml}) w.out.files.push_back(f);
   const map::MapRenderer renderer(band_map_spec(in, shade, b));
   SKYCOVER_ASSIGN_OR_RETURN(std::string png, renderer.render(plot::ImageFormat::kPng));

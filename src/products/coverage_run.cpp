@@ -202,6 +202,7 @@ class TiledProducts {
     result.engagement = std::move(preview_union_);
     CoverageProductInputs pin{preview, preview_area_, p.sites, result, title, nullptr, {}, &p.scenario.systems};
     pin.write_rasters = false;
+    pin.full_grid = &grid_;
     SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files, write_coverage_products(pin, dir));
     files.files.insert(files.files.begin(), names_.begin(), names_.end());
     return files;

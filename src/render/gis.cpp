@@ -144,7 +144,80 @@ Status translate_to(GDALDatasetH src, const fs::path& path, const std::string& l
   SKYCOVER_RETURN_IF_ERROR(gdal_write_status(path));
   return out.commit();
 }
+// Polygons of the non-zero cells of `band` (8-connected) straight into a new GeoPackage layer
+// with the fields `name` and the attributes, in one transaction, each polygon written as
+// GDALPolygonize closes it (no copy of the layer in memory). Every feature gets the same name and
+// attributes (one UPDATE after). The change date is fixed (OGR_CURRENT_DATE) so that the same
+// cells give the same bytes.
+Status polygons_to_gpkg(GDALRasterBand* band, const std::string& crs_wkt, const fs::path& path,
+                        const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
+  AtomicOutput out(path);
+  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", "1970-01-01T00:00:00Z");
+  auto written = [&]() -> Status {
+    GDALDriver* gpkg = GetGDALDriverManager()->GetDriverByName("GPKG");
+    if (!gpkg) return Status::Internal("GDAL has no GPKG driver");
+    DatasetPtr ds(gpkg->Create(out.temp_path().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!ds) return Status::IoError(fmt::format("{}: cannot create: {}", path.string(), last_gdal_error()));
+    OGRSpatialReference srs;
+    if (!crs_wkt.empty()) srs.importFromWkt(crs_wkt.c_str());
+    OGRLayer* layer = ds->CreateLayer(layer_name.c_str(), crs_wkt.empty() ? nullptr : &srs, wkbPolygon, nullptr);
+    if (!layer) return Status::IoError(fmt::format("{}: cannot create layer: {}", path.string(), last_gdal_error()));
+    std::vector<std::string> names{"name"};
+    for (const auto& a : attributes) names.push_back(a.name);
+    for (const auto& n : names) {
+      OGRFieldDefn f(n.c_str(), OFTString);
+      if (layer->CreateField(&f) != OGRERR_NONE)
+        return Status::IoError(fmt::format("{}: cannot add field {}: {}", path.string(), n, last_gdal_error()));
+    }
+    if (ds->StartTransaction() != OGRERR_NONE)
+      return Status::IoError(fmt::format("{}: {}", path.string(), last_gdal_error()));
+    CPLStringList opts;
+    opts.AddString("8CONNECTED=8");
+    // The band is its own mask: cells with 0 produce no polygon; -1: no pixel-value field.
+    if (GDALPolygonize(band, band, layer, -1, opts.List(), nullptr, nullptr) != CE_None)
+      // Writing each polygon into the file is what fails here (a full disk, say): an I/O error.
+      return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
+    std::string sql = fmt::format("UPDATE \"{}\" SET name = '{}'", layer_name, layer_name);
+    for (const auto& a : attributes) sql += fmt::format(", \"{}\" = '{}'", a.name, a.value);
+    ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+    if (ds->CommitTransaction() != OGRERR_NONE)
+      return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
+    ds.reset();
+    return gdal_write_status(path);
+  }();
+  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
+  SKYCOVER_RETURN_IF_ERROR(written);
+  return out.commit();
+}
+
 }  // namespace
+
+Status write_raster_polygons(const fs::path& raster, const GridGeometry& g, std::uint16_t nodata, const fs::path& gpkg,
+                             const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
+  ensure_gdal();
+  DatasetPtr src(GDALDataset::Open(raster.string().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!src) return Status::IoError(fmt::format("{}: cannot open: {}", raster.string(), last_gdal_error()));
+  // A VRT over the raster mapping 0 and nodata to 0 and every count to 1 (a lookup table), read
+  // row by row by GDALPolygonize: nothing the size of the grid is held.
+  const int w = src->GetRasterXSize(), h = src->GetRasterYSize();
+  if (w != g.width || h != g.height)
+    return Status::Internal(fmt::format("{}: {}x{} cells, not the grid's {}x{}", raster.string(), w, h, g.width, g.height));
+  src.reset();
+  const std::string lut = nodata == 0 ? "0:0,1:1,65535:1"
+                                      : fmt::format("0:0,1:1,{}:1,{}:0{}", nodata - 1, nodata,
+                                                    nodata < 65535 ? fmt::format(",{}:0,65535:0", nodata + 1) : "");
+  const std::string xml = fmt::format(
+      "<VRTDataset rasterXSize=\"{}\" rasterYSize=\"{}\"><VRTRasterBand dataType=\"Byte\" band=\"1\"><ComplexSource>"
+      "<SourceFilename relativeToVRT=\"0\">{}</SourceFilename><SourceBand>1</SourceBand><LUT>{}</LUT>"
+      "</ComplexSource></VRTRasterBand></VRTDataset>",
+      w, h, CPLEscapeString(raster.string().c_str(), -1, CPLES_XML), lut);
+  DatasetPtr mask(GDALDataset::Open(xml.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!mask) return Status::Internal(fmt::format("{}: cannot make its mask: {}", raster.string(), last_gdal_error()));
+  auto gt = g.geotransform();
+  mask->SetGeoTransform(gt.data());
+  return polygons_to_gpkg(mask->GetRasterBand(1), g.crs_wkt, gpkg, layer_name, attributes);
+}
+
 
 Status write_mask_polygons(const GridGeometry& g, const std::vector<std::uint8_t>& mask, const std::string& layer_name,
                            const std::vector<PolygonAttribute>& attributes, const std::vector<fs::path>& paths) {
@@ -156,10 +229,24 @@ Status write_mask_polygons(const GridGeometry& g, const std::vector<std::uint8_t
   const double simplify_m = g.cell_size_m / 2;
   std::vector<PolygonAttribute> with_tolerance = attributes;
   with_tolerance.push_back({"generalised_m", fmt::format("{:g}", simplify_m)});
-  SKYCOVER_ASSIGN_OR_RETURN(DatasetPtr vec, polygonize(g, mask, layer_name, with_tolerance));
   std::string fields = "name";
   for (const auto& a : attributes) fields += "," + a.name;
-  for (const auto& p : paths) SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, layer_name, simplify_m, fields));
+  DatasetPtr vec;  // the polygons in memory, made once for the GeoJSON and KML
+  for (const auto& p : paths) {
+    if (lower_extension(p) == ".gpkg") {
+      // The same writer as a tiled run's (write_raster_polygons): the same bytes for the same cells.
+      auto raster = mem_raster(g, GDT_Byte);
+      if (raster->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, g.width, g.height, const_cast<std::uint8_t*>(mask.data()),
+                                             g.width, g.height, GDT_Byte, 0, 0) != CE_None)
+        return Status::Internal(fmt::format("in-memory mask write failed: {}", last_gdal_error()));
+      SKYCOVER_RETURN_IF_ERROR(polygons_to_gpkg(raster->GetRasterBand(1), g.crs_wkt, p, layer_name, attributes));
+      continue;
+    }
+    if (!vec) {
+      SKYCOVER_ASSIGN_OR_RETURN(vec, polygonize(g, mask, layer_name, with_tolerance));
+    }
+    SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, layer_name, simplify_m, fields));
+  }
   return Status::Ok();
 }
 

@@ -139,3 +139,44 @@ TEST(TiledCoverageCli, HypothesesThatNeedTheWholeGridAreRefused) {
 
 }  // namespace
 }  // namespace skycover
+
+namespace skycover {
+namespace {
+
+// A grid wider than the preview (2,100 cells > 2,048: one preview cell in 2): the tiled run's maps,
+// GeoJSON and KML come from the preview, but its GeoPackage polygons are made from the
+// full-resolution multiplicity rasters, so they are the whole-grid run's bytes; and its GeoJSON is
+// generalised by the preview's cell (its `generalised_m` says so).
+TEST(TiledCoverageCli, GeoPackagePolygonsAreFullResolutionBeyondThePreview) {
+  test::TempDir dir;
+  const fs::path s = dir.path() / "s.toml";
+  ASSERT_TRUE(write_file_atomic(s, R"(
+[terrain]
+synthetic = { width = 2100, height = 40, cell_m = 30, relief_m = 300, seed = 5 }
+[[systems]]
+name = "igla-s"
+preset = "igla-s"
+[[deployments]]
+system = "igla-s"
+hypothesis = "uniform"
+count = 12
+seed = 2
+[analysis]
+bands_agl_m = [50, 1500]
+)").ok());
+  ASSERT_EQ(run(fmt::format("coverage {} --out {}", s.string(), (dir.path() / "whole").string()), dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  ASSERT_EQ(run(fmt::format("coverage {} --tile-cells 512 --out {}", s.string(), (dir.path() / "tiled").string()),
+                dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  for (const char* name : {"coverage_agl_50m.gpkg", "coverage_agl_1500m.gpkg", "multiplicity_agl_50m.tif", "summary.json"})
+    EXPECT_EQ(read_file(dir.path() / "whole" / name).value(), read_file(dir.path() / "tiled" / name).value()) << name;
+  const auto tiled = nlohmann::json::parse(read_file(dir.path() / "tiled" / "coverage_agl_50m.geojson").value());
+  const auto whole = nlohmann::json::parse(read_file(dir.path() / "whole" / "coverage_agl_50m.geojson").value());
+  ASSERT_FALSE(tiled["features"].empty());
+  EXPECT_EQ(tiled["features"][0]["properties"]["generalised_m"], "30");  // 2 x 30 m / 2
+  EXPECT_EQ(whole["features"][0]["properties"]["generalised_m"], "15");
+}
+
+}  // namespace
+}  // namespace skycover

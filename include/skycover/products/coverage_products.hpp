@@ -34,6 +34,10 @@ struct CoverageProductInputs {
   // false: the lowest-height and multiplicity rasters are written elsewhere (a tiled run writes
   // them tile by tile at full resolution; the inputs above are then its preview).
   bool write_rasters = true;
+  // A tiled run's full grid: the GeoPackage polygons are then made from the full-resolution
+  // multiplicity rasters already in the output folder (write_raster_polygons: exact cell edges at
+  // any size), while the GeoJSON and KML come from the preview (generalised: they stay small).
+  const GridGeometry* full_grid = nullptr;
 };
 
 struct RenderedImage {

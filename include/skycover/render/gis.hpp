@@ -35,6 +35,16 @@ Status write_mask_polygons(const GridGeometry& geometry, const std::vector<std::
                            const std::string& layer_name, const std::vector<PolygonAttribute>& attributes,
                            const std::vector<std::filesystem::path>& paths);
 
+// The GeoPackage of write_mask_polygons (the same bytes for the same cells) from a UInt16 raster
+// file on `geometry` (its georeferencing and CRS are the grid's), for the cells whose value is
+// neither 0 nor `nodata`: a multiplicity COG of a tiled run.
+// GDALPolygonize reads the raster row by row and writes each polygon into the GeoPackage as it
+// closes, so memory stays at a few rows and the open polygons, not the grid: exact polygons of a
+// country.
+Status write_raster_polygons(const std::filesystem::path& raster, const GridGeometry& geometry, std::uint16_t nodata,
+                             const std::filesystem::path& gpkg,
+                             const std::string& layer_name, const std::vector<PolygonAttribute>& attributes);
+
 // The boundaries of the cells where mask != 0 (GDALPolygonize, 8-connected; outer rings and holes)
 // in the grid's metres, simplified to `simplify_m` (Douglas-Peucker, OGR). For outlines drawn on
 // a web map: no reprojection, no file.
