@@ -195,14 +195,15 @@ class TiledProducts {
   }
 
   // Root: the rasters, then maps, polygons and charts from the preview.
+  // exact_polygons: the GeoPackage polygons from the full-resolution rasters, not the preview.
   Result<CoverageProductFiles> finish(const std::filesystem::path& dir, const TiledScenario& p, CoverageResult result,
-                                      const std::string& title, int ranks, int tile_cells) {
+                                      const std::string& title, int ranks, int tile_cells, bool exact_polygons) {
     SKYCOVER_RETURN_IF_ERROR(assemble_rasters(ranks, tile_cells).status());
     const Terrain preview(preview_area_.geometry, std::move(preview_z_));
     result.engagement = std::move(preview_union_);
     CoverageProductInputs pin{preview, preview_area_, p.sites, result, title, nullptr, {}, &p.scenario.systems};
     pin.write_rasters = false;
-    pin.full_grid = &grid_;
+    if (exact_polygons) pin.full_grid = &grid_;
     SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files, write_coverage_products(pin, dir));
     files.files.insert(files.files.begin(), names_.begin(), names_.end());
     return files;
@@ -462,16 +463,18 @@ Result<CoverageRunOutput> tiled_coverage_command(const TiledScenario& p, const C
     if (!draws.empty()) SKYCOVER_RETURN_IF_ERROR(write_draws(dir.path, draws));
     if (products) {
       SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files,
-                                products->finish(dir.path, p, result, settings.title, world.size(), plan.tile_cells));
+                                products->finish(dir.path, p, result, settings.title, world.size(), plan.tile_cells,
+                                                 settings.exact_polygons));
       const int f = products->factor();
       SKYCOVER_RETURN_IF_ERROR(write_scenario_report(
           dir.path, fmt::format("skycover coverage: {}", settings.title), p.scenario, settings.run,
           settings.scenario_text, [&](HtmlReport& report) {
             report.paragraph(fmt::format(
-                "A tiled run ({} tiles of {} cells). The GeoTIFFs hold every cell; the maps and the coverage polygons "
-                "are drawn from a preview of one cell in {} each way ({:g} m cells), so polygon edges are generalised "
-                "to about {:g} m.",
-                plan.tiles, plan.tile_cells, f, p.terrain->geometry().cell_size_m * f,
+                "A tiled run ({} tiles of {} cells). The GeoTIFFs{} hold every cell; the maps and the {} polygons are "
+                "drawn from a preview of one cell in {} each way ({:g} m cells), so their edges are generalised to "
+                "about {:g} m.",
+                plan.tiles, plan.tile_cells, settings.exact_polygons ? " and the GeoPackage polygons" : "",
+                settings.exact_polygons ? "GeoJSON and KML" : "coverage", f, p.terrain->geometry().cell_size_m * f,
                 p.terrain->geometry().cell_size_m * f / 2));
             add_draws_section(report, draws);
             return add_coverage_section(report, result, files, "Coverage per altitude band");

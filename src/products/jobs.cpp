@@ -104,6 +104,7 @@ Result<CoverageJobOutput> run_coverage_job(const JobOptions& o, bool summary_onl
   settings.collective = &world;
   settings.on_progress = o.on_progress;
   settings.draws = o.draws;
+  settings.exact_polygons = o.exact_polygons;
   SKYCOVER_RETURN_IF_ERROR(world.agree(check_draws(s.scenario, {}, o)));
   CoverageJobOutput out;
   out.out_dir = settings.out_dir;

@@ -146,8 +146,7 @@ Status translate_to(GDALDatasetH src, const fs::path& path, const std::string& l
 }
 // Polygons of the non-zero cells of `band` (8-connected) straight into a new GeoPackage layer
 // with the fields `name` and the attributes, in one transaction, each polygon written as
-// GDALPolygonize closes it (no copy of the layer in memory). Every feature gets the same name and
-// attributes (one UPDATE after). The change date is fixed (OGR_CURRENT_DATE) so that the same
+// GDALPolygonize closes it (no copy of the layer in memory). The change date is fixed (OGR_CURRENT_DATE) so that the same
 // cells give the same bytes.
 Status polygons_to_gpkg(GDALRasterBand* band, const std::string& crs_wkt, const fs::path& path,
                         const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
@@ -162,12 +161,17 @@ Status polygons_to_gpkg(GDALRasterBand* band, const std::string& crs_wkt, const 
     if (!crs_wkt.empty()) srs.importFromWkt(crs_wkt.c_str());
     OGRLayer* layer = ds->CreateLayer(layer_name.c_str(), crs_wkt.empty() ? nullptr : &srs, wkbPolygon, nullptr);
     if (!layer) return Status::IoError(fmt::format("{}: cannot create layer: {}", path.string(), last_gdal_error()));
-    std::vector<std::string> names{"name"};
-    for (const auto& a : attributes) names.push_back(a.name);
-    for (const auto& n : names) {
-      OGRFieldDefn f(n.c_str(), OFTString);
+    // Every feature has the same name and attributes: the fields' default values (SQL literals),
+    // which each polygon GDALPolygonize inserts takes (an UPDATE after would rewrite every row).
+    std::vector<PolygonAttribute> fields{{"name", layer_name}};
+    fields.insert(fields.end(), attributes.begin(), attributes.end());
+    for (const auto& [field, value] : fields) {
+      OGRFieldDefn f(field.c_str(), OFTString);
+      std::string literal = "'";
+      for (const char ch : value) literal += ch == '\'' ? std::string("''") : std::string(1, ch);
+      f.SetDefault((literal + "'").c_str());
       if (layer->CreateField(&f) != OGRERR_NONE)
-        return Status::IoError(fmt::format("{}: cannot add field {}: {}", path.string(), n, last_gdal_error()));
+        return Status::IoError(fmt::format("{}: cannot add field {}: {}", path.string(), field, last_gdal_error()));
     }
     if (ds->StartTransaction() != OGRERR_NONE)
       return Status::IoError(fmt::format("{}: {}", path.string(), last_gdal_error()));
@@ -177,9 +181,6 @@ Status polygons_to_gpkg(GDALRasterBand* band, const std::string& crs_wkt, const 
     if (GDALPolygonize(band, band, layer, -1, opts.List(), nullptr, nullptr) != CE_None)
       // Writing each polygon into the file is what fails here (a full disk, say): an I/O error.
       return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
-    std::string sql = fmt::format("UPDATE \"{}\" SET name = '{}'", layer_name, layer_name);
-    for (const auto& a : attributes) sql += fmt::format(", \"{}\" = '{}'", a.name, a.value);
-    ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
     if (ds->CommitTransaction() != OGRERR_NONE)
       return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
     ds.reset();

@@ -144,9 +144,9 @@ namespace skycover {
 namespace {
 
 // A grid wider than the preview (2,100 cells > 2,048: one preview cell in 2): the tiled run's maps,
-// GeoJSON and KML come from the preview, but its GeoPackage polygons are made from the
-// full-resolution multiplicity rasters, so they are the whole-grid run's bytes; and its GeoJSON is
-// generalised by the preview's cell (its `generalised_m` says so).
+// GeoJSON and KML come from the preview, but with --exact-polygons its GeoPackage polygons are made
+// from the full-resolution multiplicity rasters, so they are the whole-grid run's bytes (without
+// it, the preview's); its GeoJSON is generalised by the preview's cell (`generalised_m` says so).
 TEST(TiledCoverageCli, GeoPackagePolygonsAreFullResolutionBeyondThePreview) {
   test::TempDir dir;
   const fs::path s = dir.path() / "s.toml";
@@ -166,7 +166,8 @@ bands_agl_m = [50, 1500]
 )").ok());
   ASSERT_EQ(run(fmt::format("coverage {} --out {}", s.string(), (dir.path() / "whole").string()), dir.path() / "log"), 0)
       << read_file(dir.path() / "log").value();
-  ASSERT_EQ(run(fmt::format("coverage {} --tile-cells 512 --out {}", s.string(), (dir.path() / "tiled").string()),
+  ASSERT_EQ(run(fmt::format("coverage {} --tile-cells 512 --exact-polygons --out {}", s.string(),
+                            (dir.path() / "tiled").string()),
                 dir.path() / "log"), 0)
       << read_file(dir.path() / "log").value();
   for (const char* name : {"coverage_agl_50m.gpkg", "coverage_agl_1500m.gpkg", "multiplicity_agl_50m.tif", "summary.json"})
@@ -176,6 +177,11 @@ bands_agl_m = [50, 1500]
   ASSERT_FALSE(tiled["features"].empty());
   EXPECT_EQ(tiled["features"][0]["properties"]["generalised_m"], "30");  // 2 x 30 m / 2
   EXPECT_EQ(whole["features"][0]["properties"]["generalised_m"], "15");
+  ASSERT_EQ(run(fmt::format("coverage {} --tile-cells 512 --out {}", s.string(), (dir.path() / "preview").string()),
+                dir.path() / "log"), 0)
+      << read_file(dir.path() / "log").value();
+  EXPECT_NE(read_file(dir.path() / "whole" / "coverage_agl_50m.gpkg").value(),
+            read_file(dir.path() / "preview" / "coverage_agl_50m.gpkg").value());
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ struct CoverageRunSettings {
   // > 1: also run placement draws 1 .. draws-1 (coverage/draws.hpp); their statistics go into
   // summary.json ("draws"), draws.csv, the report and CoverageRunOutput::draws.
   int draws = 1;
+  bool exact_polygons = false;  // tiled runs: full-resolution GeoPackage polygons (JobOptions)
 };
 
 struct CoverageRunOutput {
