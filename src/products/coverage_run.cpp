@@ -204,6 +204,11 @@ class TiledProducts {
     CoverageProductInputs pin{preview, preview_area_, p.sites, result, title, nullptr, {}, &p.scenario.systems};
     pin.write_rasters = false;
     if (exact_polygons) pin.full_grid = &grid_;
+    if (exact_polygons && factor_ > 1)
+      spdlog::warn("--exact-polygons: the GeoPackage polygons are made from the full-resolution rasters one band at a "
+                   "time and outside --memory-mb (GDALPolygonize holds each polygon until its last row, and a "
+                   "coverage polygon can span the whole area with all its holes): at 1e9 cells, ~100 s and up to "
+                   "~0.5 GB more per band");
     SKYCOVER_ASSIGN_OR_RETURN(CoverageProductFiles files, write_coverage_products(pin, dir));
     files.files.insert(files.files.begin(), names_.begin(), names_.end());
     return files;

@@ -35,8 +35,8 @@ struct JobOptions {
   Collective* collective = nullptr;
   int draws = 1;                    // placement draws (coverage/draws.hpp), per run of a sweep
   // Tiled coverage runs beyond the preview's size: GeoPackage polygons at full resolution, made
-  // from the multiplicity COGs (render/gis.hpp: write_raster_polygons; ~80-160 s a band at 1e9
-  // cells on 2 cores), instead of from the preview. Whole-grid runs always have them.
+  // from the multiplicity COGs (render/gis.hpp: write_raster_polygons; ~100 s a band at 1e9 cells
+  // on 2 cores, outside the memory budget), instead of from the preview. Whole-grid runs always have them.
   bool exact_polygons = false;
   // Sweeps: read the curves at this count (e.g. a claimed inventory; also a line on the charts) and
   // at these coverage targets (sweep_products.hpp).
