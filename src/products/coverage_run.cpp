@@ -4,6 +4,7 @@
 #include "skycover/render/map.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
