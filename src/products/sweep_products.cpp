@@ -229,7 +229,8 @@ std::string sweep_table(const std::vector<SweepRow>& rows, const SweepPresentati
     for (std::size_t b = 0; b < r.coverage.bands.size(); ++b) out += fmt::format(" {:>12}", share_text(r, b));
     out += "\n";
   }
-  out += "(share of the area engaged by >= 1 site, with terrain masking";
+  out += rows.front().coverage.clutter ? "(share of the area engaged by >= 1 site, with terrain and clutter masking"
+                                       : "(share of the area engaged by >= 1 site, with terrain masking";
   if (draws_of(rows) > 1)
     out += fmt::format(": the mean of {} placement draws +- the half-width of its 95 % confidence interval", draws_of(rows));
   out += ")\n";

@@ -139,3 +139,25 @@ TEST(Manifest, CommandLineIsShellQuotedWhereNeeded) {
 
 }  // namespace
 }  // namespace skycover
+
+#include "skycover/products/sweep_products.hpp"
+
+namespace skycover {
+namespace {
+
+// The sweep table's caption names what masked the lines of sight: clutter too, when there was some.
+TEST(SweepTable, CaptionNamesClutterWhenItMasked) {
+  SweepRow row;
+  row.count = 10;
+  BandCoverage b;
+  b.band = {HeightReference::kAgl, 50};
+  b.fraction = 0.5;
+  row.coverage.bands.push_back(b);
+  row.coverage.site_count = 10;
+  EXPECT_NE(sweep_table({row}).find("with terrain masking)"), std::string::npos) << sweep_table({row});
+  row.coverage.clutter = true;
+  EXPECT_NE(sweep_table({row}).find("with terrain and clutter masking)"), std::string::npos) << sweep_table({row});
+}
+
+}  // namespace
+}  // namespace skycover
