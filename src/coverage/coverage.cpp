@@ -396,8 +396,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   // probability is summed per cell (add_engageable); with one it comes from the histogram.
   std::vector<double> classes;
   for (const Site& s : in.sites) classes.push_back(s.readiness);
-  std::sort(classes.begin(), classes.end());
-  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  classes = readiness_classes(std::move(classes));
   const bool mixed = classes.size() > 1;
   std::vector<std::vector<double>> ready_pow;
   if (mixed) {
@@ -687,6 +686,12 @@ double engageable_probability(const std::vector<std::int64_t>& multiplicity, std
   for (std::size_t k = 1; k < multiplicity.size(); ++k)
     sum += static_cast<double>(multiplicity[k]) * (1.0 - std::pow(1.0 - readiness, static_cast<double>(k)));
   return sum / static_cast<double>(area_cells);
+}
+
+std::vector<double> readiness_classes(std::vector<double> readiness) {
+  std::sort(readiness.begin(), readiness.end());
+  readiness.erase(std::unique(readiness.begin(), readiness.end()), readiness.end());
+  return readiness;
 }
 
 std::optional<double> common_readiness(const std::vector<Site>& sites) {

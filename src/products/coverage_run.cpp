@@ -364,8 +364,7 @@ Result<CoveragePlan> plan_coverage(const Scenario& scenario, const GridGeometry&
   const bool clutter = scenario.terrain.clutter.has_value();
   std::vector<double> readiness;
   for (const auto& d : scenario.deployments) readiness.push_back(d.readiness);
-  std::sort(readiness.begin(), readiness.end());
-  const auto classes = static_cast<int>(std::unique(readiness.begin(), readiness.end()) - readiness.begin());
+  const auto classes = static_cast<int>(readiness_classes(std::move(readiness)).size());
   TileCost cost = coverage_tile_cost(n_bands, radius, n_threads, clutter, classes);
   cost.fixed_bytes += budget_bytes / 8;  // GDAL's block cache in tiled runs (GdalReadSettings)
   // Products: the preview grids (at most 2048^2 cells of terrain, area, lowest height and counts)

@@ -170,6 +170,9 @@ double flat_reach_area_km2(const SystemSpec& system, const Site& site, double ta
 // Mean engageable probability over an area from its multiplicity histogram ([k] = cells k sites
 // reach) when each site is ready with probability `readiness`, independently.
 double engageable_probability(const std::vector<std::int64_t>& multiplicity, std::int64_t area_cells, double readiness);
+// The readiness classes of a run: the distinct readiness values, ascending. The masked union runs
+// once per class (the memory plan counts one union per class, from the deployments' values).
+std::vector<double> readiness_classes(std::vector<double> readiness);
 // The readiness every site shares (1 for none), or nullopt when it differs between them.
 std::optional<double> common_readiness(const std::vector<Site>& sites);
 
