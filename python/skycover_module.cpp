@@ -575,10 +575,11 @@ PYBIND11_MODULE(skycover, m) {
       .def(
           "write_coverage",
           [](const Scenario& s, py::object out, int threads, std::int64_t memory_mb, bool summary_only, int draws,
-             py::object progress_cb) {
+             bool exact_polygons, py::object progress_cb) {
             PythonProgress progress(std::move(progress_cb));
             auto job = job_options(s, out, threads, memory_mb, progress.observer());
             job.draws = draws;
+            job.exact_polygons = exact_polygons;
             const CoverageJobOutput r = with_progress(progress, [&] { return run_coverage_job(job, summary_only); });
             py::dict d = coverage_dict(r.result);
             d["out_dir"] = r.out_dir;
@@ -587,9 +588,11 @@ PYBIND11_MODULE(skycover, m) {
             return d;
           },
           py::arg("out") = py::none(), py::arg("threads") = 0, py::arg("memory_mb") = 2048,
-          py::arg("summary_only") = false, py::arg("draws") = 1, py::arg("progress") = py::none(),
+          py::arg("summary_only") = false, py::arg("draws") = 1, py::arg("exact_polygons") = false,
+          py::arg("progress") = py::none(),
           "`skycover coverage`: the same folder (summary, GeoTIFFs, polygons, maps, report.html, manifest), "
-          "tiled when the DEM exceeds memory_mb; returns the coverage dict and out_dir")
+          "tiled when the DEM exceeds memory_mb (exact_polygons: --exact-polygons); returns the coverage dict and "
+          "out_dir")
       .def(
           "write_sweep",
           [](const Scenario& s, const std::vector<int>& counts, const std::vector<std::string>& hypotheses,
