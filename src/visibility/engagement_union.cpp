@@ -292,20 +292,11 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   // Visit sites along a Z-order (Morton) curve of their cells: consecutive windows overlap and the
   // grid rows they update stay in cache, and TBB's range splitting hands threads far-apart parts of
   // the curve, so they rarely wait for the same row band. The order cannot change the result.
-  auto spread_bits = [](std::uint64_t v) {  // interleave: bit k -> bit 2k
-    v &= 0xFFFFFFFF;
-    v = (v | (v << 16)) & 0x0000FFFF0000FFFFull;
-    v = (v | (v << 8)) & 0x00FF00FF00FF00FFull;
-    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0Full;
-    v = (v | (v << 2)) & 0x3333333333333333ull;
-    v = (v | (v << 1)) & 0x5555555555555555ull;
-    return v;
-  };
   std::vector<std::pair<std::uint64_t, std::size_t>> order;
   order.reserve(active.size());
   for (const std::size_t i : active) {
     const auto [c, r] = *terrain.cell_of(sites[i].x_m, sites[i].y_m);
-    order.emplace_back(spread_bits(static_cast<std::uint64_t>(c)) | (spread_bits(static_cast<std::uint64_t>(r)) << 1), i);
+    order.emplace_back(z_order(c, r), i);
   }
   std::sort(order.begin(), order.end());
 

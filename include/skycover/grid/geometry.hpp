@@ -76,4 +76,20 @@ struct GridGeometry {
   }
 };
 
+// The Z-order (Morton) key of a cell: the bits of col and row (>= 0) interleaved, col in the even
+// bits. Sorting cells by it keeps near cells together at every scale, and the cells of any
+// aligned power-of-two square (a DEM's 256^2 or 1024^2 blocks) contiguous.
+constexpr std::uint64_t z_order(int col, int row) {
+  auto spread = [](std::uint64_t v) {  // bit k -> bit 2k
+    v &= 0xFFFFFFFF;
+    v = (v | (v << 16)) & 0x0000FFFF0000FFFFull;
+    v = (v | (v << 8)) & 0x00FF00FF00FF00FFull;
+    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0Full;
+    v = (v | (v << 2)) & 0x3333333333333333ull;
+    v = (v | (v << 1)) & 0x5555555555555555ull;
+    return v;
+  };
+  return spread(static_cast<std::uint64_t>(col)) | (spread(static_cast<std::uint64_t>(row)) << 1);
+}
+
 }  // namespace skycover
