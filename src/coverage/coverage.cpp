@@ -174,18 +174,9 @@ Status check_sites_on_grid(const GridGeometry& g, const std::vector<Site>& sites
 std::vector<std::int32_t> mask_runs(const AreaMask& area) {
   std::vector<std::int32_t> runs;
   const int w = area.geometry.width;
-  for (int r = 0; r < area.geometry.height; ++r) {
-    const std::uint8_t* in = area.inside.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(w);
-    for (int c = 0; c < w;) {
-      if (!in[c]) {
-        ++c;
-        continue;
-      }
-      const int c0 = c;
-      while (c < w && in[c]) ++c;
-      runs.insert(runs.end(), {r, c0, c});
-    }
-  }
+  for (int r = 0; r < area.geometry.height; ++r)
+    for_each_run(area.inside.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(w), w,
+                 [&](int c0, int c1) { runs.insert(runs.end(), {r, c0, c1}); });
   return runs;
 }
 

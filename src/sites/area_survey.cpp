@@ -139,19 +139,12 @@ Result<AreaSurvey> survey_area(const AreaSource& area, const GridGeometry& grid,
     tbb::parallel_for(tbb::blocked_range<int>(0, tile.height, 64), [&](const tbb::blocked_range<int>& rows) {
       for (int r = rows.begin(); r < rows.end(); ++r) {
         auto& runs = s.runs[static_cast<std::size_t>(tile.row0 + r)];
-        const std::uint8_t* in = shape.data() + static_cast<std::size_t>(r) * tile.width;
-        for (int c = 0; c < tile.width;) {
-          if (!in[c]) {
-            ++c;
-            continue;
-          }
-          const int c0 = c;
-          while (c < tile.width && in[c]) ++c;
-          if (!runs.empty() && runs.back().second == tile.col0 + c0)
-            runs.back().second = tile.col0 + c;
+        for_each_run(shape.data() + static_cast<std::size_t>(r) * tile.width, tile.width, [&](int c0, int c1) {
+          if (!runs.empty() && runs.back().second == tile.col0 + c0)  // continues across the seam
+            runs.back().second = tile.col0 + c1;
           else
-            runs.emplace_back(tile.col0 + c0, tile.col0 + c);
-        }
+            runs.emplace_back(tile.col0 + c0, tile.col0 + c1);
+        });
       }
     });
     for (int r = 0; r < tile.height; ++r) n_runs += static_cast<std::int64_t>(s.runs[static_cast<std::size_t>(tile.row0 + r)].size());

@@ -76,6 +76,21 @@ struct GridGeometry {
   }
 };
 
+// Calls f(first, last) for each run [first, last) of non-zero bytes among in[0 .. n), in order:
+// masks kept as runs of cells (the area's shape per row, a tile's area for its flat run).
+template <class F>
+void for_each_run(const std::uint8_t* in, int n, F&& f) {
+  for (int c = 0; c < n;) {
+    if (!in[c]) {
+      ++c;
+      continue;
+    }
+    const int c0 = c;
+    while (c < n && in[c]) ++c;
+    f(c0, c);
+  }
+}
+
 // The Z-order (Morton) key of a cell: the bits of col and row (>= 0) interleaved, col in the even
 // bits. Sorting cells by it keeps near cells together at every scale, and the cells of any
 // aligned power-of-two square (a DEM's 256^2 or 1024^2 blocks) contiguous.
