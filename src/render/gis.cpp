@@ -207,11 +207,14 @@ Status write_raster_polygons(const fs::path& raster, const GridGeometry& g, std:
   const std::string lut = nodata == 0 ? "0:0,1:1,65535:1"
                                       : fmt::format("0:0,1:1,{}:1,{}:0{}", nodata - 1, nodata,
                                                     nodata < 65535 ? fmt::format(",{}:0,65535:0", nodata + 1) : "");
+  char* escaped = CPLEscapeString(raster.string().c_str(), -1, CPLES_XML);  // CPLMalloc'ed: freed below
+  const std::string path_xml = escaped ? escaped : "";
+  CPLFree(escaped);
   const std::string xml = fmt::format(
       "<VRTDataset rasterXSize=\"{}\" rasterYSize=\"{}\"><VRTRasterBand dataType=\"Byte\" band=\"1\"><ComplexSource>"
       "<SourceFilename relativeToVRT=\"0\">{}</SourceFilename><SourceBand>1</SourceBand><LUT>{}</LUT>"
       "</ComplexSource></VRTRasterBand></VRTDataset>",
-      w, h, CPLEscapeString(raster.string().c_str(), -1, CPLES_XML), lut);
+      w, h, path_xml, lut);
   DatasetPtr mask(GDALDataset::Open(xml.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
   if (!mask) return Status::Internal(fmt::format("{}: cannot make its mask: {}", raster.string(), last_gdal_error()));
   auto gt = g.geotransform();
