@@ -400,8 +400,8 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
   }
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   std::vector<char> site_inside(in.sites.size(), 0);
-  // The last union's grids, handed to the next run of the tile (UnionOptions::recycle): one union's
-  // memory serves its masked, clear and flat runs instead of being paged in afresh for each.
+  // The last union's grids, handed to the next run (UnionOptions::recycle): one union's memory
+  // serves a tile's masked and clear runs, then the flat runs, instead of being paged in afresh.
   std::optional<EngagementUnion> spare;
   // A tile's reads: its window's terrain (the tile alone when no site reaches it: its area cells
   // all count 0), the tile's own cells when there is a halo, and its area mask.
