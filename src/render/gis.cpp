@@ -58,15 +58,20 @@ Status write_uint16_raster(const fs::path& path, const GridGeometry& g, const st
 }
 
 namespace {
+// The mask as an in-memory Byte raster on the grid (what GDALPolygonize reads).
+Result<std::unique_ptr<GDALDataset>> mask_raster(const GridGeometry& g, const std::vector<std::uint8_t>& mask) {
+  auto raster = mem_raster(g, GDT_Byte);
+  if (raster->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, g.width, g.height, const_cast<std::uint8_t*>(mask.data()),
+                                         g.width, g.height, GDT_Byte, 0, 0) != CE_None)
+    return Status::Internal(fmt::format("in-memory mask write failed: {}", last_gdal_error()));
+  return raster;
+}
+
 // Polygonize the mask into an in-memory vector dataset in the grid's CRS.
 Result<DatasetPtr> polygonize(const GridGeometry& g, const std::vector<std::uint8_t>& mask,
                                  const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
-  auto raster = mem_raster(g, GDT_Byte);
+  SKYCOVER_ASSIGN_OR_RETURN(auto raster, mask_raster(g, mask));
   GDALRasterBand* band = raster->GetRasterBand(1);
-  if (band->RasterIO(GF_Write, 0, 0, g.width, g.height, const_cast<std::uint8_t*>(mask.data()), g.width, g.height,
-                     GDT_Byte, 0, 0) != CE_None) {
-    return Status::Internal(fmt::format("in-memory mask write failed: {}", last_gdal_error()));
-  }
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("Memory");
   DatasetPtr vec(mem->Create("", 0, 0, 0, GDT_Unknown, nullptr));
   OGRSpatialReference srs;
@@ -98,31 +103,22 @@ Result<DatasetPtr> polygonize(const GridGeometry& g, const std::vector<std::uint
   return vec;
 }
 
-// GeoPackage: the exact cell edges (no generalisation) in the grid's own CRS, so areas measured in
-// a GIS are the analysis' own. GeoJSON and KML: WGS 84 lon/lat (RFC 7946 and KML require it),
-// generalised to `simplify_m` (Douglas-Peucker), which each feature states in `generalised_m`.
-Status translate_to(GDALDatasetH src, const fs::path& path, const std::string& layer_name, double simplify_m,
+// GeoJSON and KML: WGS 84 lon/lat (RFC 7946 and KML require it), generalised to `simplify_m`
+// (Douglas-Peucker), which each feature states in `generalised_m`. (GeoPackages: polygons_to_gpkg.)
+Status translate_to(GDALDatasetH src, const fs::path& path, double simplify_m,
                     const std::string& fields) {
   const std::string ext = lower_extension(path);
-  const char* driver = ext == ".geojson" || ext == ".json" ? "GeoJSON"
-                       : ext == ".kml"                     ? "KML"
-                       : ext == ".gpkg"                    ? "GPKG"
-                                                           : nullptr;
+  const char* driver = ext == ".geojson" || ext == ".json" ? "GeoJSON" : ext == ".kml" ? "KML" : nullptr;
   if (!driver) {
     return Status::Invalid(
         fmt::format("{}: unknown vector format '{}' (use .gpkg, .geojson or .kml)", path.string(), ext));
   }
-  const bool exact = std::string(driver) == "GPKG";
   CPLStringList args;
-  for (const char* a : {"-f", driver}) args.AddString(a);
-  if (exact) {
-    for (const char* a : {"-nln", layer_name.c_str(), "-select", fields.c_str()}) args.AddString(a);
-  } else {
-    for (const char* a : {"-t_srs", "EPSG:4326", "-simplify"}) args.AddString(a);
-    args.AddString(fmt::format("{}", simplify_m).c_str());
-    args.AddString("-select");  // drop polygonize's `value` (always 1)
-    args.AddString((fields + ",generalised_m").c_str());
-  }
+  for (const char* a : {"-f", driver, "-t_srs", "EPSG:4326", "-simplify"})
+    args.AddString(a);
+  args.AddString(fmt::format("{}", simplify_m).c_str());
+  args.AddString("-select");  // drop polygonize's `value` (always 1)
+  args.AddString((fields + ",generalised_m").c_str());
   if (std::string(driver) == "GeoJSON") {
     args.AddString("-lco");
     args.AddString("RFC7946=YES");
@@ -132,25 +128,24 @@ Status translate_to(GDALDatasetH src, const fs::path& path, const std::string& l
   if (!opts) return Status::Internal(fmt::format("ogr2ogr options rejected: {}", last_gdal_error()));
   AtomicOutput out(path);
   int usage_error = 0;
-  // A GeoPackage records when it was last changed; a fixed date keeps the file the same bytes for
-  // the same inputs (results are reproducible byte for byte). This thread only.
-  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", exact ? "1970-01-01T00:00:00Z" : nullptr);
   CPLErrorReset();
   DatasetPtr dst(GDALDataset::FromHandle(GDALVectorTranslate(out.temp_path().c_str(), nullptr, 1, &src, opts.get(), &usage_error)));
   const bool written = dst != nullptr;
   dst.reset();
-  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
   if (!written) return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
   SKYCOVER_RETURN_IF_ERROR(gdal_write_status(path));
   return out.commit();
 }
-// Polygons of the non-zero cells of `band` (8-connected) straight into a new GeoPackage layer
-// with the fields `name` and the attributes, in one transaction, each polygon written as
-// GDALPolygonize closes it (no copy of the layer in memory). The change date is fixed (OGR_CURRENT_DATE) so that the same
-// cells give the same bytes.
+// GeoPackage: the exact cell edges (no generalisation) in the grid's own CRS, so areas measured in
+// a GIS are the analysis' own. The polygons of the non-zero cells of `band` (8-connected) go
+// straight into a new layer with the fields `name` and the attributes, in one transaction, each
+// written as GDALPolygonize closes it (no copy of the layer in memory). The change date is fixed
+// (OGR_CURRENT_DATE) so that the same cells give the same bytes.
 Status polygons_to_gpkg(GDALRasterBand* band, const std::string& crs_wkt, const fs::path& path,
                         const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
   AtomicOutput out(path);
+  // A GeoPackage records when it was last changed: a fixed date keeps the file the same bytes for
+  // the same inputs. This thread only.
   CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", "1970-01-01T00:00:00Z");
   auto written = [&]() -> Status {
     GDALDriver* gpkg = GetGDALDriverManager()->GetDriverByName("GPKG");
@@ -222,7 +217,6 @@ Status write_raster_polygons(const fs::path& raster, const GridGeometry& g, std:
   return polygons_to_gpkg(mask->GetRasterBand(1), g.crs_wkt, gpkg, layer_name, attributes);
 }
 
-
 Status write_mask_polygons(const GridGeometry& g, const std::vector<std::uint8_t>& mask, const std::string& layer_name,
                            const std::vector<PolygonAttribute>& attributes, const std::vector<fs::path>& paths) {
   ensure_gdal();
@@ -239,17 +233,14 @@ Status write_mask_polygons(const GridGeometry& g, const std::vector<std::uint8_t
   for (const auto& p : paths) {
     if (lower_extension(p) == ".gpkg") {
       // The same writer as a tiled run's (write_raster_polygons): the same bytes for the same cells.
-      auto raster = mem_raster(g, GDT_Byte);
-      if (raster->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, g.width, g.height, const_cast<std::uint8_t*>(mask.data()),
-                                             g.width, g.height, GDT_Byte, 0, 0) != CE_None)
-        return Status::Internal(fmt::format("in-memory mask write failed: {}", last_gdal_error()));
+      SKYCOVER_ASSIGN_OR_RETURN(auto raster, mask_raster(g, mask));
       SKYCOVER_RETURN_IF_ERROR(polygons_to_gpkg(raster->GetRasterBand(1), g.crs_wkt, p, layer_name, attributes));
       continue;
     }
     if (!vec) {
       SKYCOVER_ASSIGN_OR_RETURN(vec, polygonize(g, mask, layer_name, with_tolerance));
     }
-    SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, layer_name, simplify_m, fields));
+    SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, simplify_m, fields));
   }
   return Status::Ok();
 }
