@@ -12,10 +12,10 @@ import pytest
 
 SOURCE_DIR = pathlib.Path(os.environ.get("SKYCOVER_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["GDAL_PAM_ENABLED"] = "NO"  # QGIS would leave data/trinidad_sample.tif.aux.xml (statistics) behind
 os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")
 os.makedirs(os.environ["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
 
-qgis_core = pytest.importorskip("qgis.core", reason="python3-qgis is not installed (scripts/setup-deps installs it)")
 sys.path.insert(0, str(SOURCE_DIR / "qgis"))
 sys.path.append("/usr/share/qgis/python/plugins")  # Processing's own Python plugin
 
