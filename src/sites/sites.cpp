@@ -9,6 +9,7 @@
 #include <optional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <numbers>
 #include <numeric>
 #include <sstream>
@@ -18,6 +19,8 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <spdlog/spdlog.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/csv.hpp"
@@ -522,11 +525,23 @@ class CellGround {
     // Each rank reads one contiguous run of the sorted cells (its blocks stay its own).
     const std::size_t n = cells.size(), ranks = static_cast<std::size_t>(ranks_.size());
     const std::size_t me = static_cast<std::size_t>(ranks_.rank());
-    for (std::size_t i = me * n / ranks; i < (me + 1) * n / ranks && read.ok(); ++i) {
-      auto z = read_cell(cells[i].first, cells[i].second);
-      if (!z.ok()) read = z.status();
-      else bits[i] = std::isnan(*z) ? -1 : static_cast<std::int64_t>(std::bit_cast<std::uint32_t>(*z));
-    }
+    // Its threads read in parallel, each on a GDAL handle of its own (terrain_source.hpp), in
+    // contiguous parts of the run. The error reported is the first in the run's order.
+    std::mutex failed;
+    std::size_t first_failed = n;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(me * n / ranks, (me + 1) * n / ranks, 16),
+                      [&](const tbb::blocked_range<std::size_t>& part) {
+                        for (std::size_t i = part.begin(); i != part.end(); ++i) {
+                          auto z = read_cell(cells[i].first, cells[i].second);
+                          if (z.ok()) {
+                            bits[i] = std::isnan(*z) ? -1 : static_cast<std::int64_t>(std::bit_cast<std::uint32_t>(*z));
+                            continue;
+                          }
+                          const std::lock_guard<std::mutex> lock(failed);
+                          if (i < first_failed) first_failed = i, read = z.status();
+                          return;
+                        }
+                      });
     SKYCOVER_RETURN_IF_ERROR(ranks_.agree(read));
     SKYCOVER_RETURN_IF_ERROR(ranks_.reduce(bits, Collective::Op::kMax));
     for (std::size_t i = 0; i < cells.size(); ++i)

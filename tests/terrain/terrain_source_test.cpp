@@ -2,7 +2,10 @@
 // reprojection (warped VRT with an exact transformer): what makes tiled runs equal whole ones.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "skycover/grid/tiling.hpp"
 #include "skycover/terrain/projection.hpp"
@@ -31,6 +34,44 @@ void expect_windows_equal_whole(const TerrainSource& source, int tile) {
         ASSERT_EQ(std::memcmp(&a, &b, sizeof a), 0) << "window " << t << " cell " << c << "," << r << ": " << a << " vs " << b;
       }
   }
+}
+
+// Many threads reading single cells at once (as placement does) get the whole read's values,
+// bit for bit: each read leases a GDAL handle of its own (a reopened file or warped VRT).
+void expect_concurrent_cells_equal_whole(const TerrainSource& source) {
+  const auto whole = source.read(source.geometry().full_rect());
+  ASSERT_TRUE(whole.ok()) << whole.status().message();
+  const int w = source.geometry().width, h = source.geometry().height;
+  std::atomic<int> mismatches{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int k = t; k < 2000; k += 4) {
+        const int c = (k * 7919) % w, r = (k * 104729) % h;
+        const auto cell = source.read({c, r, 1, 1});
+        if (!cell.ok()) { ++failures; continue; }
+        const float a = cell->elevations_m()[0], b = whole->elevation_m(c, r);
+        if (std::memcmp(&a, &b, sizeof a) != 0) ++mismatches;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(TerrainSource, ConcurrentReadsEqualTheWholeRead) {
+  TerrainLoadOptions o;
+  o.unit = ElevationUnit::kFeet;
+  auto warped = open_terrain_source(SKYCOVER_SOURCE_DIR "/data/trinidad_sample.tif", o);
+  ASSERT_TRUE(warped.ok()) << warped.status().message();
+  expect_concurrent_cells_equal_whole(**warped);
+  test::TempDir dir;
+  SyntheticTerrainParams p;
+  p.width = 300, p.height = 220;
+  ASSERT_TRUE(write_terrain(dir.path() / "dem.tif", make_synthetic_terrain(p)).ok());
+  auto plain = open_terrain_source(dir.path() / "dem.tif");
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  expect_concurrent_cells_equal_whole(**plain);
 }
 
 TEST(TerrainSource, WarpedGeographicDemWindowsEqualTheWholeRead) {

@@ -23,7 +23,8 @@ class TerrainSource {
   virtual ~TerrainSource() = default;
   // The analysis grid (after any reprojection): metres, square cells, north up.
   virtual const GridGeometry& geometry() const = 0;
-  // Elevations (m; NaN = nodata) of `rect`, which must lie inside the grid. Thread-safe.
+  // Elevations (m; NaN = nodata) of `rect`, which must lie inside the grid. Thread-safe, and
+  // concurrent reads of a GDAL source run in parallel (each on a handle of its own).
   virtual Result<Terrain> read(const TileRect& rect) const = 0;
   // The same elevations into out[0 .. rect.cell_count()), row-major: a caller streaming many
   // windows (write_dem) reuses one buffer instead of faulting in fresh pages for each. The
