@@ -32,8 +32,9 @@ from qgis.PyQt.QtGui import QColor
 
 STYLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "skycover_qgis", "styles")
 
-# Sites able to engage (uint16, 65535 = outside the area = nodata): the report's legend.
-MULTIPLICITY = [(0, "#d9d9d9", "not reached"), (1, "#fecc5c", "1 site"), (2, "#fd8d3c", "2 sites"),
+# Sites able to engage (uint16, 65535 = outside the area = nodata): the report's legend; "not reached"
+# is tinted at alpha 0.35 as on the report's interactive map.
+MULTIPLICITY = [(0, "#d9d9d95a", "not reached"), (1, "#fecc5c", "1 site"), (2, "#fd8d3c", "2 sites"),
                 (3, "#f03b20", "3 sites"), (5, "#bd0026", "4-5 sites"), (65534, "#67001f", "6+ sites")]
 # The report's "covered or not" overlay.
 COVERED = [(0, "#d7301f", "not covered"), (65534, "#2c7fb8", "covered (1+ sites)")]
@@ -50,7 +51,13 @@ def raster_style(name, classes, opacity, tif):
     assert layer.isValid(), tif
     ramp = QgsColorRampShader()
     ramp.setColorRampType(QgsColorRampShader.Discrete)
-    ramp.setColorRampItemList([QgsColorRampShader.ColorRampItem(v, QColor(c), label) for v, c, label in classes])
+    items = []
+    for v, c, label in classes:
+        color = QColor(c[:7])
+        if len(c) == 9:  # #rrggbbaa
+            color.setAlpha(int(c[7:], 16))
+        items.append(QgsColorRampShader.ColorRampItem(v, color, label))
+    ramp.setColorRampItemList(items)
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(ramp)
     renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, shader)

@@ -73,7 +73,7 @@ class ViewshedAlgorithm(SkycoverAlgorithm):
             observers.append((str(f.id()) if oid is None else str(oid), pts[0].x(), pts[0].y()))
         if not observers:
             raise QgsProcessingException("skycover: the observer layer has no features")
-        args = ["viewshed", "--dem", dem.source()]
+        args = ["viewshed", "--dem", scenario.dem_source(dem)]
         if scenario.UNITS[self.parameterAsEnum(parameters, "DEM_UNIT", context)] == "ft":
             args.append("--feet")
         for _, x, y in observers:

@@ -175,7 +175,7 @@ class Scenario:
             raise QgsProcessingException(
                 f"skycover: the DEM layer '{layer.name()}' is not a GDAL raster (provider {layer.providerType()}); "
                 "save it as a GeoTIFF first")
-        self.dem_path = layer.source()
+        self.dem_path = dem_source(layer)
         self.dem_unit = UNITS[self.alg.parameterAsEnum(self.parameters, "DEM_UNIT", self.context)]
         self.terrain = ["[terrain]", f"dem = {q(self.dem_path)}", f"unit = {q(self.dem_unit)}"]
         crs = self.alg.parameterAsCrs(self.parameters, "ANALYSIS_CRS", self.context)
@@ -365,6 +365,13 @@ class Scenario:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(self.text(commands))
         return path
+
+
+def dem_source(layer):
+    """The DEM layer's data source for GDAL; a file path made absolute (the scenario's own folder and
+    the CLI's working directory are not QGIS's)."""
+    src = layer.source()
+    return os.path.abspath(src) if os.path.exists(src) else src
 
 
 def _value(feature, field):

@@ -154,7 +154,8 @@ def test_viewshed_matches_the_cli(trinidad, cli, tmp_path):
         f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
         obs.dataProvider().addFeature(f)
     out = tmp_path / "vs"
-    r = run("skycover:viewshed", {"DEM": trinidad["dem"], "DEM_UNIT": 1, "OBSERVERS": obs,
+    # The DEM as a relative path (skycover runs in another folder: the plugin makes it absolute).
+    r = run("skycover:viewshed", {"DEM": os.path.relpath(trinidad["dem_path"]), "DEM_UNIT": 1, "OBSERVERS": obs,
                                   "OBSERVER_ID_FIELD": "name", "HEIGHT_AGL_M": 2, "MAX_RANGE_M": 5000,
                                   "REFRACTION_K": 0.13, "OUTPUT": str(out)})
     assert len(r["VIEWSHEDS"]) == 2

@@ -1,12 +1,12 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis minScale="1e+08" maxScale="0" hasScaleBasedVisibilityFlag="0" styleCategories="AllStyleCategories" version="3.22.16-Białowieża">
+<qgis styleCategories="AllStyleCategories" version="3.22.16-Białowieża" minScale="1e+08" maxScale="0" hasScaleBasedVisibilityFlag="0">
   <flags>
     <Identifiable>1</Identifiable>
     <Removable>1</Removable>
     <Searchable>1</Searchable>
     <Private>0</Private>
   </flags>
-  <temporal enabled="0" mode="0" fetchMode="0">
+  <temporal fetchMode="0" enabled="0" mode="0">
     <fixedRange>
       <start></start>
       <end></end>
@@ -14,21 +14,21 @@
   </temporal>
   <customproperties>
     <Option type="Map">
-      <Option type="QString" name="identify/format" value="Value"/>
+      <Option value="Value" name="identify/format" type="QString"/>
     </Option>
   </customproperties>
   <pipe-data-defined-properties>
     <Option type="Map">
-      <Option type="QString" name="name" value=""/>
+      <Option value="" name="name" type="QString"/>
       <Option name="properties"/>
-      <Option type="QString" name="type" value="collection"/>
+      <Option value="collection" name="type" type="QString"/>
     </Option>
   </pipe-data-defined-properties>
   <pipe>
     <provider>
-      <resampling zoomedOutResamplingMethod="nearestNeighbour" enabled="false" zoomedInResamplingMethod="nearestNeighbour" maxOversampling="2"/>
+      <resampling enabled="false" zoomedInResamplingMethod="nearestNeighbour" maxOversampling="2" zoomedOutResamplingMethod="nearestNeighbour"/>
     </provider>
-    <rasterrenderer type="singlebandpseudocolor" opacity="0.75" band="1" classificationMax="1000000000" classificationMin="50" nodataColor="" alphaBand="-1">
+    <rasterrenderer band="1" alphaBand="-1" classificationMax="1000000000" nodataColor="" classificationMin="50" opacity="0.75" type="singlebandpseudocolor">
       <minMaxOrigin>
         <limits>None</limits>
         <extent>WholeRaster</extent>
@@ -38,31 +38,31 @@
         <stdDevFactor>2</stdDevFactor>
       </minMaxOrigin>
       <rastershader>
-        <colorrampshader clip="0" maximumValue="1000000000" minimumValue="50" classificationMode="1" colorRampType="DISCRETE" labelPrecision="6">
-          <item alpha="255" color="#67001f" label="&lt;= 50 m" value="50"/>
-          <item alpha="255" color="#bd0026" label="50-150 m" value="150"/>
-          <item alpha="255" color="#f03b20" label="150-500 m" value="500"/>
-          <item alpha="255" color="#fd8d3c" label="500-1500 m" value="1500"/>
-          <item alpha="255" color="#fecc5c" label="1500-3000 m" value="3000"/>
-          <item alpha="255" color="#ffffb2" label="> 3000 m" value="1000000000"/>
-          <rampLegendSettings direction="0" minimumLabel="" maximumLabel="" suffix="" orientation="2" useContinuousLegend="1" prefix="">
+        <colorrampshader clip="0" minimumValue="50" classificationMode="1" labelPrecision="6" maximumValue="1000000000" colorRampType="DISCRETE">
+          <item label="&lt;= 50 m" value="50" color="#67001f" alpha="255"/>
+          <item label="50-150 m" value="150" color="#bd0026" alpha="255"/>
+          <item label="150-500 m" value="500" color="#f03b20" alpha="255"/>
+          <item label="500-1500 m" value="1500" color="#fd8d3c" alpha="255"/>
+          <item label="1500-3000 m" value="3000" color="#fecc5c" alpha="255"/>
+          <item label="> 3000 m" value="1000000000" color="#ffffb2" alpha="255"/>
+          <rampLegendSettings suffix="" direction="0" orientation="2" minimumLabel="" prefix="" useContinuousLegend="1" maximumLabel="">
             <numericFormat id="basic">
               <Option type="Map">
-                <Option type="QChar" name="decimal_separator" value=""/>
-                <Option type="int" name="decimals" value="6"/>
-                <Option type="int" name="rounding_type" value="0"/>
-                <Option type="bool" name="show_plus" value="false"/>
-                <Option type="bool" name="show_thousand_separator" value="true"/>
-                <Option type="bool" name="show_trailing_zeros" value="false"/>
-                <Option type="QChar" name="thousand_separator" value=""/>
+                <Option value="" name="decimal_separator" type="QChar"/>
+                <Option value="6" name="decimals" type="int"/>
+                <Option value="0" name="rounding_type" type="int"/>
+                <Option value="false" name="show_plus" type="bool"/>
+                <Option value="true" name="show_thousand_separator" type="bool"/>
+                <Option value="false" name="show_trailing_zeros" type="bool"/>
+                <Option value="" name="thousand_separator" type="QChar"/>
               </Option>
             </numericFormat>
           </rampLegendSettings>
         </colorrampshader>
       </rastershader>
     </rasterrenderer>
-    <brightnesscontrast gamma="1" contrast="0" brightness="0"/>
-    <huesaturation colorizeOn="0" colorizeBlue="128" invertColors="0" colorizeGreen="128" saturation="0" grayscaleMode="0" colorizeStrength="100" colorizeRed="255"/>
+    <brightnesscontrast contrast="0" gamma="1" brightness="0"/>
+    <huesaturation colorizeOn="0" colorizeBlue="128" colorizeRed="255" invertColors="0" colorizeStrength="100" grayscaleMode="0" colorizeGreen="128" saturation="0"/>
     <rasterresampler maxOversampling="2"/>
     <resamplingStage>resamplingFilter</resamplingStage>
   </pipe>
