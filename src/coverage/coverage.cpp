@@ -10,6 +10,7 @@
 #include <tbb/task_arena.h>
 
 #include "skycover/core/interrupt.hpp"
+#include "skycover/coverage/count_histogram.hpp"
 #include "skycover/coverage/elevation_sum.hpp"
 #include "skycover/grid/tiling.hpp"
 
@@ -106,8 +107,8 @@ void add_band_histogram(const EngagementUnion& u, std::size_t b, const AreaMask&
 }
 
 // All bands' histograms of a tile's union, added into hists[b]. Rows in parallel, each chunk
-// counting into its own full-range (65,536-bin) histograms without a branch per cell, merged
-// after: integer sums, the same for any split. Bins past the largest count are trimmed.
+// counting into its own full-range (65,536-bin) histograms (add_count_histogram), merged after:
+// integer sums, the same for any split. Bins past the largest count are trimmed.
 void add_band_histograms(const EngagementUnion& u, const AreaMask& area, std::vector<std::vector<std::int64_t>>& hists,
                          tbb::task_arena& arena) {
   const int w = u.geometry.width, h = u.geometry.height;
@@ -118,12 +119,9 @@ void add_band_histograms(const EngagementUnion& u, const AreaMask& area, std::ve
     tbb::parallel_for(tbb::blocked_range<int>(0, h, 64), [&](const tbb::blocked_range<int>& rows) {
       Hists& mine = local.local();
       const std::size_t i0 = static_cast<std::size_t>(rows.begin()) * w, i1 = static_cast<std::size_t>(rows.end()) * w;
-      const std::uint8_t* in = area.inside.data();
-      for (std::size_t b = 0; b < nb; ++b) {
-        std::int64_t* hist = mine[b].data();
-        const std::uint16_t* counts = u.site_count[b].data();
-        for (std::size_t i = i0; i < i1; ++i) hist[counts[i]] += in[i] != 0;
-      }
+      for (std::size_t b = 0; b < nb; ++b)
+        add_count_histogram(std::span(u.site_count[b]).subspan(i0, i1 - i0), std::span(area.inside).subspan(i0, i1 - i0),
+                            mine[b]);
     });
   });
   for (const Hists& mine : local)

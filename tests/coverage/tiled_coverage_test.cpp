@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -235,6 +236,25 @@ TEST(DistributedCoverage, OneRanksFailureStopsEveryRankWithItsMessage) {
     EXPECT_EQ(res->status().code(), StatusCode::kIoError);
     EXPECT_NE(res->status().message().find("disk error reading cells"), std::string::npos) << res->status().message();
   }
+}
+
+// The inline rounding equals llround on every float exponent an elevation can have, including
+// exact halves (floats below 2^-1 m carry bits past 2^-24) and negative heights.
+TEST(ElevationSum, FixedPointRoundsAsLlround) {
+  std::vector<float> zs = {0.f, -0.f, 1e-30f, -1e-30f, 0.5f, 8848.86f, -430.5f, 1e11f, -1e11f};
+  for (int e = -40; e <= 36; ++e)
+    for (const std::uint32_t mant : {0u, 1u, 2u, 3u, 0x400000u, 0x7fffffu, 0x123457u, 0x654321u}) {
+      const std::uint32_t bits = (static_cast<std::uint32_t>(e + 127) << 23) | mant;
+      zs.push_back(std::bit_cast<float>(bits));
+      zs.push_back(-std::bit_cast<float>(bits));
+    }
+  int halves = 0;
+  for (const float z : zs) {
+    const double x = static_cast<double>(z) * 16777216.0;
+    if (x - std::floor(x) == 0.5) ++halves;
+    EXPECT_EQ(ElevationSum::fixed_point(z), std::llround(x)) << z;
+  }
+  EXPECT_GT(halves, 4);  // the tie case is exercised
 }
 
 TEST(ElevationSum, SameMeanForAnySplitOfTheGrid) {

@@ -16,12 +16,13 @@ namespace skycover {
 class ElevationSum {
  public:
   void add(const Terrain& terrain, const AreaMask& area);
-  void add_rows(const Terrain& terrain, const AreaMask& area, int row0, int row1);  // rows [row0, row1)
   void merge(const ElevationSum& other);
   double mean_m() const;
   // The exact state as words (to send between ranks) and back.
   std::array<std::int64_t, 6> words() const;
   static ElevationSum from_words(const std::array<std::int64_t, 6>& words);
+  // An elevation's term: llround(z_m * 2^24).
+  static std::int64_t fixed_point(float z_m);
 
  private:
   __extension__ using Wide = __int128;
