@@ -136,26 +136,47 @@ Status translate_to(GDALDatasetH src, const fs::path& path, double simplify_m,
   SKYCOVER_RETURN_IF_ERROR(gdal_write_status(path));
   return out.commit();
 }
-// GeoPackage: the exact cell edges (no generalisation) in the grid's own CRS, so areas measured in
-// a GIS are the analysis' own. The polygons of the non-zero cells of `band` (8-connected) go
-// straight into a new layer with the fields `name` and the attributes, in one transaction, each
-// written as GDALPolygonize closes it (no copy of the layer in memory). The change date is fixed
-// (OGR_CURRENT_DATE) so that the same cells give the same bytes.
-Status polygons_to_gpkg(GDALRasterBand* band, const std::string& crs_wkt, const fs::path& path,
-                        const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
+// A new GeoPackage at `path` filled by `fill(dataset)`, written to a temporary sibling and renamed
+// into place. A GeoPackage records when it was last changed: a fixed date (OGR_CURRENT_DATE, this
+// thread only) keeps the file the same bytes for the same contents.
+template <class Fill>
+Status write_gpkg(const fs::path& path, Fill&& fill) {
   AtomicOutput out(path);
-  // A GeoPackage records when it was last changed: a fixed date keeps the file the same bytes for
-  // the same inputs. This thread only.
   CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", "1970-01-01T00:00:00Z");
   auto written = [&]() -> Status {
     GDALDriver* gpkg = GetGDALDriverManager()->GetDriverByName("GPKG");
     if (!gpkg) return Status::Internal("GDAL has no GPKG driver");
     DatasetPtr ds(gpkg->Create(out.temp_path().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
     if (!ds) return Status::IoError(fmt::format("{}: cannot create: {}", path.string(), last_gdal_error()));
-    OGRSpatialReference srs;
-    if (!crs_wkt.empty()) srs.importFromWkt(crs_wkt.c_str());
-    OGRLayer* layer = ds->CreateLayer(layer_name.c_str(), crs_wkt.empty() ? nullptr : &srs, wkbPolygon, nullptr);
-    if (!layer) return Status::IoError(fmt::format("{}: cannot create layer: {}", path.string(), last_gdal_error()));
+    SKYCOVER_RETURN_IF_ERROR(fill(*ds));
+    ds.reset();
+    return gdal_write_status(path);
+  }();
+  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
+  SKYCOVER_RETURN_IF_ERROR(written);
+  return out.commit();
+}
+
+// A new layer of `ds` in the CRS `crs_wkt` (empty: none); errors name `path`.
+Result<OGRLayer*> create_layer(GDALDataset& ds, const fs::path& path, const std::string& name,
+                               const std::string& crs_wkt, OGRwkbGeometryType type) {
+  OGRSpatialReference srs;
+  if (!crs_wkt.empty() && srs.importFromWkt(crs_wkt.c_str()) != OGRERR_NONE)
+    return Status::Internal(fmt::format("{}: the grid's CRS is not WKT GDAL reads", path.string()));
+  OGRLayer* layer = ds.CreateLayer(name.c_str(), crs_wkt.empty() ? nullptr : &srs, type, nullptr);
+  if (!layer) return Status::IoError(fmt::format("{}: cannot create layer {}: {}", path.string(), name, last_gdal_error()));
+  return layer;
+}
+
+// GeoPackage: the exact cell edges (no generalisation) in the grid's own CRS, so areas measured in
+// a GIS are the analysis' own. The polygons of the non-zero cells of `band` (8-connected) go
+// straight into a new layer with the fields `name` and the attributes, in one transaction, each
+// written as GDALPolygonize closes it (no copy of the layer in memory). The change date is fixed
+// (write_gpkg) so that the same cells give the same bytes.
+Status polygons_to_gpkg(GDALRasterBand* band, const std::string& crs_wkt, const fs::path& path,
+                        const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
+  return write_gpkg(path, [&](GDALDataset& ds) -> Status {
+    SKYCOVER_ASSIGN_OR_RETURN(OGRLayer* layer, create_layer(ds, path, layer_name, crs_wkt, wkbPolygon));
     // Every feature has the same name and attributes: the fields' default values (SQL literals),
     // which each polygon GDALPolygonize inserts takes (an UPDATE after would rewrite every row).
     std::vector<PolygonAttribute> fields{{"name", layer_name}};
@@ -168,7 +189,7 @@ Status polygons_to_gpkg(GDALRasterBand* band, const std::string& crs_wkt, const 
       if (layer->CreateField(&f) != OGRERR_NONE)
         return Status::IoError(fmt::format("{}: cannot add field {}: {}", path.string(), field, last_gdal_error()));
     }
-    if (ds->StartTransaction() != OGRERR_NONE)
+    if (ds.StartTransaction() != OGRERR_NONE)
       return Status::IoError(fmt::format("{}: {}", path.string(), last_gdal_error()));
     CPLStringList opts;
     opts.AddString("8CONNECTED=8");
@@ -176,14 +197,10 @@ Status polygons_to_gpkg(GDALRasterBand* band, const std::string& crs_wkt, const 
     if (GDALPolygonize(band, band, layer, -1, opts.List(), nullptr, nullptr) != CE_None)
       // Writing each polygon into the file is what fails here (a full disk, say): an I/O error.
       return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
-    if (ds->CommitTransaction() != OGRERR_NONE)
+    if (ds.CommitTransaction() != OGRERR_NONE)
       return Status::IoError(fmt::format("{}: cannot write polygons: {}", path.string(), last_gdal_error()));
-    ds.reset();
-    return gdal_write_status(path);
-  }();
-  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
-  SKYCOVER_RETURN_IF_ERROR(written);
-  return out.commit();
+    return Status::Ok();
+  });
 }
 
 }  // namespace
@@ -243,6 +260,67 @@ Status write_mask_polygons(const GridGeometry& g, const std::vector<std::uint8_t
     SKYCOVER_RETURN_IF_ERROR(translate_to(vec.get(), p, simplify_m, fields));
   }
   return Status::Ok();
+}
+
+Status write_vector_layers(const fs::path& gpkg, const std::string& crs_wkt, const std::vector<VectorLayer>& layers) {
+  ensure_gdal();
+  // Every feature checked before anything is written.
+  for (const VectorLayer& l : layers) {
+    for (std::size_t k = 0; k < l.features.size(); ++k) {
+      const VectorFeature& f = l.features[k];
+      const bool fits = l.points ? f.xy.size() == 1 : f.xy.size() >= 2;
+      if (!fits || f.values.size() != l.fields.size())
+        return Status::Internal(fmt::format("{}: feature {} of layer {} has {} positions and {} values for {} fields",
+                                            gpkg.string(), k, l.name, f.xy.size(), f.values.size(), l.fields.size()));
+      for (std::size_t i = 0; i < l.fields.size(); ++i)
+        if (f.values[i].index() != static_cast<std::size_t>(l.fields[i].type))
+          return Status::Internal(fmt::format("{}: feature {} of layer {}: field {} holds a value of another type",
+                                              gpkg.string(), k, l.name, l.fields[i].name));
+    }
+  }
+  return write_gpkg(gpkg, [&](GDALDataset& ds) -> Status {
+    if (ds.StartTransaction() != OGRERR_NONE)
+      return Status::IoError(fmt::format("{}: {}", gpkg.string(), last_gdal_error()));
+    for (const VectorLayer& l : layers) {
+      SKYCOVER_ASSIGN_OR_RETURN(OGRLayer* layer,
+                                create_layer(ds, gpkg, l.name, crs_wkt, l.points ? wkbPoint : wkbLineString));
+      for (const VectorField& field : l.fields) {
+        const OGRFieldType type = field.type == VectorField::Type::kInteger ? OFTInteger64
+                                  : field.type == VectorField::Type::kReal  ? OFTReal
+                                                                            : OFTString;
+        OGRFieldDefn defn(field.name.c_str(), type);
+        if (layer->CreateField(&defn) != OGRERR_NONE)
+          return Status::IoError(
+              fmt::format("{}: cannot add field {} to {}: {}", gpkg.string(), field.name, l.name, last_gdal_error()));
+      }
+      for (const VectorFeature& f : l.features) {
+        OGRFeature feature(layer->GetLayerDefn());
+        OGRErr set = OGRERR_NONE;
+        if (l.points) {
+          const OGRPoint point(f.xy[0][0], f.xy[0][1]);
+          set = feature.SetGeometry(&point);
+        } else {
+          OGRLineString line;
+          line.setNumPoints(static_cast<int>(f.xy.size()));
+          for (std::size_t i = 0; i < f.xy.size(); ++i) line.setPoint(static_cast<int>(i), f.xy[i][0], f.xy[i][1]);
+          set = feature.SetGeometry(&line);
+        }
+        if (set != OGRERR_NONE)
+          return Status::Internal(fmt::format("{}: a geometry of {} was refused", gpkg.string(), l.name));
+        for (std::size_t i = 0; i < f.values.size(); ++i) {
+          const int at = static_cast<int>(i);
+          if (const auto* n = std::get_if<std::int64_t>(&f.values[i])) feature.SetField(at, static_cast<GIntBig>(*n));
+          else if (const auto* v = std::get_if<double>(&f.values[i])) feature.SetField(at, *v);
+          else feature.SetField(at, std::get<std::string>(f.values[i]).c_str());
+        }
+        if (layer->CreateFeature(&feature) != OGRERR_NONE)
+          return Status::IoError(fmt::format("{}: cannot write a feature of {}: {}", gpkg.string(), l.name, last_gdal_error()));
+      }
+    }
+    if (ds.CommitTransaction() != OGRERR_NONE)
+      return Status::IoError(fmt::format("{}: cannot write the layers: {}", gpkg.string(), last_gdal_error()));
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<Ring>> mask_outlines(const GridGeometry& g, const std::vector<std::uint8_t>& mask,

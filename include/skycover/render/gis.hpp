@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "skycover/core/status.hpp"
@@ -44,6 +45,31 @@ Status write_mask_polygons(const GridGeometry& geometry, const std::vector<std::
 Status write_raster_polygons(const std::filesystem::path& raster, const GridGeometry& geometry, std::uint16_t nodata,
                              const std::filesystem::path& gpkg,
                              const std::string& layer_name, const std::vector<PolygonAttribute>& attributes);
+
+// Point or line features with typed fields, for GeoPackage layers that a caller fills row by row
+// (the exposure's windows, intercepts and tracks).
+struct VectorField {
+  enum class Type { kInteger, kReal, kString };
+  std::string name;
+  Type type = Type::kReal;
+};
+using VectorValue = std::variant<std::int64_t, double, std::string>;  // in VectorField::Type order
+struct VectorFeature {
+  std::vector<std::array<double, 2>> xy;  // one position for a point layer, two or more for a line
+  std::vector<VectorValue> values;        // one per field of the layer, of its type
+};
+struct VectorLayer {
+  std::string name;
+  bool points = false;  // Point features, else LineString
+  std::vector<VectorField> fields;
+  std::vector<VectorFeature> features;
+};
+// A GeoPackage holding `layers` (in order, features in order, fids from 1) in the CRS `crs_wkt`
+// (empty: none), coordinates as given. The change date is fixed, as for write_mask_polygons: the
+// same layers give the same bytes. Atomic. A feature whose positions or values do not fit its
+// layer is an internal error (nothing is written).
+Status write_vector_layers(const std::filesystem::path& gpkg, const std::string& crs_wkt,
+                           const std::vector<VectorLayer>& layers);
 
 // The boundaries of the cells where mask != 0 (GDALPolygonize, 8-connected; outer rings and holes)
 // in the grid's metres, simplified to `simplify_m` (Douglas-Peucker, OGR). For outlines drawn on
