@@ -7,6 +7,8 @@
 
 #include "skycover/core/atomic_file.hpp"
 #include "skycover/core/csv.hpp"
+#include "skycover/exposure/track.hpp"
+#include "skycover/render/gis.hpp"
 
 namespace skycover {
 namespace fs = std::filesystem;
@@ -121,6 +123,67 @@ std::string exposure_summary_table(const ExposureInputs& in) {
   return out;
 }
 
+Status write_exposure_gpkg(const fs::path& path, const ExposureInputs& in) {
+  using T = VectorField::Type;
+  VectorLayer windows{"windows", false,
+                      {{"track", T::kString}, {"site", T::kString}, {"system", T::kString}, {"window", T::kInteger},
+                       {"start_s", T::kReal}, {"end_s", T::kReal}, {"duration_s", T::kReal},
+                       {"earliest_launch_s", T::kReal}, {"shots", T::kInteger}},
+                      {}};
+  VectorLayer intercepts{"intercepts", true,
+                         {{"track", T::kString}, {"site", T::kString}, {"system", T::kString}, {"shot", T::kInteger},
+                          {"launch_s", T::kReal}, {"intercept_s", T::kReal}, {"z_msl_m", T::kReal}, {"pk", T::kReal}},
+                         {}};
+  VectorLayer tracks{"tracks", false,
+                     {{"track", T::kString}, {"target_class", T::kString}, {"length_m", T::kReal},
+                      {"duration_s", T::kReal}, {"sites_engaging", T::kInteger}, {"sites_with_shots", T::kInteger},
+                      {"exposed_time_s", T::kReal}, {"expected_shots", T::kReal},
+                      {"survival_probability", T::kReal}},
+                     {}};
+  for (std::size_t t = 0; t < in.tracks->size(); ++t) {
+    const Track& tr = (*in.tracks)[t];
+    const TrackExposure& te = (*in.exposures)[t];
+    std::int64_t index = 0;
+    for (int wi : te.windows) {
+      const EngagementWindow& w = (*in.windows)[static_cast<std::size_t>(wi)];
+      const Site& site = (*in.sites)[static_cast<std::size_t>(w.site)];
+      const std::string& system = (*in.systems)[static_cast<std::size_t>(site.system_index)].name;
+      // The track from its position at the start to its position at the end, through the samples
+      // between.
+      VectorFeature line;
+      const TrackSample a = position_at(tr, w.start_s), b = position_at(tr, w.end_s);
+      line.xy.push_back({a.x_m, a.y_m});
+      for (const TrackSample& s : tr.samples)
+        if (s.t_s > w.start_s && s.t_s < w.end_s) line.xy.push_back({s.x_m, s.y_m});
+      line.xy.push_back({b.x_m, b.y_m});
+      std::int64_t shots = 0;
+      for (const Shot& s : te.shots) {
+        if (s.window != wi) continue;
+        intercepts.features.push_back(
+            {{{s.intercept_point.x_m, s.intercept_point.y_m}},
+             {tr.id, site.id, system, ++shots, s.launch_s, s.intercept_s, s.intercept_point.z_msl_m, s.pk}});
+      }
+      line.values = {tr.id, site.id, system, index++, w.start_s, w.end_s, w.end_s - w.start_s, w.earliest_launch_s,
+                     shots};
+      windows.features.push_back(std::move(line));
+    }
+    VectorFeature whole;
+    for (const TrackSample& s : tr.samples) whole.xy.push_back({s.x_m, s.y_m});
+    whole.values = {tr.id,
+                    std::string(to_string(tr.target_class)),
+                    tr.length_m(),
+                    tr.duration_s(),
+                    std::int64_t{te.sites_engaging},
+                    std::int64_t{te.sites_with_shots},
+                    te.exposed_time_s,
+                    te.expected_shots,
+                    te.survival};
+    tracks.features.push_back(std::move(whole));
+  }
+  return write_vector_layers(path, in.terrain->geometry().crs_wkt,
+                             {std::move(windows), std::move(intercepts), std::move(tracks)});
+}
+
 Status write_exposure_charts(const fs::path& dir, const ExposureInputs& in, int track);  // exposure_charts.cpp
 
 Status write_exposure_products(const fs::path& dir, const ExposureInputs& in) {
@@ -135,6 +198,7 @@ Status write_exposure_products(const fs::path& dir, const ExposureInputs& in) {
     summary.push_back(std::move(j));
     SKYCOVER_RETURN_IF_ERROR(write_exposure_charts(dir, in, static_cast<int>(t)));
   }
+  SKYCOVER_RETURN_IF_ERROR(write_exposure_gpkg(dir / "exposure.gpkg", in));
   SKYCOVER_RETURN_IF_ERROR(write_file_atomic(dir / "summary.json", summary.dump(2) + "\n"));
   return write_file_atomic(dir / "summary.txt", exposure_summary_table(in));
 }

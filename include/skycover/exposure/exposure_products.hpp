@@ -38,8 +38,21 @@ nlohmann::json exposure_json(const ExposureInputs& in, int track);
 // Fixed-width table: track, class, sites engaging, exposed time, expected shots, survival.
 std::string exposure_summary_table(const ExposureInputs& in);
 
-// Write DIR/<track>.csv, DIR/<track>.json, DIR/summary.json, DIR/summary.txt and the charts
-// (DIR/<track>_timeline.{png,svg}, DIR/<track>_map.png). Every file atomically.
+// The GeoPackage of the analysis, in the grid's CRS (the terrain's crs_wkt), metres:
+// - `windows`: per engagement window, the track from its position at the window's start to its
+//   position at the end (position_at, with the samples between); fields track, site, system,
+//   window (0-based, in the order of the track's JSON), start_s, end_s, duration_s,
+//   earliest_launch_s, shots;
+// - `intercepts`: per shot, the target's position at the intercept; fields track, site, system,
+//   shot (1-based within its window, as in the CSV), launch_s, intercept_s, z_msl_m, pk;
+// - `tracks`: per track, its samples; fields track, target_class, length_m, duration_s,
+//   sites_engaging, sites_with_shots, exposed_time_s, expected_shots, survival_probability.
+// Tracks in their order, windows and shots in the order of the per-track JSON. The same analysis
+// gives the same bytes. Atomic.
+Status write_exposure_gpkg(const std::filesystem::path& path, const ExposureInputs& in);
+
+// Write DIR/<track>.csv, DIR/<track>.json, DIR/summary.json, DIR/summary.txt, DIR/exposure.gpkg
+// and the charts (DIR/<track>_timeline.{png,svg}, DIR/<track>_map.png). Every file atomically.
 Status write_exposure_products(const std::filesystem::path& dir, const ExposureInputs& in);
 
 }  // namespace skycover
