@@ -239,7 +239,10 @@ def test_exposure_matches_the_cli(trinidad, cli, tmp_path):
     cli(*cmd[1:-1], tmp_path / "rerun", cwd=out)
     assert load_json(tmp_path / "rerun" / "summary.json") == plugin
 
-    # The layers hold what the CLI's per-track JSON holds.
+    # The layers are skycover's own exposure.gpkg, and hold what the CLI's per-track JSON holds.
+    gpkg = out / "exposure" / "exposure.gpkg"
+    assert (r["WINDOWS"], r["INTERCEPTS"], r["SURVIVAL"]) == tuple(
+        f"{gpkg}|layername={name}" for name in ("windows", "intercepts", "tracks"))
     track = load_json(out / "exposure" / "low-west-east.json")
     windows = QgsVectorLayer(r["WINDOWS"], "w", "ogr")
     intercepts = QgsVectorLayer(r["INTERCEPTS"], "i", "ogr")
@@ -254,9 +257,16 @@ def test_exposure_matches_the_cli(trinidad, cli, tmp_path):
     (s,) = list(survival.getFeatures())
     assert s["survival_probability"] == plugin[0]["survival_probability"]
     assert intercepts.crs().authid() == "EPSG:32613"
-    # Each window's line starts near where the track is at the window's start (the report's geometry).
+    assert windows.crs().authid() == survival.crs().authid() == "EPSG:32613"
+    assert [(f["site"], f["window"], f["start_s"], f["end_s"], f["shots"]) for f in windows.getFeatures()] == [
+        (w["site"], i, w["interval_start_s"], w["interval_end_s"], len(w["shots"]))
+        for i, w in enumerate(track["windows"])]
+    # A window's line runs along the track (west to east at constant latitude) for its duration.
+    (line,) = list(survival.getFeatures())
     for f in windows.getFeatures():
-        assert f.geometry().length() >= 0 and f["end_s"] >= f["start_s"]
+        g = f.geometry()
+        assert g.length() == pytest.approx(240.0 * (f["end_s"] - f["start_s"]), rel=0.02, abs=1.0)
+        assert line.geometry().buffer(1.0, 4).contains(g)
 
 
 def test_sweep_matches_the_cli(trinidad, cli, tmp_path):
