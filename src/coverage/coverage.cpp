@@ -443,6 +443,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       u.clutter = clutter;
       u.use_reference_kernel = options.use_reference_kernel;
       u.output = local;
+      u.lowest_height = masking && options.on_tile;  // products draw it; summaries need only the counts
       if (options.on_progress)
         u.on_progress = [&](std::int64_t) { options.on_progress(done.fetch_add(1) + 1, total); };
       if (spare) u.recycle = &*spare;
@@ -558,6 +559,7 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
       u.terrain_masking = false;
       u.use_reference_kernel = options.use_reference_kernel;
       u.output = tile.relative_to(window);
+      u.lowest_height = false;
       if (options.on_progress)
         u.on_progress = [&](std::int64_t) { options.on_progress(done.fetch_add(1) + 1, total); };
       if (spare) u.recycle = &*spare;  // flat runs hold nothing else: one union serves them all

@@ -125,7 +125,7 @@ void fold_segment(const Accumulator& acc, const SiteJob& job, const float* zeros
   r.z = acc.terrain.elevations_m().data() + acc.terrain.index(seg_lo, row);
   r.v = job.vis ? job.vis + lk : zeros;
   r.dz_max = tab.dz_max.data() + lk, r.dz_min = tab.dz_min.data() + lk;
-  r.lowest = b0 == 0 ? acc.lowest + cell0 : nullptr;
+  r.lowest = b0 == 0 && acc.lowest ? acc.lowest + cell0 : nullptr;
   r.n_bands = b1 - b0;
   for (std::size_t q = 0; q < r.n_bands; ++q) {
     r.count[q] = acc.counts[b0 + q] + cell0;
@@ -257,8 +257,10 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   u.site_count.resize(bands.size());
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, bands.size() + 1, [&](std::size_t k) {
-      if (k == 0)
+      if (k == 0 && options.lowest_height)
         u.lowest_engageable_agl_m.assign(cells, kInf);
+      else if (k == 0)
+        u.lowest_engageable_agl_m.clear();  // keeps its capacity for a later union that recycles it
       else
         u.site_count[k - 1].assign(cells, 0);
     });
@@ -274,7 +276,8 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
 #else
   const bool fold_avx2 = false;
 #endif
-  Accumulator acc{terrain, out, band_list, u.lowest_engageable_agl_m.data(), {}, &locks, lock_cols, fold_avx2};
+  float* lowest = options.lowest_height ? u.lowest_engageable_agl_m.data() : nullptr;
+  Accumulator acc{terrain, out, band_list, lowest, {}, &locks, lock_cols, fold_avx2};
   for (auto& c : u.site_count) acc.counts.push_back(c.data());
 
   // Tables per system actually used, and the sites whose range disc reaches the output cells.

@@ -49,11 +49,15 @@ struct UnionOptions {
   // paged in, so a run over many tiles does not fault in and zero fresh pages for every union
   // (about a third of a country run's time went there). Contents are overwritten; null = allocate.
   EngagementUnion* recycle = nullptr;
+  // false: only the band counts (lowest_engageable_agl_m stays empty). A summary needs no more,
+  // and the height grid costs 12 bytes of memory traffic per cell (fill, fold, NaN pass).
+  bool lowest_height = true;
 };
 
 struct EngagementUnion {
   GridGeometry geometry;  // the terrain's, cut to UnionOptions::output
   // Lowest engageable height above ground (m) per cell; NaN where no site can engage at any height.
+  // Empty when UnionOptions::lowest_height is false.
   std::vector<float> lowest_engageable_agl_m;
   std::vector<AltitudeBand> bands;
   // site_count[b][cell]: how many sites can engage a target at band b over that cell.
