@@ -420,7 +420,11 @@ Result<CoverageResult> compute_coverage(const TiledCoverageInputs& in, const Cov
     // The recycled union (`spare`) passes from tile to tile, so no tile's first run faults in and
     // zeroes fresh grids (~240 MB a tile at 1e9 cells). It is held while the next window is read,
     // when less is allocated than during a masked run (window terrain, kernel copies and union),
-    // so the peak does not rise: 1,484 MB against 1,657 MB when each tile began afresh.
+    // so a summary's peak does not rise (1,484 MB against 1,657 MB when each tile began afresh).
+    // Not when products take each tile (on_tile): their sinks and the height grid would sit
+    // beside the next window and push the peak past the memory plan (2,108 MB against a
+    // 2,048 MB budget on the 1e9-cell run).
+    if (options.on_tile) spare.reset();
     const TileRect tile = plan.tile(t);
     TileWork& w = work[static_cast<std::size_t>(t)];
     const TileRect window = w.sites.empty() ? tile : plan.window(t);

@@ -44,6 +44,7 @@ Status write_uint16_raster(const fs::path& path, const GridGeometry& g, const st
     return Status::Internal(fmt::format("in-memory raster write failed: {}", last_gdal_error()));
   }
   AtomicOutput out(path);
+  const CogWriteSettings cog_settings;
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(cog ? "COG" : "GTiff");
   CPLStringList co;
   co.AddString("COMPRESS=DEFLATE");
@@ -142,18 +143,16 @@ Status translate_to(GDALDatasetH src, const fs::path& path, double simplify_m,
 template <class Fill>
 Status write_gpkg(const fs::path& path, Fill&& fill) {
   AtomicOutput out(path);
-  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", "1970-01-01T00:00:00Z");
-  auto written = [&]() -> Status {
+  {
+    const ScopedThreadConfig date("OGR_CURRENT_DATE", "1970-01-01T00:00:00Z");
     GDALDriver* gpkg = GetGDALDriverManager()->GetDriverByName("GPKG");
     if (!gpkg) return Status::Internal("GDAL has no GPKG driver");
     DatasetPtr ds(gpkg->Create(out.temp_path().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
     if (!ds) return Status::IoError(fmt::format("{}: cannot create: {}", path.string(), last_gdal_error()));
     SKYCOVER_RETURN_IF_ERROR(fill(*ds));
     ds.reset();
-    return gdal_write_status(path);
-  }();
-  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
-  SKYCOVER_RETURN_IF_ERROR(written);
+    SKYCOVER_RETURN_IF_ERROR(gdal_write_status(path));
+  }
   return out.commit();
 }
 

@@ -115,6 +115,7 @@ Status TiledRasterSink::assemble(const std::vector<std::vector<TileRect>>& rects
         return Status::IoError(fmt::format("{}: cannot use the part {}: {}", s.path.string(), file, last_gdal_error()));
   }
   AtomicOutput out(s.path);
+  const CogWriteSettings cog_settings;
   GDALDriver* cog = GetGDALDriverManager()->GetDriverByName("COG");
   CPLStringList co;
   co.AddString("COMPRESS=DEFLATE");

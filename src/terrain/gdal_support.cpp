@@ -96,6 +96,15 @@ Result<DatasetPtr> open_vector_input(const std::filesystem::path& path, std::str
   return ds;
 }
 
+ScopedThreadConfig::ScopedThreadConfig(const char* key, const char* value) : key_(key) {
+  if (const char* old = CPLGetThreadLocalConfigOption(key, nullptr)) old_ = old;
+  CPLSetThreadLocalConfigOption(key, value);
+}
+
+ScopedThreadConfig::~ScopedThreadConfig() {
+  CPLSetThreadLocalConfigOption(key_.c_str(), old_ ? old_->c_str() : nullptr);
+}
+
 GdalReadSettings::GdalReadSettings(int threads, std::int64_t cache_bytes) {
   ensure_gdal();
   if (CPLGetConfigOption("GDAL_NUM_THREADS", nullptr) == nullptr) {

@@ -461,6 +461,7 @@ Status write_float_raster(const fs::path& path, const GridGeometry& geometry, co
     return Status::Internal(fmt::format("in-memory raster write failed: {}", last_gdal_error()));
   }
   AtomicOutput out(path);
+  const CogWriteSettings cog_settings;
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(cog ? "COG" : "GTiff");
   CPLStringList co;
   co.AddString("COMPRESS=DEFLATE");
