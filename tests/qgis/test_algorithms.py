@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import shlex
+import signal
 
 import pytest
 
@@ -403,7 +404,11 @@ def test_the_zip_installs_and_runs_under_qgis_process(trinidad, cli, tmp_path):
     done = subprocess.run([exe, "run", "skycover:viewshed", "--", f"DEM={trinidad['dem_path']}", "DEM_UNIT=1",
                            f"OBSERVERS={point}", "MAX_RANGE_M=3000", f"OUTPUT={out}"],
                           env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
+    # QGIS 3.22 can crash while tearing down after a headless run (seen once in ~15 runs here, after
+    # the results were printed): a SIGSEGV at exit with the results out is not the plugin's failure,
+    # and the bytes compared below still check the run. Any other failure is.
+    crashed_at_exit = done.returncode == -signal.SIGSEGV and "OUTPUT" in done.stdout
+    assert done.returncode == 0 or crashed_at_exit, done.stdout + done.stderr
     ref = tmp_path / "ref.tif"
     cli("viewshed", "--dem", trinidad["dem_path"], "--feet", "--site", "-104.97,37.45", "--site-crs", "EPSG:4326",
         "--max-range-m", 3000, "--out", ref)
