@@ -1,10 +1,10 @@
 """Running the `skycover` command-line program from a Processing algorithm.
 
 The plugin is a thin front end: every analysis is the CLI's. This module finds the executable,
-runs it with its standard error on a pseudo-terminal (the library draws its progress bar only on a
-terminal; the bar's percentage and stage label are passed on to QgsProcessingFeedback), polls
-`feedback.isCanceled()` and sends SIGTERM on cancel (skycover then stops and writes nothing, exit
-143). A failure raises QgsProcessingException with the library's own message, unchanged.
+runs it with SKYCOVER_PROGRESS=lines (the library then writes a line per percent of progress to
+standard error, "skycover: progress: LABEL 42.0%", whose stage label and percentage are passed on to
+QgsProcessingFeedback), polls `feedback.isCanceled()` and sends SIGTERM on cancel (skycover then
+stops and writes nothing, exit 143). A failure raises QgsProcessingException with the library's own message, unchanged.
 """
 import os
 import re
@@ -12,7 +12,6 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 from qgis.core import QgsProcessingException
@@ -48,8 +47,8 @@ def find_cli():
         "(it is built as build/release/skycover by scripts/build release)")
 
 
-# "\r<label padded to 24> [#####.....]  42.0%  ETA 0:12" (src/core/progress.cpp)
-_BAR = re.compile(r"^(?P<label>.*?)\s*\[[#.]*\]\s+(?P<pct>[0-9]+(?:\.[0-9]+)?)%")
+# "skycover: progress: <label> 42.0%" (src/core/progress.cpp, SKYCOVER_PROGRESS=lines)
+_BAR = re.compile(r"^skycover: progress: (?P<label>.*) (?P<pct>[0-9]+(?:\.[0-9]+)?)%$")
 
 
 class _ErrParser:
@@ -109,23 +108,10 @@ def run_cli(args, feedback=None, cwd=None, on_stdout_line=None):
     cmd = [exe] + [str(a) for a in args]
     if feedback is not None:
         feedback.pushCommandInfo(" ".join(_shell_quote(c) for c in cmd))
-    use_pty = sys.platform != "win32"
-    if use_pty:
-        import pty
-        master, slave = pty.openpty()
-        err_target = slave
-    else:
-        master = slave = None
-        err_target = subprocess.PIPE
-    env = dict(os.environ)
-    env.setdefault("TERM", "dumb")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_target, stdin=subprocess.DEVNULL,
+    env = dict(os.environ, SKYCOVER_PROGRESS="lines")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             cwd=cwd, env=env, start_new_session=True)
-    if use_pty:
-        os.close(slave)
-        err_fd = master
-    else:
-        err_fd = proc.stderr.fileno()
+    err_fd = proc.stderr.fileno()
     out_fd = proc.stdout.fileno()
     parser = _ErrParser(feedback)
     out_chunks = []
@@ -139,10 +125,7 @@ def run_cli(args, feedback=None, cwd=None, on_stdout_line=None):
                 _terminate(proc)
             ready, _, _ = select.select(list(open_fds), [], [], 0.1)
             for fd in ready:
-                try:
-                    data = os.read(fd, 65536)
-                except OSError:  # EIO: the pty's other side closed
-                    data = b""
+                data = os.read(fd, 65536)
                 if not data:
                     open_fds.discard(fd)
                     continue
@@ -164,9 +147,8 @@ def run_cli(args, feedback=None, cwd=None, on_stdout_line=None):
     finally:
         if proc.poll() is None:
             _terminate(proc)
-        if master is not None:
-            os.close(master)
         proc.stdout.close()
+        proc.stderr.close()
     parser.finish()
     stdout = b"".join(out_chunks).decode("utf-8", "replace")
     if feedback is not None:

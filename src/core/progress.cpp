@@ -4,12 +4,27 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 namespace skycover {
 
+namespace {
+
+// SKYCOVER_PROGRESS=lines: one line per percent ("skycover: progress: LABEL 42.0%") whether or not
+// stderr is a terminal, for front ends that run the CLI as a child (the QGIS plugin). Read when a
+// bar is made: the environment is the CLI's input, like its arguments.
+bool lines_requested() {
+  const char* v = std::getenv("SKYCOVER_PROGRESS");
+  return v != nullptr && std::string_view(v) == "lines";
+}
+
+}  // namespace
+
 Progress::Progress(std::string label, std::int64_t total, bool enabled)
     : label_(std::move(label)), total_(total > 0 ? total : 1),
-      active_(enabled && ::isatty(STDERR_FILENO) == 1) {}
+      lines_(enabled && lines_requested()),
+      active_(lines_ || (enabled && ::isatty(STDERR_FILENO) == 1)) {}
 
 Progress::~Progress() { finish(); }
 
@@ -19,17 +34,22 @@ void Progress::advance(std::int64_t n) {
   if (!active_) return;
   const int permille = static_cast<int>(1000 * done / total_.load());
   int last = last_permille_.load();
-  // Redraw at most every 0.5 % so terminals are not flooded from many threads.
-  if (permille >= last + 5 && last_permille_.compare_exchange_strong(last, permille)) draw(done);
+  // Redraw at most every 0.5 % (a line every 1 %) so terminals are not flooded from many threads.
+  if (permille >= last + (lines_ ? 10 : 5) && last_permille_.compare_exchange_strong(last, permille)) draw(done);
 }
 
 void Progress::draw(std::int64_t done) {
   std::lock_guard lock(draw_mutex_);
   // Workers race to the lock: never draw a value older than one already shown.
-  if (finished_ || done < drawn_) return;
+  if (finished_ || done < drawn_ || (lines_ && done == drawn_)) return;
   drawn_ = done;
   constexpr int kWidth = 30;
   const double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(total_.load()));
+  if (lines_) {
+    std::fprintf(stderr, "skycover: progress: %s %.1f%%\n", label_.c_str(), 100.0 * frac);
+    std::fflush(stderr);
+    return;
+  }
   const int filled = static_cast<int>(frac * kWidth);
   std::fprintf(stderr, "\r%-24s [", label_.c_str());
   for (int i = 0; i < kWidth; ++i) std::fputc(i < filled ? '#' : '.', stderr);
@@ -50,7 +70,7 @@ void Progress::finish() {
   draw(total_.load());
   std::lock_guard lock(draw_mutex_);
   if (!finished_) {
-    std::fputc('\n', stderr);
+    if (!lines_) std::fputc('\n', stderr);
     finished_ = true;
   }
 }

@@ -318,6 +318,29 @@ def test_cancelled_run_leaves_nothing(trinidad, tmp_path, alg):
     assert list(tmp_path.iterdir()) == []
 
 
+class RecordProgress(QgsProcessingFeedback):
+    def __init__(self):
+        super().__init__()
+        self.texts, self.values = [], []
+
+    def setProgressText(self, text):  # noqa: N802
+        super().setProgressText(text)
+        self.texts.append(text)
+
+    def setProgress(self, p):  # noqa: N802
+        super().setProgress(p)
+        self.values.append(p)
+
+
+def test_progress_comes_from_skycover_lines(trinidad, tmp_path):
+    """The CLI's SKYCOVER_PROGRESS=lines reports reach the feedback: its stage labels, up to 100 %."""
+    import processing
+    fb = RecordProgress()
+    processing.run("skycover:coverage", coverage_params(trinidad, tmp_path / "p"), feedback=fb)
+    assert any(t.startswith("coverage") for t in fb.texts), fb.texts
+    assert 100.0 in fb.values and any(0 < v < 100 for v in fb.values), fb.values
+
+
 def expect_error(alg, params, out):
     import processing
     with pytest.raises(QgsProcessingException) as e:

@@ -1,5 +1,7 @@
 // Progress reporting: a bar with the share done and an ETA on stderr when stderr is a terminal, silent otherwise
-// (CI logs and pipes stay clean). Thread-safe: advance() may be called from TBB workers.
+// (CI logs and pipes stay clean). With SKYCOVER_PROGRESS=lines in the environment, a line per
+// percent instead ("skycover: progress: LABEL 42.0%"), terminal or not: what a front end running
+// the CLI as a child parses (the QGIS plugin). Thread-safe: advance() may be called from TBB workers.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -34,6 +36,7 @@ class Progress {
   std::string label_;
   std::atomic<std::int64_t> total_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  bool lines_;   // SKYCOVER_PROGRESS=lines: a line per percent instead of a bar
   bool active_;
   std::atomic<std::int64_t> done_{0};
   std::atomic<int> last_permille_{-1};
