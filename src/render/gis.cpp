@@ -68,6 +68,17 @@ Result<std::unique_ptr<GDALDataset>> mask_raster(const GridGeometry& g, const st
   return raster;
 }
 
+// A new layer of `ds` in the CRS `crs_wkt` (empty: none); errors name `path`.
+Result<OGRLayer*> create_layer(GDALDataset& ds, const fs::path& path, const std::string& name,
+                               const std::string& crs_wkt, OGRwkbGeometryType type) {
+  OGRSpatialReference srs;
+  if (!crs_wkt.empty() && srs.importFromWkt(crs_wkt.c_str()) != OGRERR_NONE)
+    return Status::Internal(fmt::format("{}: the grid's CRS is not WKT GDAL reads", path.string()));
+  OGRLayer* layer = ds.CreateLayer(name.c_str(), crs_wkt.empty() ? nullptr : &srs, type, nullptr);
+  if (!layer) return Status::IoError(fmt::format("{}: cannot create layer {}: {}", path.string(), name, last_gdal_error()));
+  return layer;
+}
+
 // Polygonize the mask into an in-memory vector dataset in the grid's CRS.
 Result<DatasetPtr> polygonize(const GridGeometry& g, const std::vector<std::uint8_t>& mask,
                                  const std::string& layer_name, const std::vector<PolygonAttribute>& attributes) {
@@ -75,10 +86,7 @@ Result<DatasetPtr> polygonize(const GridGeometry& g, const std::vector<std::uint
   GDALRasterBand* band = raster->GetRasterBand(1);
   GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("Memory");
   DatasetPtr vec(mem->Create("", 0, 0, 0, GDT_Unknown, nullptr));
-  OGRSpatialReference srs;
-  if (!g.crs_wkt.empty()) srs.importFromWkt(g.crs_wkt.c_str());
-  OGRLayer* layer = GDALDataset::FromHandle(vec.get())->CreateLayer(layer_name.c_str(), g.crs_wkt.empty() ? nullptr : &srs,
-                                                                     wkbPolygon, nullptr);
+  SKYCOVER_ASSIGN_OR_RETURN(OGRLayer* layer, create_layer(*vec, layer_name, layer_name, g.crs_wkt, wkbPolygon));
   OGRFieldDefn value("value", OFTInteger);
   layer->CreateField(&value);
   CPLStringList opts;
@@ -154,17 +162,6 @@ Status write_gpkg(const fs::path& path, Fill&& fill) {
     SKYCOVER_RETURN_IF_ERROR(gdal_write_status(path));
   }
   return out.commit();
-}
-
-// A new layer of `ds` in the CRS `crs_wkt` (empty: none); errors name `path`.
-Result<OGRLayer*> create_layer(GDALDataset& ds, const fs::path& path, const std::string& name,
-                               const std::string& crs_wkt, OGRwkbGeometryType type) {
-  OGRSpatialReference srs;
-  if (!crs_wkt.empty() && srs.importFromWkt(crs_wkt.c_str()) != OGRERR_NONE)
-    return Status::Internal(fmt::format("{}: the grid's CRS is not WKT GDAL reads", path.string()));
-  OGRLayer* layer = ds.CreateLayer(name.c_str(), crs_wkt.empty() ? nullptr : &srs, type, nullptr);
-  if (!layer) return Status::IoError(fmt::format("{}: cannot create layer {}: {}", path.string(), name, last_gdal_error()));
-  return layer;
 }
 
 // GeoPackage: the exact cell edges (no generalisation) in the grid's own CRS, so areas measured in
