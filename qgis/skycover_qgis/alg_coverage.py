@@ -6,14 +6,11 @@ import re
 
 from qgis.core import (
     QgsProcessingException,
-    QgsProcessingOutputFile,
-    QgsProcessingOutputHtml,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputNumber,
     QgsProcessingOutputRasterLayer,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
 )
 
@@ -77,13 +74,12 @@ class CoverageAlgorithm(SkycoverAlgorithm):
             "SPACING_M", "Grid: lattice spacing (m)", QgsProcessingParameterNumber.Double, optional=True)))
         scenario.add_band_params(self)
         scenario.add_seed_param(self)
-        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"))
+        self.add_output_folder()
         self.addOutput(QgsProcessingOutputMultipleLayers("MULTIPLICITY", "Multiplicity rasters (per band)"))
         self.addOutput(QgsProcessingOutputMultipleLayers("POLYGONS", "Coverage polygons (per band)"))
         self.addOutput(QgsProcessingOutputRasterLayer("LOWEST_ENGAGEABLE", "Lowest engageable height AGL"))
         self.addOutput(QgsProcessingOutputVectorLayer("SUMMARY", "Summary table"))
-        self.addOutput(QgsProcessingOutputHtml("REPORT", "Report"))
-        self.addOutput(QgsProcessingOutputFile("SCENARIO", "Scenario TOML"))
+        self.add_scenario_outputs()
         self.addOutput(QgsProcessingOutputNumber("SITES", "Sites"))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802

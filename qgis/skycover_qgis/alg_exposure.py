@@ -5,14 +5,11 @@ from osgeo import ogr
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingOutputFile,
-    QgsProcessingOutputHtml,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
 )
 
@@ -87,12 +84,11 @@ class ExposureAlgorithm(SkycoverAlgorithm):
         self.addParameter(scenario.advanced(QgsProcessingParameterBoolean(
             "UNLIMITED_MISSILES", "Do not cap shots by the sites' ready missiles", defaultValue=False)))
         scenario.add_seed_param(self)
-        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"))
+        self.add_output_folder()
         self.addOutput(QgsProcessingOutputVectorLayer("WINDOWS", "Engagement windows"))
         self.addOutput(QgsProcessingOutputVectorLayer("INTERCEPTS", "Intercept points"))
         self.addOutput(QgsProcessingOutputVectorLayer("SURVIVAL", "Survival per track"))
-        self.addOutput(QgsProcessingOutputHtml("REPORT", "Report"))
-        self.addOutput(QgsProcessingOutputFile("SCENARIO", "Scenario TOML"))
+        self.add_scenario_outputs()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         out = self.parameterAsString(parameters, "OUTPUT", context)

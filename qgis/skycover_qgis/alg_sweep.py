@@ -5,10 +5,8 @@ import os
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputFile,
-    QgsProcessingOutputHtml,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
@@ -46,11 +44,10 @@ class SweepAlgorithm(SkycoverAlgorithm):
             QgsProcessingParameterNumber.Double, optional=True, minValue=0.0)))
         scenario.add_band_params(self)
         scenario.add_seed_param(self)
-        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"))
+        self.add_output_folder()
         self.addOutput(QgsProcessingOutputVectorLayer("TABLE", "Sweep table"))
         self.addOutput(QgsProcessingOutputFile("CHART", "Chart (first hypothesis, PNG)"))
-        self.addOutput(QgsProcessingOutputHtml("REPORT", "Report"))
-        self.addOutput(QgsProcessingOutputFile("SCENARIO", "Scenario TOML"))
+        self.add_scenario_outputs()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         counts = scenario.number_list(self.parameterAsString(parameters, "COUNTS", context), "counts")

@@ -12,7 +12,6 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsWkbTypes,
@@ -49,7 +48,7 @@ class ViewshedAlgorithm(SkycoverAlgorithm):
             "MAX_RANGE_M", "Range (m)", QgsProcessingParameterNumber.Double, defaultValue=6000.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
             "REFRACTION_K", "Refraction coefficient k", QgsProcessingParameterNumber.Double, defaultValue=0.13))
-        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"))
+        self.add_output_folder()
         self.addOutput(QgsProcessingOutputMultipleLayers("VIEWSHEDS", "Minimum visible height rasters"))
         self.addOutput(QgsProcessingOutputRasterLayer("FIRST", "Minimum visible height (first observer)"))
         self.addOutput(QgsProcessingOutputFile("COMMAND", "Command line (command.sh)"))

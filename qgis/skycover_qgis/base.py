@@ -2,7 +2,8 @@
 import os
 
 from qgis.PyQt.QtGui import QIcon
-from qgis.core import QgsProcessingAlgorithm
+from qgis.core import (QgsProcessingAlgorithm, QgsProcessingOutputFile, QgsProcessingOutputHtml,
+                       QgsProcessingParameterFolderDestination)
 
 ICON = os.path.join(os.path.dirname(__file__), "icon.svg")
 
@@ -30,6 +31,15 @@ class SkycoverAlgorithm(QgsProcessingAlgorithm):
             "into its output folder, so that it can be repeated with the skycover command-line program. "
             "The output folder appears whole or not at all: a failed or cancelled run leaves nothing. "
             "Input problems are reported with skycover's own messages.</p>")
+
+    def add_output_folder(self):
+        """The OUTPUT folder parameter every algorithm stages its files into."""
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"))
+
+    def add_scenario_outputs(self):
+        """The report and the scenario TOML that repeats the run (the scenario-based algorithms)."""
+        self.addOutput(QgsProcessingOutputHtml("REPORT", "Report"))
+        self.addOutput(QgsProcessingOutputFile("SCENARIO", "Scenario TOML"))
 
     def icon(self):
         return QIcon(ICON)
