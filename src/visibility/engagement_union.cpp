@@ -85,7 +85,7 @@ struct Accumulator {
   std::vector<std::uint16_t*> counts;
   std::vector<std::mutex>* locks;  // one per kLockRows x kLockCols tile of `out`, row-major
   std::size_t lock_cols;
-  bool fold_avx2;  // the CPU runs union_fold's AVX2 loop (asked once per run, not per row)
+  detail::FoldRowFn fold;  // union_fold's widest loop this CPU runs (asked once per run, not per row)
 };
 
 // Sites folded into the grids together (see accumulate_batch). 4 measured best at the claim's
@@ -134,10 +134,7 @@ void fold_segment(const Accumulator& acc, const SiteJob& job, const float* zeros
   }
   r.eye = job.eye, r.ceiling_msl = job.ceiling_msl, r.h_floor = job.h_floor;
   r.one_interval = !tab.in_min_range[window_row];
-#if SKYCOVER_UNION_HAVE_AVX2 && !defined(__AVX2__)
-  if (acc.fold_avx2) return detail::fold_row_avx2(r);  // the same bits, 8 lanes
-#endif
-  detail::fold_row(r);
+  acc.fold(r);
 }
 
 // Fold a batch of sites into the grids, one lock tile at a time (never two locks held: no
@@ -233,6 +230,17 @@ Status validate(const Terrain& terrain, const std::vector<Site>& sites, const st
 
 }  // namespace
 
+namespace detail {
+FoldRowFn widest_fold_row() {
+#if SKYCOVER_UNION_HAVE_AVX2
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+    return fold_row_avx512;
+  if (__builtin_cpu_supports("avx2")) return fold_row_avx2;
+#endif
+  return [](const RowFold& r) { fold_row(r); };  // this file's loop (SSE2, or AVX2 in -march=x86-64-v3 builds)
+}
+}  // namespace detail
+
 int range_radius_cells(const SystemSpec& system, double cell_size_m, int max_radius_cells) {
   // As detail::make_viewshed_geometry sets ViewshedGeometry::radius_cells.
   return static_cast<int>(std::min(std::floor(system.max_range_m / cell_size_m), static_cast<double>(max_radius_cells)));
@@ -271,13 +279,8 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   const std::size_t lock_rows = static_cast<std::size_t>((out.height + kLockRows - 1) / kLockRows);
   const std::size_t lock_cols = static_cast<std::size_t>((out.width + kLockCols - 1) / kLockCols);
   std::vector<std::mutex> locks(lock_rows * lock_cols);
-#if SKYCOVER_UNION_HAVE_AVX2
-  const bool fold_avx2 = __builtin_cpu_supports("avx2");
-#else
-  const bool fold_avx2 = false;
-#endif
   float* lowest = options.lowest_height ? u.lowest_engageable_agl_m.data() : nullptr;
-  Accumulator acc{terrain, out, band_list, lowest, {}, &locks, lock_cols, fold_avx2};
+  Accumulator acc{terrain, out, band_list, lowest, {}, &locks, lock_cols, detail::widest_fold_row()};
   for (auto& c : u.site_count) acc.counts.push_back(c.data());
 
   // Tables per system actually used, and the sites whose range disc reaches the output cells.

@@ -1,5 +1,5 @@
 // The engagement union's row fold (src/visibility/union_fold.hpp) has a scalar loop, an SSE2 loop
-// (x86-64 baseline) and an AVX2 loop chosen at run time; all must give the same bytes, so that
+// (x86-64 baseline), and AVX2 and AVX-512 loops chosen at run time; all must give the same bytes, so that
 // coverage does not depend on the CPU. White-box: random rows with nodata, both interval forms,
 // AGL and MSL bands, compared byte for byte.
 #include <gtest/gtest.h>
@@ -81,7 +81,16 @@ TEST(UnionFold, VectorLoopsEqualTheScalarLoopAndEachOther) {
           fold_row_avx2(fold_of(avx2, 0, n, one_interval, update_lowest, h_floor));
           EXPECT_TRUE(same_bytes(whole, avx2)) << "one_interval " << one_interval << " trial " << trial;
         }
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vl")) {
+          Row avx512 = base;
+          fold_row_avx512(fold_of(avx512, 0, n, one_interval, update_lowest, h_floor));
+          EXPECT_TRUE(same_bytes(whole, avx512)) << "one_interval " << one_interval << " trial " << trial;
+        }
 #endif
+        Row widest = base;  // what engagement_union runs on this CPU
+        widest_fold_row()(fold_of(widest, 0, n, one_interval, update_lowest, h_floor));
+        EXPECT_TRUE(same_bytes(whole, widest)) << "one_interval " << one_interval << " trial " << trial;
       }
 }
 
