@@ -32,21 +32,32 @@ inline int column_groups_avx512(const ColumnContext& c, int* fallback) {
   const __m512i rev = _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   const __m512 zero = _mm512_setzero_ps();
   int n_fallback = 0;
+  const __m512i one64 = _mm512_set1_epi64(1);
   for (int j = 0; j <= nj; j += kLanes) {
-    // (Scalar: GCC 12's _mm512_reduce_min_epi32 trips -Wmaybe-uninitialized inside its header.)
-    int kmin = 0, kmax = 0;
-    pointer_range(kp, j, kmin, kmax);
+    // pointer_range and candidate_columns' one-word case in registers (the same bitset; wider
+    // spans take the shared scalar code): the seventeen pointers' range, then one bit per pointer.
+    const __m512i p = _mm512_loadu_si512(c.kp + j);
+    const int p_last = kp[j + kLanes];
+    const int pmin = _mm512_reduce_min_epi32(p), pmax = _mm512_reduce_max_epi32(p);
+    const int kmin = pmin < p_last ? pmin : p_last, kmax = pmax > p_last ? pmax : p_last;
     GroupColumns cols;
-    if (!candidate_columns(kp, i, j, kmin, kmax, cols)) {
+    if (kmax - kmin + 2 * kSpreadVec < 64) {
+      const int base = kmin - kSpreadVec;
+      const __m512i rel = _mm512_sub_epi32(p, _mm512_set1_epi32(base));
+      const __m512i bits = _mm512_or_si512(_mm512_sllv_epi64(one64, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(rel))),
+                                           _mm512_sllv_epi64(one64, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(rel, 1))));
+      std::uint64_t w = static_cast<std::uint64_t>(_mm512_reduce_or_epi64(bits)) | (std::uint64_t{1} << (p_last - base));
+      one_word_columns(w, i, base, cols);
+    } else if (!candidate_columns(kp, i, j, kmin, kmax, cols)) {
       fallback[n_fallback++] = j;
       continue;
     }
     const __m512 jf = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32(j), lane));
     const __m512 aj = _mm512_loadu_ps(c.a_j + j);
     __m512 best = _mm512_set1_ps(kNoHorizon);
-    __m512i best_k = _mm512_setzero_si512();
+    __m512 best_k = _mm512_setzero_ps();  // as float (exact: k < 2^24): no integer broadcast per step
     // Fold one sample (terrain z0, z1 a fraction f apart) at column k into every lane's horizon.
-    auto take = [&](int k, __m512i kv, __m512 kf, __m512 z0, __m512 z1, __m512 f) {
+    auto take = [&](int k, __m512 kf, __m512 z0, __m512 z1, __m512 f) {
 #if SKYCOVER_KERNEL_FMA  // kernel_lerp, kernel_slope
       const __m512 zs = _mm512_fmadd_ps(f, _mm512_sub_ps(z1, z0), z0);
       const __m512 v = _mm512_fmsub_ps(_mm512_sub_ps(zs, eye_v), _mm512_set1_ps(inv_k[k]), _mm512_mul_ps(kf, aj));
@@ -56,13 +67,12 @@ inline int column_groups_avx512(const ColumnContext& c, int* fallback) {
 #endif
       const __mmask16 gt = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
       best = _mm512_max_ps(v, best);  // v > best ? v : best
-      best_k = _mm512_mask_mov_epi32(best_k, gt, kv);
+      best_k = _mm512_mask_mov_ps(best_k, gt, kf);
     };
     // One exact sample of every lane's ray at column k: the lanes' interpolation rows y0 span at
     // most 15 cells (16 consecutive j, k < i), so two 16-wide loads and in-register permutes.
     auto step = [&](int k) {
-      const __m512i kv = _mm512_set1_epi32(k);
-      const __m512 kf = _mm512_cvtepi32_ps(kv);
+      const __m512 kf = _mm512_set1_ps(static_cast<float>(k));
       const __m512 pos = _mm512_div_ps(_mm512_mul_ps(kf, jf), i_v);  // kernel_position
       const __m512i y0 = _mm512_cvttps_epi32(pos);
       const __m512 f = _mm512_sub_ps(pos, _mm512_cvtepi32_ps(y0));
@@ -70,29 +80,29 @@ inline int column_groups_avx512(const ColumnContext& c, int* fallback) {
       const __m512i d = _mm512_sub_epi32(y0, _mm512_set1_epi32(y_first));
       const float* lk = col0 + col_step * k;
       if (b > 0) {
-        take(k, kv, kf, _mm512_permutexvar_ps(d, _mm512_loadu_ps(lk + y_first)),
+        take(k, kf, _mm512_permutexvar_ps(d, _mm512_loadu_ps(lk + y_first)),
              _mm512_permutexvar_ps(d, _mm512_loadu_ps(lk + y_first + 1)), f);
       } else {  // lane l's point lk[-y0] is element 15 - d of the vector loaded at lk - y_first - 15
         const __m512i e = _mm512_sub_epi32(_mm512_set1_epi32(15), d);
-        take(k, kv, kf, _mm512_permutexvar_ps(e, _mm512_loadu_ps(lk - y_first - 15)),
+        take(k, kf, _mm512_permutexvar_ps(e, _mm512_loadu_ps(lk - y_first - 15)),
              _mm512_permutexvar_ps(e, _mm512_loadu_ps(lk - y_first - 16)), f);
       }
     };
     if (j >= kLanes) {
       // Column i-1 in closed form: lanes' points are cells j+l-1 and j+l, contiguous.
       const float* lp = col0 + col_step * (i - 1);
-      const __m512i kv = _mm512_set1_epi32(i - 1);
+      const __m512 kf = _mm512_set1_ps(static_cast<float>(i - 1));
       const __m512 f = _mm512_mul_ps(_mm512_sub_ps(i_v, jf), inv_i_v);  // kernel_last_fraction
       if (b > 0)
-        take(i - 1, kv, _mm512_cvtepi32_ps(kv), _mm512_loadu_ps(lp + j - 1), _mm512_loadu_ps(lp + j), f);
+        take(i - 1, kf, _mm512_loadu_ps(lp + j - 1), _mm512_loadu_ps(lp + j), f);
       else
-        take(i - 1, kv, _mm512_cvtepi32_ps(kv), _mm512_permutexvar_ps(rev, _mm512_loadu_ps(lp - j - 14)),
+        take(i - 1, kf, _mm512_permutexvar_ps(rev, _mm512_loadu_ps(lp - j - 14)),
              _mm512_permutexvar_ps(rev, _mm512_loadu_ps(lp - j - 15)), f);
     } else {
       step(i - 1);
     }
     for_each_column(cols, step);
-    _mm512_storeu_si512(c.kc + 1 + j, best_k);
+    _mm512_storeu_si512(c.kc + 1 + j, _mm512_cvttps_epi32(best_k));
     // The targets' terrain is line[b*j .. b*(j+15)], reversed when b < 0.
     __m512 zt = _mm512_loadu_ps(b > 0 ? line + j : line - j - 15);
     if (b < 0) zt = _mm512_permutexvar_ps(rev, zt);

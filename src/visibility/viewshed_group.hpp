@@ -158,6 +158,19 @@ inline void pointer_range(const int* kp, int j, int& kmin, int& kmax) {
   }
 }
 
+// candidate_columns when the pointers span less than 64 columns: `pointers` has bit p set for
+// each pointer at column base + p (base = kmin - kSpreadVec); dilated by kSpreadVec and clamped
+// to [1, i-2]. Shared with the AVX-512 step, which sets the pointer bits in registers.
+inline void one_word_columns(std::uint64_t pointers, int i, int base, GroupColumns& out) {
+  std::uint64_t w = pointers;
+  for (int sp = 0; sp < kSpreadVec; ++sp) w |= (w << 1) | (w >> 1);
+  if (base < 1) w &= ~std::uint64_t{0} << (1 - base);  // k >= 1
+  const int top = i - 2 - base;                         // k <= i - 2
+  out.base = base;
+  out.words[0] = top < 0 ? 0 : (top < 63 ? w & ((std::uint64_t{2} << top) - 1) : w);
+  out.n_words = 1;
+}
+
 // The group's candidate columns besides i-1, within [1, i-2], given pointer_range; false when
 // the pointers span more than the bitset holds (the caller then runs the scalar path for the
 // group's targets).
@@ -168,11 +181,7 @@ inline bool candidate_columns(const int* kp, int i, int j, int kmin, int kmax, G
   if (span < 64) {  // the common case: shifts within one word
     std::uint64_t w = 0;
     for (int q = 0; q <= kLanes; ++q) w |= std::uint64_t{1} << (kp[j + q] - base);
-    for (int sp = 0; sp < kSpreadVec; ++sp) w |= (w << 1) | (w >> 1);
-    if (base < 1) w &= ~std::uint64_t{0} << (1 - base);  // k >= 1
-    const int top = i - 2 - base;                         // k <= i - 2
-    out.words[0] = top < 0 ? 0 : (top < 63 ? w & ((std::uint64_t{2} << top) - 1) : w);
-    out.n_words = 1;
+    one_word_columns(w, i, base, out);
     return true;
   }
   if (span >= 64 * kMaxColumnWords) return false;
