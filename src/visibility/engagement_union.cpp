@@ -26,6 +26,7 @@
 #include <tbb/task_arena.h>
 
 
+#include "../core/huge_page_allocator.hpp"
 #include "skycover/systems/envelope.hpp"
 #include "union_fold.hpp"
 #include "viewshed_kernel.hpp"
@@ -265,12 +266,21 @@ Result<EngagementUnion> engagement_union(const Terrain& terrain, const std::vect
   u.site_count.resize(bands.size());
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, bands.size() + 1, [&](std::size_t k) {
-      if (k == 0 && options.lowest_height)
+      // Fresh grids are advised to huge pages before their first touch (no byte changes).
+      auto fresh = [cells](auto& grid) {
+        if (grid.capacity() >= cells) return;
+        grid.reserve(cells);
+        detail::advise_huge_pages(grid.data(), cells * sizeof(grid[0]));
+      };
+      if (k == 0 && options.lowest_height) {
+        fresh(u.lowest_engageable_agl_m);
         u.lowest_engageable_agl_m.assign(cells, kInf);
-      else if (k == 0)
+      } else if (k == 0) {
         u.lowest_engageable_agl_m.clear();  // keeps its capacity for a later union that recycles it
-      else
+      } else {
+        fresh(u.site_count[k - 1]);
         u.site_count[k - 1].assign(cells, 0);
+      }
     });
   });
 
