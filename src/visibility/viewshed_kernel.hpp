@@ -129,14 +129,16 @@ PaddedTerrain make_padded_terrain(const Terrain& terrain, int pad);
 
 // Fast kernel on a prepared view (see viewshed_local); the eye cell must be valid.
 void viewshed_local_view(const TerrainView& view, float eye_msl_m, const ViewshedGeometry& g, ViewshedScratch& scratch,
-                         bool fill_out_of_range);
+                         bool fill_out_of_range, float* out = nullptr);
 
 // Fast kernel: fills scratch.out ((2R+1)^2, row-major, eye at (R, R)) with the minimum visible
 // height above ground; NaN off-grid or nodata, and out of range if fill_out_of_range (else those
 // cells hold stale values: the union masks them with its own range table and saves two passes).
 // (eye_col, eye_row) must be a valid cell.
+// `out`, when given, receives the window instead of scratch.out (the same (2R+1)^2 layout): a
+// caller whose result is the whole window saves a copy of it.
 void viewshed_local(const Terrain& terrain, int eye_col, int eye_row, float eye_msl_m, const ViewshedGeometry& g,
-                    ViewshedScratch& scratch, bool fill_out_of_range = true);
+                    ViewshedScratch& scratch, bool fill_out_of_range = true, float* out = nullptr);
 
 // Exact R3 ray walk into the same local layout (scratch.out). O(R^3).
 void viewshed_local_reference(const Terrain& terrain, int eye_col, int eye_row, double eye_msl_m,
