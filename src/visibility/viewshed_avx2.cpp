@@ -50,23 +50,39 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
     const __m256i pa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j));
     const __m256i pb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j + 8));
     const __m256i pc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + j + 9));
+    const int kmin = hmin_epi32(_mm256_min_epi32(_mm256_min_epi32(pa, pb), pc));
+    const int kmax = hmax_epi32(_mm256_max_epi32(_mm256_max_epi32(pa, pb), pc));
     GroupColumns cols;
-    if (!candidate_columns(kp, i, j, hmin_epi32(_mm256_min_epi32(_mm256_min_epi32(pa, pb), pc)),
-                           hmax_epi32(_mm256_max_epi32(_mm256_max_epi32(pa, pb), pc)), cols)) {
+    if (kmax - kmin + 2 * kSpreadVec < 64) {
+      // candidate_columns' one-word case with the pointer bits set in registers (the same bitset).
+      const int base = kmin - kSpreadVec;
+      const __m256i base_v = _mm256_set1_epi32(base), one64 = _mm256_set1_epi64x(1);
+      const __m256i ra = _mm256_sub_epi32(pa, base_v), rb = _mm256_sub_epi32(pb, base_v);
+      __m256i bits = _mm256_or_si256(
+          _mm256_or_si256(_mm256_sllv_epi64(one64, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(ra))),
+                          _mm256_sllv_epi64(one64, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(ra, 1)))),
+          _mm256_or_si256(_mm256_sllv_epi64(one64, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(rb))),
+                          _mm256_sllv_epi64(one64, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(rb, 1)))));
+      bits = _mm256_or_si256(bits, _mm256_permute4x64_epi64(bits, 0x4E));
+      bits = _mm256_or_si256(bits, _mm256_shuffle_epi32(bits, 0x4E));
+      const std::uint64_t w =
+          static_cast<std::uint64_t>(_mm256_extract_epi64(bits, 0)) | (std::uint64_t{1} << (kp[j + kLanes] - base));
+      one_word_columns(w, i, base, cols);
+    } else if (!candidate_columns(kp, i, j, kmin, kmax, cols)) {
       fallback[n_fallback++] = j;
       continue;
     }
     // Per half q (lanes j + 8q .. j + 8q + 7): ray slopes, curvature terms, running horizon.
     __m256 jf[2], aj[2], best[2];
-    __m256i best_k[2];
+    __m256 best_k[2];  // as float (exact: k < 2^24): no integer broadcast per step
     for (int q = 0; q < 2; ++q) {
       jf[q] = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(j + 8 * q), lane));
       aj[q] = _mm256_loadu_ps(a_j + j + 8 * q);
       best[q] = _mm256_set1_ps(kNoHorizon);
-      best_k[q] = _mm256_setzero_si256();
+      best_k[q] = _mm256_setzero_ps();
     }
     // Fold one sample (terrain z0, z1 a fraction f apart) at column k into half q's horizons.
-    auto take = [&](int q, int k, __m256i kv, __m256 kf, __m256 z0, __m256 z1, __m256 f) {
+    auto take = [&](int q, int k, __m256 kf, __m256 z0, __m256 z1, __m256 f) {
 #if SKYCOVER_KERNEL_FMA  // kernel_lerp, kernel_slope
       const __m256 zs = _mm256_fmadd_ps(f, _mm256_sub_ps(z1, z0), z0);
       const __m256 v = _mm256_fmsub_ps(_mm256_sub_ps(zs, eye_v), _mm256_broadcast_ss(inv_k + k), _mm256_mul_ps(kf, aj[q]));
@@ -77,14 +93,13 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
 #endif
       const __m256 gt = _mm256_cmp_ps(v, best[q], _CMP_GT_OQ);
       best[q] = _mm256_max_ps(v, best[q]);  // v > best ? v : best
-      best_k[q] = _mm256_blendv_epi8(best_k[q], kv, _mm256_castps_si256(gt));
+      best_k[q] = _mm256_blendv_ps(best_k[q], kf, gt);
     };
     // One exact sample of every lane's ray at column k. Within a half the lanes' interpolation
     // rows y0 span at most 7 cells (8 consecutive j, k < i), so two 8-wide loads and in-register
     // permutes fetch both interpolation points of its lanes (measured faster than gathers here).
     auto step = [&](int k) {
-      const __m256i kv = _mm256_set1_epi32(k);
-      const __m256 kf = _mm256_cvtepi32_ps(kv);
+      const __m256 kf = _mm256_set1_ps(static_cast<float>(k));
       const float* lk = col0 + col_step * k;
       for (int q = 0; q < 2; ++q) {
         const __m256 pos = _mm256_div_ps(_mm256_mul_ps(kf, jf[q]), i_v);  // kernel_position
@@ -93,11 +108,11 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
         const int y_first = _mm256_cvtsi256_si32(y0);
         const __m256i d = _mm256_sub_epi32(y0, _mm256_set1_epi32(y_first));
         if (b > 0) {
-          take(q, k, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first), d),
+          take(q, k, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first), d),
                _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk + y_first + 1), d), f);
         } else {  // lane l's point lk[-y0] is element 7 - d of the vector loaded at lk - y_first - 7
           const __m256i e = _mm256_sub_epi32(_mm256_set1_epi32(7), d);
-          take(q, k, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 7), e),
+          take(q, k, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 7), e),
                _mm256_permutevar8x32_ps(_mm256_loadu_ps(lk - y_first - 8), e), f);
         }
       }
@@ -105,15 +120,14 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
     if (j >= kLanes) {
       // Column i-1 in closed form: lanes' points are cells j+l-1 and j+l, contiguous.
       const float* lp = col0 + col_step * (i - 1);
-      const __m256i kv = _mm256_set1_epi32(i - 1);
-      const __m256 kf = _mm256_cvtepi32_ps(kv);
+      const __m256 kf = _mm256_set1_ps(static_cast<float>(i - 1));
       for (int q = 0; q < 2; ++q) {
         const int jq = j + 8 * q;
         const __m256 f = _mm256_mul_ps(_mm256_sub_ps(i_v, jf[q]), inv_i_v);  // kernel_last_fraction
         if (b > 0)
-          take(q, i - 1, kv, kf, _mm256_loadu_ps(lp + jq - 1), _mm256_loadu_ps(lp + jq), f);
+          take(q, i - 1, kf, _mm256_loadu_ps(lp + jq - 1), _mm256_loadu_ps(lp + jq), f);
         else
-          take(q, i - 1, kv, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lp - jq - 6), rev),
+          take(q, i - 1, kf, _mm256_permutevar8x32_ps(_mm256_loadu_ps(lp - jq - 6), rev),
                _mm256_permutevar8x32_ps(_mm256_loadu_ps(lp - jq - 7), rev), f);
       }
     } else {
@@ -122,7 +136,7 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
     for_each_column(cols, step);
     for (int q = 0; q < 2; ++q) {
       const int jq = j + 8 * q;
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + jq), best_k[q]);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(kc + 1 + jq), _mm256_cvttps_epi32(best_k[q]));
       // The targets' terrain is line[b*jq .. b*(jq+7)], reversed when b < 0.
       __m256 zt = _mm256_loadu_ps(b > 0 ? line + jq : line - jq - 7);
       if (b < 0) zt = _mm256_permutevar8x32_ps(zt, rev);
