@@ -42,23 +42,31 @@ inline int column_groups_avx128(const ColumnContext& c, int* fallback) {
   const __m128i three = _mm_set1_epi32(3);
   int n_fallback = 0;
   for (int j = 0; j <= nj; j += kLanes) {
-    int kmin = 0, kmax = 0;
-    pointer_range(kp, j, kmin, kmax);
+    // pointer_range in registers: kp[j .. j+15] as four quarters, and kp[j+16].
+    __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kp + j)), hi = lo;
+    for (int q = 1; q < kQ; ++q) {
+      const __m128i p = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kp + j + 4 * q));
+      lo = _mm_min_epi32(lo, p), hi = _mm_max_epi32(hi, p);
+    }
+    lo = _mm_min_epi32(lo, _mm_shuffle_epi32(lo, 0x4E)), hi = _mm_max_epi32(hi, _mm_shuffle_epi32(hi, 0x4E));
+    lo = _mm_min_epi32(lo, _mm_shuffle_epi32(lo, 0xB1)), hi = _mm_max_epi32(hi, _mm_shuffle_epi32(hi, 0xB1));
+    const int p_last = kp[j + kLanes], lo_s = _mm_cvtsi128_si32(lo), hi_s = _mm_cvtsi128_si32(hi);
+    const int kmin = lo_s < p_last ? lo_s : p_last, kmax = hi_s > p_last ? hi_s : p_last;
     GroupColumns cols;
     if (!candidate_columns(kp, i, j, kmin, kmax, cols)) {
       fallback[n_fallback++] = j;
       continue;
     }
     __m128 jf[kQ], aj[kQ], best[kQ];
-    __m128i best_k[kQ];
+    __m128 best_k[kQ];  // as float (exact: k < 2^24): no integer broadcast per step
     for (int q = 0; q < kQ; ++q) {
       jf[q] = _mm_cvtepi32_ps(_mm_add_epi32(_mm_set1_epi32(j + 4 * q), lane));
       aj[q] = _mm_loadu_ps(a_j + j + 4 * q);
       best[q] = _mm_set1_ps(kNoHorizon);
-      best_k[q] = _mm_setzero_si128();
+      best_k[q] = _mm_setzero_ps();
     }
     // Fold one sample (terrain z0, z1 a fraction f apart) at column k into quarter q's horizons.
-    auto take = [&](int q, int k, __m128i kv, __m128 kf, __m128 z0, __m128 z1, __m128 f) {
+    auto take = [&](int q, int k, __m128 kf, __m128 z0, __m128 z1, __m128 f) {
 #if SKYCOVER_KERNEL_FMA  // kernel_lerp, kernel_slope
       const __m128 zs = _mm_fmadd_ps(f, _mm_sub_ps(z1, z0), z0);
       const __m128 v = _mm_fmsub_ps(_mm_sub_ps(zs, eye_v), _mm_broadcast_ss(inv_k + k), _mm_mul_ps(kf, aj[q]));
@@ -69,12 +77,11 @@ inline int column_groups_avx128(const ColumnContext& c, int* fallback) {
 #endif
       const __m128 gt = _mm_cmpgt_ps(v, best[q]);
       best[q] = _mm_max_ps(v, best[q]);  // v > best ? v : best
-      best_k[q] = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(best_k[q]), _mm_castsi128_ps(kv), gt));
+      best_k[q] = _mm_blendv_ps(best_k[q], kf, gt);
     };
     // One exact sample of every lane's ray at column k.
     auto step = [&](int k) {
-      const __m128i kv = _mm_set1_epi32(k);
-      const __m128 kf = _mm_cvtepi32_ps(kv);
+      const __m128 kf = _mm_set1_ps(static_cast<float>(k));
       const float* lk = col0 + col_step * k;
       for (int q = 0; q < kQ; ++q) {
         const __m128 pos = _mm_div_ps(_mm_mul_ps(kf, jf[q]), i_v);  // kernel_position
@@ -83,11 +90,11 @@ inline int column_groups_avx128(const ColumnContext& c, int* fallback) {
         const int y_first = _mm_cvtsi128_si32(y0);
         const __m128i d = _mm_sub_epi32(y0, _mm_set1_epi32(y_first));  // 0..3
         if (b > 0) {
-          take(q, k, kv, kf, _mm_permutevar_ps(_mm_loadu_ps(lk + y_first), d),
+          take(q, k, kf, _mm_permutevar_ps(_mm_loadu_ps(lk + y_first), d),
                _mm_permutevar_ps(_mm_loadu_ps(lk + y_first + 1), d), f);
         } else {  // lane l's point lk[-y0] is element 3 - d of the vector loaded at lk - y_first - 3
           const __m128i e = _mm_sub_epi32(three, d);
-          take(q, k, kv, kf, _mm_permutevar_ps(_mm_loadu_ps(lk - y_first - 3), e),
+          take(q, k, kf, _mm_permutevar_ps(_mm_loadu_ps(lk - y_first - 3), e),
                _mm_permutevar_ps(_mm_loadu_ps(lk - y_first - 4), e), f);
         }
       }
@@ -95,15 +102,14 @@ inline int column_groups_avx128(const ColumnContext& c, int* fallback) {
     if (j >= kLanes) {
       // Column i-1 in closed form: lanes' points are cells j+l-1 and j+l, contiguous.
       const float* lp = col0 + col_step * (i - 1);
-      const __m128i kv = _mm_set1_epi32(i - 1);
-      const __m128 kf = _mm_cvtepi32_ps(kv);
+      const __m128 kf = _mm_set1_ps(static_cast<float>(i - 1));
       for (int q = 0; q < kQ; ++q) {
         const int jq = j + 4 * q;
         const __m128 f = _mm_mul_ps(_mm_sub_ps(i_v, jf[q]), inv_i_v);  // kernel_last_fraction
         if (b > 0)
-          take(q, i - 1, kv, kf, _mm_loadu_ps(lp + jq - 1), _mm_loadu_ps(lp + jq), f);
+          take(q, i - 1, kf, _mm_loadu_ps(lp + jq - 1), _mm_loadu_ps(lp + jq), f);
         else
-          take(q, i - 1, kv, kf, reverse4(_mm_loadu_ps(lp - jq - 2)), reverse4(_mm_loadu_ps(lp - jq - 3)), f);
+          take(q, i - 1, kf, reverse4(_mm_loadu_ps(lp - jq - 2)), reverse4(_mm_loadu_ps(lp - jq - 3)), f);
       }
     } else {
       step(i - 1);
@@ -111,7 +117,7 @@ inline int column_groups_avx128(const ColumnContext& c, int* fallback) {
     for_each_column(cols, step);
     for (int q = 0; q < kQ; ++q) {
       const int jq = j + 4 * q;
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(kc + 1 + jq), best_k[q]);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(kc + 1 + jq), _mm_cvttps_epi32(best_k[q]));
       // The targets' terrain is line[b*jq .. b*(jq+3)], reversed when b < 0.
       const __m128 zt = b > 0 ? _mm_loadu_ps(line + jq) : reverse4(_mm_loadu_ps(line - jq - 3));
 #if SKYCOVER_KERNEL_FMA  // kernel_height
