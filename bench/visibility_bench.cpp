@@ -88,28 +88,24 @@ void run_single(benchmark::State& state, bool reference) {
 
 void BM_ViewshedFast(benchmark::State& state) { run_single(state, false); }
 
-// The fast kernel with each column step this CPU runs, forced (ViewshedScratch::Path through
-// SKYCOVER_COLUMN_STEP is process-wide, so this times the kernel directly): the AVX2-only and
-// 128-bit figures of an AVX-512 machine, side by side in one run.
-void BM_ColumnStep(benchmark::State& state) {
+// The kernel with one column step forced (ViewshedScratch::Path; SKYCOVER_COLUMN_STEP is
+// process-wide, so these time the kernel directly): the AVX2-only and 128-bit figures of an
+// AVX-512 machine, side by side in one run. `run_site(scratch, site)` computes one site's window
+// and returns its in-range cells.
+template <class RunSite>
+void run_column_step(benchmark::State& state, const std::vector<Site>& sites, RunSite&& run_site) {
   using Path = detail::ViewshedScratch::Path;
   const auto path = static_cast<Path>(state.range(0));
   if (!detail::column_step_supported(path)) {
     state.SkipWithError("this CPU lacks the step");
     return;
   }
-  const Terrain& t = dem(1000);
-  const std::vector<Site> sites = scatter(t, 64);
-  const detail::ViewshedGeometry g = detail::make_viewshed_geometry(t.cell_size_m(), 6000, VisibilityModel{});
   detail::ViewshedScratch scratch;
   scratch.path = path;
   std::int64_t cells = 0;
   std::size_t i = 0;
   for (auto _ : state) {
-    const Site& s = sites[i++ % sites.size()];
-    const int c = static_cast<int>(t.geometry().col_of(s.x_m)), r = static_cast<int>(t.geometry().row_of(s.y_m));
-    detail::viewshed_local(t, c, r, t.elevation_m(c, r) + 2.f, g, scratch, true);
-    for (float v : scratch.out) cells += !std::isnan(v);
+    cells += run_site(scratch, sites[i++ % sites.size()]);
     benchmark::DoNotOptimize(scratch.out.data());
   }
   state.SetLabel(detail::column_step_name(path));
@@ -117,56 +113,49 @@ void BM_ColumnStep(benchmark::State& state) {
   state.counters["per_site_cell"] =
       benchmark::Counter(static_cast<double>(cells), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-// The kernel as the union runs it: on the void-padded grid and its transpose, made once per union
-// (detail::make_padded_terrain, outside the timing), so no site copies or transposes its window,
-// and without the NaN fill of out-of-range cells (the union masks them). Each step forced, one
-// thread; sites kept a full range from the edges, so every one has all its in-range cells.
-void BM_KernelPadded(benchmark::State& state) {
-  using Path = detail::ViewshedScratch::Path;
-  const auto path = static_cast<Path>(state.range(0));
-  if (!detail::column_step_supported(path)) {
-    state.SkipWithError("this CPU lacks the step");
-    return;
-  }
+
+// As `skycover viewshed` runs it: each site's window copied and transposed.
+void BM_ColumnStep(benchmark::State& state) {
   const Terrain& t = dem(1000);
   const detail::ViewshedGeometry g = detail::make_viewshed_geometry(t.cell_size_m(), 6000, VisibilityModel{});
-  const std::vector<Site> sites = scatter(t, 64, t.width() - 2 * g.radius_cells - 2);
+  run_column_step(state, scatter(t, 64), [&](detail::ViewshedScratch& scratch, const Site& s) {
+    const int c = static_cast<int>(t.geometry().col_of(s.x_m)), r = static_cast<int>(t.geometry().row_of(s.y_m));
+    detail::viewshed_local(t, c, r, t.elevation_m(c, r) + 2.f, g, scratch, true);
+    std::int64_t cells = 0;
+    for (float v : scratch.out) cells += !std::isnan(v);
+    return cells;
+  });
+}
+
+// As the union runs it: on the void-padded grid and its transpose, made once per union
+// (detail::make_padded_terrain, outside the timing), so no site copies or transposes its window,
+// and without the NaN fill of out-of-range cells (the union masks them). Sites are kept a full
+// range from the edges, so every one has all its in-range cells.
+void BM_KernelPadded(benchmark::State& state) {
+  const Terrain& t = dem(1000);
+  const detail::ViewshedGeometry g = detail::make_viewshed_geometry(t.cell_size_m(), 6000, VisibilityModel{});
   const detail::PaddedTerrain padded = detail::make_padded_terrain(t, g.radius_cells);
   std::int64_t in_range = 0;  // per site
   for (int dy = -g.radius_cells; dy <= g.radius_cells; ++dy)
     for (int dx = -g.radius_cells; dx <= g.radius_cells; ++dx) in_range += detail::offset_in_range(dx, dy, t.cell_size_m(), 6000);
-  detail::ViewshedScratch scratch;
-  scratch.path = path;
-  std::int64_t cells = 0;
-  std::size_t i = 0;
-  for (auto _ : state) {
-    const Site& s = sites[i++ % sites.size()];
+  run_column_step(state, scatter(t, 64, t.width() - 2 * g.radius_cells - 2), [&](detail::ViewshedScratch& scratch, const Site& s) {
     const int c = static_cast<int>(t.geometry().col_of(s.x_m)), r = static_cast<int>(t.geometry().row_of(s.y_m));
     detail::viewshed_local_view(padded.view(c, r), t.elevation_m(c, r) + 2.f, g, scratch, false);
-    cells += in_range;
-    benchmark::DoNotOptimize(scratch.out.data());
-  }
-  state.SetLabel(detail::column_step_name(path));
-  state.SetItemsProcessed(cells);
-  state.counters["per_site_cell"] =
-      benchmark::Counter(static_cast<double>(cells), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    return in_range;
+  });
 }
-BENCHMARK(BM_KernelPadded)
-    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kPortable))
-    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kAvx128))
-    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kAvx2))
-    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kAvx512))
-    ->Unit(benchmark::kMillisecond);
 
 void BM_ViewshedReference(benchmark::State& state) { run_single(state, true); }
 BENCHMARK(BM_ViewshedFast)->Arg(2000)->Arg(6000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ViewshedReference)->Arg(2000)->Arg(6000)->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK(BM_ColumnStep)
-    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kPortable))
-    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kAvx128))
-    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kAvx2))
-    ->Arg(static_cast<int>(detail::ViewshedScratch::Path::kAvx512))
-    ->Unit(benchmark::kMillisecond);
+// Every column step, in one run (a step this CPU lacks reports an error and is skipped).
+void every_column_step(benchmark::internal::Benchmark* b) {
+  using Path = detail::ViewshedScratch::Path;
+  for (Path p : {Path::kPortable, Path::kAvx128, Path::kAvx2, Path::kAvx512}) b->Arg(static_cast<int>(p));
+  b->Unit(benchmark::kMillisecond);
+}
+BENCHMARK(BM_ColumnStep)->Apply(every_column_step);
+BENCHMARK(BM_KernelPadded)->Apply(every_column_step);
 
 SystemSpec igla_like() {
   SystemSpec s;
