@@ -36,7 +36,7 @@ inline int column_groups_avx512(const ColumnContext& c, int* fallback) {
   for (int j = 0; j <= nj; j += kLanes) {
     // pointer_range and candidate_columns' one-word case in registers (the same bitset; wider
     // spans take the shared scalar code): the seventeen pointers' range, then one bit per pointer.
-    const __m512i p = _mm512_loadu_si512(c.kp + j);
+    const __m512i p = _mm512_loadu_si512(kp + j);
     const int p_last = kp[j + kLanes];
     const int pmin = _mm512_reduce_min_epi32(p), pmax = _mm512_reduce_max_epi32(p);
     const int kmin = pmin < p_last ? pmin : p_last, kmax = pmax > p_last ? pmax : p_last;

@@ -160,7 +160,7 @@ inline void pointer_range(const int* kp, int j, int& kmin, int& kmax) {
 
 // candidate_columns when the pointers span less than 64 columns: `pointers` has bit p set for
 // each pointer at column base + p (base = kmin - kSpreadVec); dilated by kSpreadVec and clamped
-// to [1, i-2]. Shared with the AVX-512 step, which sets the pointer bits in registers.
+// to [1, i-2]. Shared with the AVX-512 and AVX2 steps, which set the pointer bits in registers.
 inline void one_word_columns(std::uint64_t pointers, int i, int base, GroupColumns& out) {
   std::uint64_t w = pointers;
   for (int sp = 0; sp < kSpreadVec; ++sp) w |= (w << 1) | (w >> 1);
