@@ -53,7 +53,7 @@ inline int column_groups_avx2(const ColumnContext& c, int* fallback) {
     const int kmin = hmin_epi32(_mm256_min_epi32(_mm256_min_epi32(pa, pb), pc));
     const int kmax = hmax_epi32(_mm256_max_epi32(_mm256_max_epi32(pa, pb), pc));
     GroupColumns cols;
-    if (kmax - kmin + 2 * kSpreadVec < 64) {
+    if (fits_one_word(kmin, kmax)) {
       // candidate_columns' one-word case with the pointer bits set in registers (the same bitset).
       const int base = kmin - kSpreadVec;
       const __m256i base_v = _mm256_set1_epi32(base), one64 = _mm256_set1_epi64x(1);

@@ -41,7 +41,7 @@ inline int column_groups_avx512(const ColumnContext& c, int* fallback) {
     const int pmin = _mm512_reduce_min_epi32(p), pmax = _mm512_reduce_max_epi32(p);
     const int kmin = pmin < p_last ? pmin : p_last, kmax = pmax > p_last ? pmax : p_last;
     GroupColumns cols;
-    if (kmax - kmin + 2 * kSpreadVec < 64) {
+    if (fits_one_word(kmin, kmax)) {
       const int base = kmin - kSpreadVec;
       const __m512i rel = _mm512_sub_epi32(p, _mm512_set1_epi32(base));
       const __m512i bits = _mm512_or_si512(_mm512_sllv_epi64(one64, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(rel))),

@@ -158,6 +158,10 @@ inline void pointer_range(const int* kp, int j, int& kmin, int& kmax) {
   }
 }
 
+// Whether the group's candidate columns (pointers kmin .. kmax, dilated by kSpreadVec) fit in one
+// 64-bit word: the common case, which one_word_columns handles.
+inline bool fits_one_word(int kmin, int kmax) { return kmax - kmin + 2 * kSpreadVec < 64; }
+
 // candidate_columns when the pointers span less than 64 columns: `pointers` has bit p set for
 // each pointer at column base + p (base = kmin - kSpreadVec); dilated by kSpreadVec and clamped
 // to [1, i-2]. Shared with the AVX-512 and AVX2 steps, which set the pointer bits in registers.
@@ -178,7 +182,7 @@ inline bool candidate_columns(const int* kp, int i, int j, int kmin, int kmax, G
   const int base = kmin - kSpreadVec;
   const int span = kmax - kmin + 2 * kSpreadVec;
   out.base = base;
-  if (span < 64) {  // the common case: shifts within one word
+  if (fits_one_word(kmin, kmax)) {  // the common case: shifts within one word
     std::uint64_t w = 0;
     for (int q = 0; q <= kLanes; ++q) w |= std::uint64_t{1} << (kp[j + q] - base);
     one_word_columns(w, i, base, out);
